@@ -1,0 +1,37 @@
+"""The in-memory namespace store: pure data, no HTTP, no WebAssembly.
+
+>>> from dispatch_emu.store import NamespaceStore, ScriptUpload, ModuleSource
+>>> store = NamespaceStore()
+>>> ns = store.create_namespace("acc", "customers")
+>>> upload = ScriptUpload([ModuleSource("index.js", "application/javascript+module", b"...")],
+...                       {"main_module": "index.js", "tags": ["free"]})
+>>> store.put_script("acc", "customers", "shop", upload).tags
+('free',)
+>>> [s.name for s in store.list_scripts("acc", "customers", tags="free:yes").scripts]
+['shop']
+"""
+
+from __future__ import annotations
+
+from dispatch_emu.store.blobs import BlobStore, ModuleRef, sha256_hex
+from dispatch_emu.store.models import ModuleSource, Namespace, Page, Script, ScriptUpload
+from dispatch_emu.store.namespaces import MODULE_CONTENT_TYPES, NamespaceStore, UploadValidator, thaw
+from dispatch_emu.store.paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MODULE_CONTENT_TYPES",
+    "BlobStore",
+    "ModuleRef",
+    "ModuleSource",
+    "Namespace",
+    "NamespaceStore",
+    "Page",
+    "Script",
+    "ScriptUpload",
+    "TagFilter",
+    "UploadValidator",
+    "sha256_hex",
+    "thaw",
+]

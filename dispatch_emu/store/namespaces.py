@@ -1,0 +1,659 @@
+"""The namespace store: accounts → dispatch namespaces → scripts, in memory.
+
+:class:`NamespaceStore` is the single source of truth that the REST API writes and the
+dispatcher reads. It knows nothing of HTTP or WebAssembly. Every public method takes one
+re-entrant lock, so the store is safe to share between a server's threads; scripts are
+immutable :class:`~dispatch_emu.store.models.Script` values replaced wholesale, so a
+dispatch in flight keeps the version it started with while an upload lands.
+
+Upload validators (``validators=[callable(upload, account_id, namespace)]``) run after the
+store's own checks and before anything is written; the runtime plugs its wasm check in
+there without the store knowing what wasm is.
+
+``reset()`` empties everything; ``snapshot()`` returns a JSON-able dict and
+``restore(data)`` brings it back, so a test can seed once and rewind cheaply.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any
+
+from dispatch_emu.errors import (
+    NamespaceAlreadyExists,
+    NamespaceNotFound,
+    ScriptNotFound,
+    SecretNotFound,
+    ValidationError,
+)
+from dispatch_emu.store import bindings as binding_rules
+from dispatch_emu.store.blobs import BlobStore, ModuleRef
+from dispatch_emu.store.models import (
+    EXTRA_METADATA,
+    SETTINGS_DEFAULTS,
+    Namespace,
+    Page,
+    Script,
+    ScriptUpload,
+)
+from dispatch_emu.store.names import check_namespace_name, check_script_name, check_tags, with_tag
+from dispatch_emu.store.paging import TagFilter, check_limit, decode_cursor, encode_cursor
+
+UploadValidator = Callable[[ScriptUpload, str, str], None]
+Clock = Callable[[], datetime]
+
+#: Content types a module part may carry (contract §3).
+MODULE_CONTENT_TYPES = frozenset(
+    {
+        "application/javascript+module",
+        "text/javascript+module",
+        "application/javascript",
+        "text/javascript",
+        "application/wasm",
+        "text/plain",
+        "application/octet-stream",
+        "application/json",
+        "application/source-map",
+        "text/x-python",
+        "text/x-python-requirement",
+    }
+)
+
+SNAPSHOT_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class _NamespaceState:
+    namespace_id: str
+    name: str
+    created_on: datetime
+    created_by: str
+    modified_on: datetime
+    modified_by: str
+    trusted_workers: bool = False
+    scripts: dict[str, Script] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # script names, sorted: the cursor order
+
+    def freeze(self, account_id: str) -> Namespace:
+        return Namespace(
+            account_id=account_id,
+            namespace_id=self.namespace_id,
+            name=self.name,
+            created_on=self.created_on,
+            created_by=self.created_by,
+            modified_on=self.modified_on,
+            modified_by=self.modified_by,
+            script_count=len(self.scripts),
+            trusted_workers=self.trusted_workers,
+        )
+
+
+class _Interner:
+    """Shares equal read-only mappings between scripts: 100,000 scripts, a few settings."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Any] = {}
+
+    def mapping(self, value: Mapping[str, Any]) -> Mapping[str, Any]:
+        key = json.dumps(value, sort_keys=True, default=str)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = MappingProxyType(copy.deepcopy(dict(value)))
+        return found
+
+    def bindings(self, value: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+        return tuple(self.mapping(b) for b in value)
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable deep copy of stored values (mapping proxies become dicts)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+class NamespaceStore:
+    """Accounts → dispatch namespaces → scripts, thread-safe, in memory."""
+
+    def __init__(
+        self,
+        *,
+        validators: Iterable[UploadValidator] = (),
+        clock: Clock = utcnow,
+        actor: str = "dispatch_emu",
+    ) -> None:
+        self._lock = threading.RLock()
+        self._accounts: dict[str, dict[str, _NamespaceState]] = {}
+        self._blobs = BlobStore()
+        self._interner = _Interner()
+        self.validators: list[UploadValidator] = list(validators)
+        self.clock = clock
+        self.actor = actor
+
+    # ----------------------------------------------------------------- whole store
+
+    def reset(self) -> None:
+        """Forget every account, namespace, script and module."""
+        with self._lock:
+            self._accounts.clear()
+            self._blobs.clear()
+            self._interner.clear()
+
+    @property
+    def blob_count(self) -> int:
+        """How many distinct module bodies are held (each is stored once)."""
+        with self._lock:
+            return len(self._blobs)
+
+    def accounts(self) -> list[str]:
+        with self._lock:
+            return sorted(self._accounts)
+
+    # ----------------------------------------------------------------- namespaces
+
+    def create_namespace(
+        self, account_id: str, name: str | None = None, *, trusted_workers: bool = False
+    ) -> Namespace:
+        """Create a namespace; ``name=None`` generates one, as the API does for ``{}``."""
+        with self._lock:
+            spaces = self._accounts.setdefault(account_id, {})
+            if name is None:
+                name = f"namespace-{uuid.uuid4().hex[:12]}"
+            check_namespace_name(name)
+            if name in spaces:
+                raise NamespaceAlreadyExists(
+                    f"A dispatch namespace named {name!r} already exists in this account."
+                )
+            now = self.clock()
+            state = _NamespaceState(
+                namespace_id=str(uuid.uuid4()),
+                name=name,
+                created_on=now,
+                created_by=self.actor,
+                modified_on=now,
+                modified_by=self.actor,
+                trusted_workers=bool(trusted_workers),
+            )
+            spaces[name] = state
+            return state.freeze(account_id)
+
+    def list_namespaces(self, account_id: str) -> list[Namespace]:
+        with self._lock:
+            spaces = self._accounts.get(account_id, {})
+            return [spaces[name].freeze(account_id) for name in sorted(spaces)]
+
+    def get_namespace(self, account_id: str, name: str) -> Namespace:
+        with self._lock:
+            return self._namespace(account_id, name).freeze(account_id)
+
+    def has_namespace(self, account_id: str, name: str) -> bool:
+        with self._lock:
+            return name in self._accounts.get(account_id, {})
+
+    def update_namespace(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        new_name: str | None = None,
+        trusted_workers: bool | None = None,
+    ) -> Namespace:
+        """Rename and/or change ``trusted_workers``; scripts move with a rename."""
+        with self._lock:
+            state = self._namespace(account_id, name)
+            spaces = self._accounts[account_id]
+            if new_name is not None and new_name != name:
+                check_namespace_name(new_name)
+                if new_name in spaces:
+                    raise NamespaceAlreadyExists(
+                        f"A dispatch namespace named {new_name!r} already exists in this account."
+                    )
+                del spaces[name]
+                state.name = new_name
+                spaces[new_name] = state
+            if trusted_workers is not None:
+                state.trusted_workers = bool(trusted_workers)
+            state.modified_on = self.clock()
+            state.modified_by = self.actor
+            return state.freeze(account_id)
+
+    def delete_namespace(self, account_id: str, name: str) -> None:
+        """Delete a namespace and, at once, every script in it."""
+        with self._lock:
+            state = self._namespace(account_id, name)
+            for script in state.scripts.values():
+                self._release(script.modules)
+            del self._accounts[account_id][name]
+
+    # ----------------------------------------------------------------- scripts
+
+    def put_script(
+        self, account_id: str, namespace: str, name: str, upload: ScriptUpload
+    ) -> Script:
+        """Create or replace a script from an upload; returns the stored version."""
+        check_script_name(name)
+        metadata = self._check_upload(upload)
+        with self._lock:
+            self._namespace(account_id, namespace)  # fail fast, before validators run
+        for validate in self.validators:
+            validate(upload, account_id, namespace)
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            previous = state.scripts.get(name)
+            bindings = binding_rules.resolve_upload_bindings(
+                metadata.get("bindings", []),
+                previous.bindings if previous else (),
+                keep=metadata.get("keep_bindings", []),
+                strict=upload.bindings_inherit == "strict",
+            )
+            settings = dict(previous.settings) if previous else dict(SETTINGS_DEFAULTS)
+            settings.update({k: metadata[k] for k in SETTINGS_DEFAULTS if k in metadata})
+            extra = {k: metadata[k] for k in EXTRA_METADATA if k in metadata}
+            tags = check_tags(metadata["tags"]) if "tags" in metadata else (
+                previous.tags if previous else ()
+            )
+            modules = tuple(self._blobs.add(m.name, m.content_type, m.content) for m in upload.modules)
+            now = self.clock()
+            script = Script(
+                name=name,
+                tag=previous.tag if previous else uuid.uuid4().hex,
+                etag=_etag(modules, upload.main_module or ""),
+                deployment_id=str(uuid.uuid4()),
+                modules=modules,
+                main_module=upload.main_module or "",
+                has_modules=upload.uses_modules,
+                bindings=self._interner.bindings(bindings),
+                settings=self._interner.mapping(settings),
+                extra=self._interner.mapping(extra),
+                tags=tags,
+                created_on=previous.created_on if previous else now,
+                modified_on=now,
+                has_assets=bool(metadata.get("assets")),
+            )
+            self._replace(state, script, previous)
+            return script
+
+    def put_content(self, account_id: str, namespace: str, name: str, upload: ScriptUpload) -> Script:
+        """Replace only the code of an existing script; bindings and settings stay."""
+        self._check_upload(upload, content_only=True)
+        with self._lock:
+            self._script(account_id, namespace, name)
+        for validate in self.validators:
+            validate(upload, account_id, namespace)
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            previous = self._script(account_id, namespace, name)
+            modules = tuple(self._blobs.add(m.name, m.content_type, m.content) for m in upload.modules)
+            script = replace(
+                previous,
+                modules=modules,
+                main_module=upload.main_module or "",
+                has_modules=upload.uses_modules,
+                etag=_etag(modules, upload.main_module or ""),
+                deployment_id=str(uuid.uuid4()),
+                modified_on=self.clock(),
+            )
+            self._replace(state, script, previous)
+            return script
+
+    def get_script(self, account_id: str, namespace: str, name: str) -> Script:
+        with self._lock:
+            return self._script(account_id, namespace, name)
+
+    def find_script(self, account_id: str, namespace: str, name: str) -> Script | None:
+        """The script, or ``None`` when it (or its namespace) does not exist."""
+        with self._lock:
+            state = self._accounts.get(account_id, {}).get(namespace)
+            return state.scripts.get(name) if state else None
+
+    def module_bytes(self, module: ModuleRef) -> bytes:
+        with self._lock:
+            return self._blobs.get(module.digest)
+
+    def delete_script(self, account_id: str, namespace: str, name: str) -> None:
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            self._script(account_id, namespace, name)
+            self._remove(state, name)
+
+    def list_scripts(
+        self,
+        account_id: str,
+        namespace: str,
+        *,
+        limit: int | str | None = None,
+        cursor: str | None = None,
+        tags: TagFilter | str | None = None,
+    ) -> Page:
+        """One page in name order; the page's cost grows with its size, not the namespace's."""
+        size = check_limit(limit)
+        tag_filter = TagFilter.parse(tags) if isinstance(tags, str) or tags is None else tags
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            start = 0
+            if cursor:
+                start = bisect.bisect_right(state.order, decode_cursor(cursor, state.namespace_id))
+            found: list[Script] = []
+            index = start
+            while index < len(state.order) and len(found) < size:
+                script = state.scripts[state.order[index]]
+                index += 1
+                if tag_filter is None or tag_filter.matches(script.tags):
+                    found.append(script)
+            more = index < len(state.order) and len(found) == size
+            next_cursor = encode_cursor(state.namespace_id, found[-1].name) if more else ""
+            return Page(tuple(found), next_cursor, len(found))
+
+    def delete_scripts_by_tags(
+        self, account_id: str, namespace: str, tags: TagFilter | str, *, limit: int | str | None = None
+    ) -> tuple[list[str], bool]:
+        """Delete up to ``limit`` scripts matching the filter; returns (names, has_more)."""
+        tag_filter = TagFilter.parse(tags) if isinstance(tags, str) else tags
+        if tag_filter is None:
+            raise ValidationError("Deleting scripts by tag needs a tags filter, e.g. tags=customer-123:yes.")
+        size = check_limit(limit)
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            matching = [n for n in state.order if tag_filter.matches(state.scripts[n].tags)]
+            for name in matching[:size]:
+                self._remove(state, name)
+            return matching[:size], len(matching) > size
+
+    # ----------------------------------------------------------------- script parts
+
+    def update_settings(
+        self, account_id: str, namespace: str, name: str, patch: Mapping[str, Any]
+    ) -> Script:
+        """Apply a partial settings update (the API's PATCH /settings)."""
+        if not isinstance(patch, Mapping):
+            raise ValidationError("Settings must be a JSON object.")
+        unknown = set(patch) - set(SETTINGS_DEFAULTS) - {"bindings", "tags"}
+        if unknown:
+            raise ValidationError(f"Unknown settings field(s): {', '.join(sorted(unknown))}.")
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            previous = self._script(account_id, namespace, name)
+            changes: dict[str, Any] = {}
+            if "bindings" in patch:
+                changes["bindings"] = self._interner.bindings(
+                    binding_rules.resolve_settings_bindings(patch["bindings"], previous.bindings)
+                )
+            if "tags" in patch and patch["tags"] is not None:
+                changes["tags"] = check_tags(patch["tags"])
+            settings = dict(previous.settings)
+            settings.update({k: v for k, v in patch.items() if k in SETTINGS_DEFAULTS})
+            binding_rules.check_settings(settings)
+            changes["settings"] = self._interner.mapping(settings)
+            script = replace(previous, modified_on=self.clock(), **changes)
+            self._replace(state, script, previous)
+            return script
+
+    def set_tags(self, account_id: str, namespace: str, name: str, tags: Sequence[str]) -> Script:
+        return self._change(account_id, namespace, name, tags=check_tags(list(tags)))
+
+    def add_tag(self, account_id: str, namespace: str, name: str, tag: str) -> Script:
+        with self._lock:
+            current = self._script(account_id, namespace, name).tags
+            return self._change(account_id, namespace, name, tags=with_tag(current, tag))
+
+    def remove_tag(self, account_id: str, namespace: str, name: str, tag: str) -> Script:
+        with self._lock:
+            current = self._script(account_id, namespace, name).tags
+            return self._change(account_id, namespace, name, tags=tuple(t for t in current if t != tag))
+
+    def put_secret(
+        self, account_id: str, namespace: str, name: str, secret_name: str, text: str,
+        *, type: str = "secret_text",
+    ) -> Script:
+        binding = binding_rules.check_secret(secret_name, text, type)
+        with self._lock:
+            current = self._script(account_id, namespace, name).bindings
+            kept = [b for b in current if b.get("name") != secret_name]
+            return self._change(
+                account_id, namespace, name, bindings=self._interner.bindings([*kept, binding])
+            )
+
+    def get_secret(self, account_id: str, namespace: str, name: str, secret_name: str) -> Mapping[str, Any]:
+        with self._lock:
+            for binding in self._script(account_id, namespace, name).secrets:
+                if binding["name"] == secret_name:
+                    return binding
+            raise SecretNotFound(f"Secret {secret_name!r} not found on script {name!r}.")
+
+    def delete_secret(self, account_id: str, namespace: str, name: str, secret_name: str) -> Script:
+        with self._lock:
+            self.get_secret(account_id, namespace, name, secret_name)
+            current = self._script(account_id, namespace, name).bindings
+            kept = [b for b in current if b.get("name") != secret_name]
+            return self._change(account_id, namespace, name, bindings=self._interner.bindings(kept))
+
+    def bulk_secrets(
+        self, account_id: str, namespace: str, name: str, secrets: Mapping[str, Any]
+    ) -> Script:
+        """Set (``{name: {text, type}}``) and delete (``{name: None}``) secrets at once."""
+        if not isinstance(secrets, Mapping):
+            raise ValidationError("secrets must be an object mapping names to secrets or null.")
+        new: dict[str, Mapping[str, Any] | None] = {}
+        for secret_name, value in secrets.items():
+            if value is None:
+                new[secret_name] = None
+            elif isinstance(value, Mapping):
+                new[secret_name] = binding_rules.check_secret(
+                    value.get("name", secret_name), value.get("text"), value.get("type", "secret_text")
+                )
+            else:
+                raise ValidationError(f"Secret {secret_name!r} must be an object or null.")
+        with self._lock:
+            current = self._script(account_id, namespace, name).bindings
+            kept = [b for b in current if b.get("name") not in new]
+            added = [b for b in new.values() if b is not None]
+            return self._change(
+                account_id, namespace, name, bindings=self._interner.bindings([*kept, *added])
+            )
+
+    # ----------------------------------------------------------------- snapshots
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything, as a JSON-able dict (module bytes hex-encoded, stored once)."""
+        with self._lock:
+            blobs: dict[str, str] = {}
+            accounts: dict[str, Any] = {}
+            for account_id, spaces in self._accounts.items():
+                accounts[account_id] = [
+                    _namespace_to_json(state, blobs, self._blobs) for state in spaces.values()
+                ]
+            return {"version": SNAPSHOT_VERSION, "blobs": blobs, "accounts": accounts}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Replace the whole state with a :meth:`snapshot`."""
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValidationError(f"Unsupported snapshot version {data.get('version')!r}.")
+        blobs = {digest: bytes.fromhex(text) for digest, text in data["blobs"].items()}
+        with self._lock:
+            self.reset()
+            for account_id, spaces in data["accounts"].items():
+                target = self._accounts.setdefault(account_id, {})
+                for item in spaces:
+                    state = _namespace_from_json(item)
+                    for raw in item["scripts"]:
+                        modules = tuple(
+                            self._blobs.add(m["name"], m["content_type"], blobs[m["digest"]])
+                            for m in raw["modules"]
+                        )
+                        script = _script_from_json(raw, modules, self._interner)
+                        state.scripts[script.name] = script
+                    state.order = sorted(state.scripts)
+                    target[state.name] = state
+
+    # ----------------------------------------------------------------- internals
+
+    def _namespace(self, account_id: str, name: str) -> _NamespaceState:
+        state = self._accounts.get(account_id, {}).get(name)
+        if state is None:
+            raise NamespaceNotFound(f"Dispatch namespace {name!r} not found.")
+        return state
+
+    def _script(self, account_id: str, namespace: str, name: str) -> Script:
+        script = self._namespace(account_id, namespace).scripts.get(name)
+        if script is None:
+            raise ScriptNotFound()
+        return script
+
+    def _change(self, account_id: str, namespace: str, name: str, **changes: Any) -> Script:
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            previous = self._script(account_id, namespace, name)
+            script = replace(previous, modified_on=self.clock(), **changes)
+            self._replace(state, script, previous)
+            return script
+
+    def _replace(self, state: _NamespaceState, script: Script, previous: Script | None) -> None:
+        if previous is None:
+            bisect.insort(state.order, script.name)
+        elif previous.modules is not script.modules:
+            self._release(previous.modules)
+        state.scripts[script.name] = script
+        state.modified_on = script.modified_on
+
+    def _remove(self, state: _NamespaceState, name: str) -> None:
+        script = state.scripts.pop(name)
+        del state.order[bisect.bisect_left(state.order, name)]
+        self._release(script.modules)
+
+    def _release(self, modules: Iterable[ModuleRef]) -> None:
+        for module in modules:
+            self._blobs.release(module)
+
+    @staticmethod
+    def _check_upload(upload: ScriptUpload, *, content_only: bool = False) -> dict[str, Any]:
+        metadata = upload.metadata
+        if not isinstance(metadata, dict):
+            raise ValidationError("Upload metadata must be a JSON object.")
+        if not upload.modules:
+            raise ValidationError("No modules were uploaded: a script needs at least one part.")
+        seen: set[str] = set()
+        for module in upload.modules:
+            if module.name in seen:
+                raise ValidationError(f"Module {module.name!r} was uploaded twice.")
+            seen.add(module.name)
+            base_type = module.content_type.split(";")[0].strip().lower()
+            if base_type not in MODULE_CONTENT_TYPES:
+                raise ValidationError(
+                    f"Module {module.name!r} has unsupported content type {module.content_type!r}."
+                )
+        main = upload.main_module
+        if main is None:
+            raise ValidationError(
+                "No main module: set metadata.main_module (ES modules) or metadata.body_part."
+            )
+        if upload.module(main) is None:
+            names = ", ".join(sorted(seen))
+            raise ValidationError(
+                f"main_module {main!r} names no uploaded part; the parts are: {names}."
+            )
+        if not content_only:
+            binding_rules.check_settings(metadata)
+        return metadata
+
+    def __repr__(self) -> str:
+        with self._lock:
+            spaces = sum(len(s) for s in self._accounts.values())
+        return f"<NamespaceStore accounts={len(self._accounts)} namespaces={spaces}>"
+
+
+def _etag(modules: Sequence[ModuleRef], main_module: str) -> str:
+    digest = hashlib.sha256(main_module.encode())
+    for module in modules:
+        digest.update(f"\0{module.name}\0{module.content_type}\0{module.digest}".encode())
+    return digest.hexdigest()
+
+
+def _namespace_to_json(state: _NamespaceState, blobs: dict[str, str], store: BlobStore) -> dict[str, Any]:
+    scripts = []
+    for name in state.order:
+        script = state.scripts[name]
+        for module in script.modules:
+            blobs.setdefault(module.digest, store.get(module.digest).hex())
+        scripts.append(
+            {
+                "name": script.name,
+                "tag": script.tag,
+                "etag": script.etag,
+                "deployment_id": script.deployment_id,
+                "modules": [
+                    {"name": m.name, "content_type": m.content_type, "digest": m.digest}
+                    for m in script.modules
+                ],
+                "main_module": script.main_module,
+                "has_modules": script.has_modules,
+                "bindings": thaw(script.bindings),
+                "settings": thaw(script.settings),
+                "extra": thaw(script.extra),
+                "tags": list(script.tags),
+                "created_on": script.created_on.isoformat(),
+                "modified_on": script.modified_on.isoformat(),
+                "has_assets": script.has_assets,
+            }
+        )
+    return {
+        "namespace_id": state.namespace_id,
+        "name": state.name,
+        "created_on": state.created_on.isoformat(),
+        "created_by": state.created_by,
+        "modified_on": state.modified_on.isoformat(),
+        "modified_by": state.modified_by,
+        "trusted_workers": state.trusted_workers,
+        "scripts": scripts,
+    }
+
+
+def _namespace_from_json(item: Mapping[str, Any]) -> _NamespaceState:
+    return _NamespaceState(
+        namespace_id=item["namespace_id"],
+        name=item["name"],
+        created_on=datetime.fromisoformat(item["created_on"]),
+        created_by=item["created_by"],
+        modified_on=datetime.fromisoformat(item["modified_on"]),
+        modified_by=item["modified_by"],
+        trusted_workers=item["trusted_workers"],
+    )
+
+
+def _script_from_json(raw: Mapping[str, Any], modules: tuple[ModuleRef, ...], interner: _Interner) -> Script:
+    return Script(
+        name=raw["name"],
+        tag=raw["tag"],
+        etag=raw["etag"],
+        deployment_id=raw["deployment_id"],
+        modules=modules,
+        main_module=raw["main_module"],
+        has_modules=raw["has_modules"],
+        bindings=interner.bindings(raw["bindings"]),
+        settings=interner.mapping(raw["settings"]),
+        extra=interner.mapping(raw["extra"]),
+        tags=tuple(raw["tags"]),
+        created_on=datetime.fromisoformat(raw["created_on"]),
+        modified_on=datetime.fromisoformat(raw["modified_on"]),
+        has_assets=raw["has_assets"],
+    )
+
+
+__all__ = ["MODULE_CONTENT_TYPES", "NamespaceStore", "UploadValidator", "thaw", "utcnow"]
