@@ -1,0 +1,62 @@
+"""The runtime's built-in plugin: the WAGI and reactor ABIs, and upload validation.
+
+``dispatch_emu.plugins`` registers this module as ``builtin-runtime``; block that name
+(``DISPATCH_EMU_BLOCK_PLUGINS=builtin-runtime``) to replace the built-in ABIs with your
+own. Validation needs a runtime, so it lives on an object the emulator registers::
+
+    pm.register(RuntimeValidator(runtime), name="runtime-validator")
+
+Its ``dispatch_emu_validate_upload`` compiles every wasm module of an upload (the compile
+is cached, so the first dispatch does not compile again). The main module must follow a
+supported ABI; other wasm modules only have to compile.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dispatch_emu.errors import InvalidModule
+from dispatch_emu.hookspecs import hookimpl
+from dispatch_emu.runtime.abi import GuestAbi
+from dispatch_emu.runtime.reactor import ReactorAbi
+from dispatch_emu.runtime.wagi import WagiAbi
+
+if TYPE_CHECKING:
+    from dispatch_emu.runtime.runtime import Runtime
+
+WASM_CONTENT_TYPE = "application/wasm"
+
+
+@hookimpl
+def dispatch_emu_register_abis() -> list[GuestAbi]:
+    return [WagiAbi(), ReactorAbi()]
+
+
+def is_wasm_module(module: Any) -> bool:
+    """Whether an upload part is a wasm module (by content type or by its magic bytes)."""
+    content = getattr(module, "content", b"") or b""
+    content_type = (getattr(module, "content_type", "") or "").split(";", 1)[0].strip().lower()
+    return content_type == WASM_CONTENT_TYPE or bytes(content[:4]) == b"\0asm"
+
+
+class RuntimeValidator:
+    """A plugin object refusing uploads whose wasm the runtime cannot run."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    @hookimpl
+    def dispatch_emu_validate_upload(self, upload: Any, account_id: str, namespace: str) -> None:
+        for module in upload.modules:
+            if not is_wasm_module(module):
+                continue
+            try:
+                if module.name == upload.main_module:
+                    self.runtime.validate(module.content)
+                else:
+                    self.runtime.compile(module.content)
+            except InvalidModule as error:
+                raise InvalidModule(f"Module {module.name!r}: {error.message}") from error
+
+
+__all__ = ["RuntimeValidator", "dispatch_emu_register_abis", "is_wasm_module"]

@@ -1,0 +1,61 @@
+"""The values that cross the runtime's boundary: code in, a request in, a response out.
+
+The runtime knows nothing of HTTP frameworks: the dispatcher turns a WSGI request into a
+:class:`GuestRequest`, hands it to :meth:`Runtime.run` with the :class:`WorkerCode` it
+looked up, and turns the :class:`GuestResponse` back into a WSGI response. Headers are
+lists of pairs because HTTP allows a name to repeat (``set-cookie``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class GuestRequest:
+    """A request as a guest sees it. ``cf`` is ``None`` unless the namespace is trusted."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    cf: dict[str, Any] | None = None
+
+
+@dataclass
+class GuestResponse:
+    """What a guest answered, plus the log lines it wrote while answering."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    logs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WorkerCode:
+    """A worker's main module.
+
+    ``digest`` is the sha256 of ``wasm`` (hex) and keys the compile cache; ``version`` is
+    the upload's etag and keys reused instances, so a re-upload never meets an instance of
+    the code it replaced, even when the bytes are the same.
+    """
+
+    name: str
+    wasm: bytes
+    digest: str
+    version: str = ""
+
+    @classmethod
+    def from_bytes(cls, name: str, wasm: bytes, version: str = "") -> WorkerCode:
+        return cls(name=name, wasm=wasm, digest=hashlib.sha256(wasm).hexdigest(), version=version)
+
+
+#: Receives every subrequest a guest makes; the dispatcher routes it (an outbound worker,
+#: another service) and never lets it reach the real network.
+OutboundHandler = Callable[[GuestRequest], GuestResponse]
+
+__all__ = ["GuestRequest", "GuestResponse", "OutboundHandler", "WorkerCode"]

@@ -1,0 +1,204 @@
+"""The runtime: compile, validate and run user workers.
+
+::
+
+    from dispatch_emu.runtime import GuestRequest, Runtime, WorkerCode
+
+    with Runtime() as runtime:
+        abi = runtime.validate(wasm)           # at upload: InvalidModule if unusable
+        code = WorkerCode.from_bytes("hello", wasm, version=etag)
+        response = runtime.run(code, GuestRequest("GET", "https://example.com/", []),
+                               env={"GREETING": "hi"})
+
+A runtime holds no scripts: the caller passes the code, bindings and limits of each
+request. Runtimes with equal engine configuration share one engine and its compiled
+modules (:mod:`dispatch_emu.runtime.engine`), so creating many is cheap. Each runtime
+owns its pool of reusable instances; :meth:`Runtime.close` closes them, and the engine's
+epoch timer stops when no open runtime uses it.
+
+With a plugin manager, pass ``hook=pm.hook``: the runtime lets plugins configure the
+engine (``dispatch_emu_configure_engine``) and collects their ABIs
+(``dispatch_emu_register_abis``). Without one it uses the built-in ABIs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import wasmtime
+
+from dispatch_emu.errors import InvalidModule, WorkerException
+from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi, Invocation, describe_module
+from dispatch_emu.runtime.cache import CacheStats
+from dispatch_emu.runtime.engine import EXECUTION_LOCK, EngineHost, RecordingConfig, engine_host
+from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.pool import InstancePool
+from dispatch_emu.runtime.reactor import ReactorAbi
+from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
+from dispatch_emu.runtime.wagi import WagiAbi
+
+WASM_MAGIC = b"\0asm"
+
+
+def builtin_abis() -> list[GuestAbi]:
+    """The ABIs every runtime has unless plugins replace them."""
+    return [WagiAbi(), ReactorAbi()]
+
+
+class Runtime:
+    """Runs wasm user workers with limits; see the module documentation."""
+
+    def __init__(self, settings: RuntimeSettings | None = None, *, hook: Any = None) -> None:
+        self.settings = settings if settings is not None else RuntimeSettings()
+        self.abis = AbiRegistry()
+        if hook is not None:
+            for group in hook.dispatch_emu_register_abis():
+                for abi in group or ():
+                    self.abis.register(abi)
+        else:
+            for abi in builtin_abis():
+                self.abis.register(abi)
+
+        def configure(config: RecordingConfig) -> None:
+            if hook is not None:
+                hook.dispatch_emu_configure_engine(config=config, settings=self.settings)
+
+        self.host: EngineHost = engine_host(configure)
+        self.host.acquire()
+        self.instances = InstancePool()
+        self._abi_by_digest: dict[str, GuestAbi | None] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- modules
+
+    @property
+    def cache_stats(self) -> CacheStats:
+        """Counters of the compile cache this runtime shares with runtimes of equal engines."""
+        return self.host.modules.stats
+
+    @property
+    def engine(self) -> wasmtime.Engine:
+        return self.host.engine
+
+    def compile(self, wasm: bytes, *, digest: str | None = None) -> wasmtime.Module:
+        """The compiled module (from the memory cache, the disk cache, or compiled now).
+
+        Raises :class:`~dispatch_emu.errors.InvalidModule` if ``wasm`` is not a valid module.
+        """
+        if not isinstance(wasm, (bytes, bytearray, memoryview)):
+            raise InvalidModule(f"A wasm module must be bytes, not {type(wasm).__name__}.")
+        wasm = bytes(wasm)
+        if not wasm.startswith(WASM_MAGIC):
+            # wasmtime would try to parse other bytes as the text format; uploads are binary
+            raise InvalidModule("The module is not WebAssembly: it does not start with the bytes \\0asm.")
+        try:
+            return self.host.modules.get(wasm, digest=digest, cache_dir=self.settings.cache_dir)
+        except wasmtime.WasmtimeError as error:
+            detail = " ".join(str(error).split())
+            raise InvalidModule(f"The WebAssembly module does not compile: {detail}") from error
+
+    def abi_for(self, wasm: bytes, *, digest: str | None = None) -> GuestAbi:
+        """The ABI that runs ``wasm``; :class:`InvalidModule` if none matches."""
+        digest = digest or hashlib.sha256(wasm).hexdigest()
+        with self._lock:
+            known = digest in self._abi_by_digest
+            abi = self._abi_by_digest.get(digest)
+        if not known:
+            module = self.compile(wasm, digest=digest)
+            abi = self.abis.select(module)
+            if abi is None:
+                raise InvalidModule(
+                    f"The module follows no supported ABI ({', '.join(self.abis.names()) or 'none registered'}); "
+                    f"it has {describe_module(module)}. A WAGI module exports _start and imports only "
+                    "wasi_snapshot_preview1; a reactor module exports fetch and memory and imports only "
+                    "from dispatch_emu."
+                )
+            with self._lock:
+                self._abi_by_digest[digest] = abi
+        assert abi is not None
+        return abi
+
+    def validate(self, wasm: bytes) -> str:
+        """Compile ``wasm`` (through the cache) and return its ABI's name.
+
+        Raises :class:`~dispatch_emu.errors.InvalidModule` (Cloudflare code 10021) with a
+        sentence saying what is wrong.
+        """
+        return self.abi_for(wasm).name
+
+    # -- requests
+
+    def run(
+        self,
+        code: WorkerCode,
+        request: GuestRequest,
+        *,
+        env: Mapping[str, object] | None = None,
+        limits: ExecutionLimits | None = None,
+        outbound: OutboundHandler | None = None,
+    ) -> GuestResponse:
+        """Run one request through ``code``; raises :class:`~dispatch_emu.errors.WorkerError`.
+
+        ``env`` maps binding names to values (``str`` for text and secrets, any JSON
+        value for JSON bindings). ``limits`` defaults to the settings. Subrequests go to
+        ``outbound``; without one they fail inside the guest, they never reach a network.
+        """
+        if self._closed:
+            raise RuntimeError("this Runtime is closed")
+        try:
+            abi = self.abi_for(code.wasm, digest=code.digest)
+        except InvalidModule as error:
+            raise WorkerException(
+                f"Worker could not be loaded: {error.message}", worker=code.name, cause="invalid module"
+            ) from error
+        module = self.compile(code.wasm, digest=code.digest)
+        invocation = Invocation(
+            code=code,
+            module=module,
+            request=request,
+            env=env if env is not None else {},
+            limits=(limits or ExecutionLimits()).filled(self.settings),
+            outbound=outbound,
+            host=self.host,
+            instances=self.instances if self.settings.reuse_instances else None,
+        )
+        self.host.ensure_ticking()
+        with EXECUTION_LOCK:
+            return abi.run(invocation)
+
+    # -- lifetime
+
+    def close(self) -> None:
+        """Close pooled instances and release the engine (its timer stops with the last user)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        with EXECUTION_LOCK:  # never close a store a running request holds
+            self.instances.close()
+        self.host.release()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # a forgotten runtime must not keep an engine's timer thread alive forever
+        if not getattr(self, "_closed", True):
+            try:
+                self.close()
+            except Exception:
+                pass
+
+
+__all__ = ["Runtime", "builtin_abis"]

@@ -1,0 +1,243 @@
+"""The WAGI ABI: any wasm32-wasi command module is a worker, through CGI 1.1.
+
+A module is WAGI when it exports ``_start`` and imports only from
+``wasi_snapshot_preview1``: a plain ``main()`` in C, Zig, Rust or AssemblyScript
+compiled for WASI, with no SDK. Per request the runtime
+
+* makes a fresh ``Store`` and instantiates the module from a pre-linked ``InstancePre``
+  (linked once per module), so nothing survives between requests;
+* passes the request as CGI variables (:func:`~dispatch_emu.runtime.cgi.cgi_environ`),
+  argv ``[path]`` and the body on stdin; no preopened directories, nothing inherited
+  from the host process (environment, arguments, files);
+* runs ``_start`` and reads the response from stdout
+  (:func:`~dispatch_emu.runtime.cgi.parse_cgi_response`); stderr becomes the log lines.
+
+Exit code 0 (or returning from ``main``) is success; another code raises
+:class:`~dispatch_emu.errors.WorkerException` ("Worker exited with code 3.").
+
+The response cap is enforced in the stdout callback: past ``output_bytes`` the runtime
+stops collecting and moves the store's epoch deadline to *now*, so the guest is
+interrupted at its next loop or call even if it ignores write errors. Stderr is kept up
+to :data:`LOG_LIMIT` bytes; more is dropped with a note, it is not an error.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import errno
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import wasmtime
+from wasmtime import _ffi
+
+from dispatch_emu.runtime.abi import Invocation
+from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
+from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
+from dispatch_emu.runtime.messages import GuestResponse
+from dispatch_emu.runtime.settings import LOG_LIMIT
+
+WASI_MODULE = "wasi_snapshot_preview1"
+
+
+
+# ----------------------------------------------------------------------------- stdin
+
+
+def set_stdin(wasi: wasmtime.WasiConfig, data: bytes) -> Callable[[], None]:
+    """Give ``data`` to the guest as stdin; returns the cleanup to call after the run.
+
+    wasmtime-py has no public in-memory stdin; its bindings carry the C API's
+    ``wasi_config_set_stdin_bytes``, which we use when present. Otherwise (a future
+    wasmtime-py without it) the bytes go through a temporary file.
+    """
+    setter = getattr(_ffi, "wasi_config_set_stdin_bytes", None)
+    if setter is not None:
+        buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        vec = _ffi.wasm_byte_vec_t()
+        # wasm_byte_vec_new copies; the config takes ownership of the copy
+        _ffi.wasm_byte_vec_new(ctypes.byref(vec), len(data), ctypes.cast(buffer, ctypes.POINTER(_ffi.wasm_byte_t)))
+        setter(wasi.ptr(), ctypes.byref(vec))
+        return _nothing
+    fd, path = tempfile.mkstemp(prefix="dispatch-emu-stdin-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    wasi.stdin_file = path
+    return lambda: os.unlink(path)
+
+
+def _nothing() -> None:
+    return None
+
+
+# ---------------------------------------------------------------------------- output
+
+
+class _Output:
+    """Collects one stream; callbacks may arrive on a wasmtime I/O thread.
+
+    ``finish()`` is called before the store closes: callbacks after it are ignored, and
+    the lock makes sure none is touching the store while it closes.
+    """
+
+    def __init__(self, store: wasmtime.Store, cap: int, *, interrupt: bool) -> None:
+        self.store = store
+        self.cap = cap
+        self.interrupt = interrupt
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.exceeded = False
+        self.closed = False
+        self.lock = threading.Lock()
+
+    def __call__(self, data: bytes) -> int:
+        with self.lock:
+            if self.closed:
+                return len(data)
+            _note_output()
+            if self.exceeded or self.size + len(data) > self.cap:
+                if not self.exceeded:
+                    self.exceeded = True
+                    if self.interrupt:
+                        self.store.set_epoch_deadline(0)  # trap at the next epoch check
+                return -errno.EIO
+            self.size += len(data)
+            self.chunks.append(data)
+            return len(data)
+
+    def finish(self) -> bytes:
+        with self.lock:
+            self.closed = True
+        return b"".join(self.chunks)
+
+
+# Writes may still be delivered on wasmtime's I/O thread just after a guest was stopped
+# mid-write; if the interpreter exits at that moment the callback panics in Rust. So at
+# exit, after such a run, wait (briefly) until output has been quiet for a moment.
+_last_output = 0.0
+_interrupted = False
+
+
+def _note_output() -> None:
+    global _last_output
+    _last_output = time.monotonic()
+
+
+@atexit.register
+def _quiesce() -> None:
+    if not _interrupted:
+        return
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline and time.monotonic() - _last_output < 0.05:
+        time.sleep(0.01)
+
+
+def _split_logs(stderr: bytes, truncated: bool) -> list[str]:
+    lines = stderr.decode("utf-8", "replace").splitlines()
+    if truncated:
+        lines.append(f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]")
+    return lines
+
+
+# ------------------------------------------------------------------------------- ABI
+
+
+class WagiAbi:
+    """CGI over WASI preview 1 (see the module documentation)."""
+
+    name = "wagi"
+    priority = 10
+
+    def matches(self, module: wasmtime.Module) -> bool:
+        has_start = any(e.name == "_start" and isinstance(e.type, wasmtime.FuncType) for e in module.exports)
+        imports = list(module.imports)
+        return has_start and bool(imports) and all(i.module == WASI_MODULE for i in imports)
+
+    def run(self, invocation: Invocation) -> GuestResponse:
+        global _interrupted
+        inv = invocation
+        host, limits = inv.host, inv.limits
+        assert limits.memory_bytes is not None and limits.output_bytes is not None
+        linker = host.memo(("wagi-linker",), lambda: _wasi_linker(host.engine))
+        pre = host.memo(("wagi-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
+
+        store = wasmtime.Store(host.engine)
+        stdout = _Output(store, limits.output_bytes, interrupt=True)
+        stderr = _Output(store, LOG_LIMIT, interrupt=False)
+        cleanup = _nothing
+        instance: wasmtime.Instance | None = None
+        try:
+            store.set_limits(memory_size=limits.memory_bytes)
+            store.set_fuel(limits.fuel())
+            store.set_epoch_deadline(limits.epoch_ticks())
+            wasi = wasmtime.WasiConfig()
+            wasi.argv = [_path_of(inv.request.url)]
+            wasi.env = cgi_environ(inv.request, inv.env)
+            wasi.stdout_custom = stdout
+            wasi.stderr_custom = stderr
+            cleanup = set_stdin(wasi, inv.request.body)
+            store.set_wasi(wasi)
+            failure: BaseException | None = None
+            try:
+                instance = pre.instantiate(store)
+            except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+                logs = _split_logs(stderr.finish(), stderr.exceeded)
+                raise instantiation_failure(
+                    error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=logs
+                ) from error
+            try:
+                instance.exports(store)["_start"](store)
+            except wasmtime.ExitTrap as error:
+                if error.code != 0:
+                    failure = error
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+                failure = error
+            output = stdout.finish()
+            logs = _split_logs(stderr.finish(), stderr.exceeded)
+            if stdout.exceeded:
+                _interrupted = True
+            if failure is not None or stdout.exceeded:
+                memory = _memory_of(instance, store)
+                raise translate(
+                    failure or RuntimeError("output cap"),
+                    worker=inv.code.name,
+                    logs=logs,
+                    memory_was_full=memory_full(memory, store, limits.memory_bytes),
+                    output_exceeded=stdout.exceeded,
+                    output_limit=limits.output_bytes,
+                ) from failure
+            status, headers, body = parse_cgi_response(output, worker=inv.code.name, logs=logs)
+            return GuestResponse(status=status, headers=headers, body=body, logs=logs)
+        finally:
+            stdout.finish()
+            stderr.finish()
+            store.close()
+            cleanup()
+
+
+def _wasi_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    return linker
+
+
+def _memory_of(instance: wasmtime.Instance | None, store: wasmtime.Store) -> wasmtime.Memory | None:
+    if instance is None:
+        return None
+    try:
+        memory = instance.exports(store)["memory"]
+    except (KeyError, wasmtime.WasmtimeError):
+        return None
+    return memory if isinstance(memory, wasmtime.Memory) else None
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+__all__ = ["WASI_MODULE", "WagiAbi", "set_stdin"]
