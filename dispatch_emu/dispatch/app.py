@@ -1,0 +1,138 @@
+"""The dispatcher: a WSGI app whose logic is a Python ``fetch(request, env)``.
+
+This is the platform's own Worker, the one with the namespace binding. Its logic is a
+function like the seed's JavaScript, transliterated::
+
+    def seed_fetch(request, env):
+        try:
+            # read the worker's name from the request (the subdomain, by default)
+            worker_name = env.route(request)
+            user_worker = env.dispatcher.get(worker_name)
+            return user_worker.fetch(request)
+        except WorkerError as e:
+            # 'Worker not found.' -> 404 with an empty body; any other failure of the
+            # user worker (trap, limit, bad output) -> 500 with the message as the body
+            return env.render_error(e, request)
+
+Pass your own ``fetch`` to route and answer as your platform does. ``env`` carries
+``env.dispatcher`` (the :class:`~dispatch_emu.dispatch.DispatchNamespace`), any extra
+bindings you give as ``env=`` (reachable as attributes), ``env.route(request)`` (the
+configured routing, through the ``dispatch_emu_resolve_worker`` hook) and
+``env.render_error(error, request)`` (the ``dispatch_emu_render_error`` hook, whose
+built-in answer is the seed's 404/500). An exception escaping your ``fetch`` becomes
+Cloudflare's error 1101, "Worker threw exception", with status 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from werkzeug import Request, Response
+
+from dispatch_emu.dispatch.binding import DispatchNamespace
+from dispatch_emu.dispatch.routing import Routing, routing_from_spec
+from dispatch_emu.errors import DispatcherException, WorkerError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+FetchFunction = Callable[[Request, "DispatcherEnv"], Response]
+
+
+class DispatcherEnv:
+    """``env`` of a dispatcher: the namespace binding plus any bindings you add."""
+
+    def __init__(
+        self, dispatcher: DispatchNamespace, routing: Routing, bindings: Mapping[str, Any] | None = None
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.routing = routing
+        self.bindings = dict(bindings or {})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["bindings"][name]
+        except KeyError:
+            raise AttributeError(f"env has no binding {name!r}") from None
+
+    def route(self, request: Request) -> str | None:
+        hook = self.dispatcher.hook
+        if hook is None:
+            return self.routing(request)
+        return hook.dispatch_emu_resolve_worker(request=request, routing=self.routing)
+
+    def render_error(self, error: Exception, request: Request) -> Response:
+        hook = self.dispatcher.hook
+        rendered = None
+        if hook is not None:
+            rendered = hook.dispatch_emu_render_error(error=error, request=request)
+        return rendered if rendered is not None else default_error_response(error)
+
+
+def default_error_response(error: Exception) -> Response:
+    """The seed's answers: 404 empty for a missing worker, else 500 with the message."""
+    if isinstance(error, DispatcherException):
+        return Response(f"error code: 1101\n{error.message}", status=500, mimetype="text/plain")
+    message = error.message if isinstance(error, WorkerError) else str(error)
+    if message.startswith("Worker not found"):
+        return Response("", status=404)
+    return Response(message, status=500, mimetype="text/plain")
+
+
+def seed_fetch(request: Request, env: DispatcherEnv) -> Response:
+    """The seed's dispatcher (see the module docstring)."""
+    try:
+        worker_name = env.route(request)
+        user_worker = env.dispatcher.get(worker_name)
+        return user_worker.fetch(request)
+    except WorkerError as error:
+        return env.render_error(error, request)
+
+
+class Dispatcher:
+    """A WSGI app running ``fetch(request, env)`` over one dispatch namespace."""
+
+    def __init__(
+        self,
+        binding: DispatchNamespace,
+        *,
+        fetch: FetchFunction | None = None,
+        routing: Routing | str | None = None,
+        env: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.binding = binding
+        self.fetch = fetch or seed_fetch
+        self.routing = routing_from_spec(routing)
+        self.env = DispatcherEnv(binding, self.routing, env)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request (what the WSGI entry point does, without WSGI)."""
+        try:
+            response = self.fetch(request, self.env)
+        except Exception as exc:  # the platform's own code failed: Cloudflare's 1101
+            error = DispatcherException(
+                f"Worker threw exception: {type(exc).__name__}: {exc}",
+                cause=f"{type(exc).__name__} raised by the dispatcher function",
+            )
+            error.__cause__ = exc
+            return self.env.render_error(error, request)
+        if not isinstance(response, Response):
+            error = DispatcherException(
+                f"Worker threw exception: the dispatcher returned {type(response).__name__},"
+                " not a Response",
+                cause="bad return value",
+            )
+            return self.env.render_error(error, request)
+        return response
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        return self.handle(request)(environ, start_response)
+
+    def __repr__(self) -> str:
+        name = getattr(self.fetch, "__name__", repr(self.fetch))
+        return f"<Dispatcher {self.binding.account_id}/{self.binding.namespace} fetch={name}>"
+
+
+__all__ = ["Dispatcher", "DispatcherEnv", "FetchFunction", "default_error_response", "seed_fetch"]

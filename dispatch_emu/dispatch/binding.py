@@ -1,0 +1,192 @@
+"""The dispatch-namespace binding: ``env.dispatcher.get(name).fetch(request)``.
+
+:class:`DispatchNamespace` is what a dispatcher's ``env.dispatcher`` is. Its
+:meth:`~DispatchNamespace.get` returns a :class:`WorkerStub` at once and never fails,
+as on Cloudflare; the stub's :meth:`~WorkerStub.fetch` looks the script up in the store
+*at call time* (so an upload or a delete is visible to the very next dispatch), hands
+its main module to the runtime, and returns the worker's response, whatever its status.
+
+``fetch()`` raises a :class:`~dispatch_emu.errors.WorkerError` when the worker could not
+answer: :class:`~dispatch_emu.errors.WorkerNotFound` (message exactly
+``Worker not found.``), a limit error (``Worker exceeded CPU time limit.``,
+``Too many subrequests.``, ...), or :class:`~dispatch_emu.errors.WorkerException` when it
+trapped, exited non-zero or wrote something that is not HTTP.
+
+``get(name, args, options)`` takes Cloudflare's options: ``limits={"cpuMs", "subRequests"}``
+and ``outbound={param: value}`` for the namespace's outbound worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from werkzeug import Request, Response
+
+from dispatch_emu.dispatch.calls import DispatchCall
+from dispatch_emu.dispatch.messages import from_guest, make_request, to_guest
+from dispatch_emu.dispatch.outbound import Outbound, make_outbound
+from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
+from dispatch_emu.observe import DispatchRecord, Observer
+from dispatch_emu.runtime import ExecutionLimits, WorkerCode
+
+if TYPE_CHECKING:
+    from dispatch_emu.runtime import Runtime
+    from dispatch_emu.store import NamespaceStore, Script
+
+WASM_TYPES = ("application/wasm",)
+
+
+def worker_env(script: Script) -> dict[str, Any]:
+    """The values a worker's bindings give it: text for plain/secret text, JSON for json."""
+    env: dict[str, Any] = {}
+    for binding in script.bindings:
+        kind = binding.get("type")
+        if kind in ("plain_text", "secret_text"):
+            env[binding["name"]] = binding.get("text", "")
+        elif kind == "json":
+            env[binding["name"]] = binding.get("json")
+    return env
+
+
+class WorkerStub:
+    """A handle on one user worker; :meth:`fetch` runs it."""
+
+    def __init__(
+        self,
+        namespace: DispatchNamespace,
+        name: str | None,
+        args: dict[str, Any] | None,
+        options: dict[str, Any],
+    ) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.args = args
+        self.options = options
+
+    def fetch(
+        self,
+        request: Request | str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        body: bytes | str = b"",
+    ) -> Response:
+        """Send ``request`` (a werkzeug Request, or a URL) to the worker."""
+        if isinstance(request, str):
+            request = make_request(request, method=method, headers=headers, body=body)
+        return self.namespace._call(self, request)
+
+    def __repr__(self) -> str:
+        return f"<WorkerStub {self.namespace.namespace}/{self.name}>"
+
+
+class DispatchNamespace:
+    """The binding of one dispatch namespace, over a store and a runtime."""
+
+    def __init__(
+        self,
+        store: NamespaceStore,
+        runtime: Runtime,
+        account_id: str,
+        namespace: str,
+        *,
+        hook: Any = None,
+        observer: Observer | None = None,
+        outbound: Outbound | None = None,
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.account_id = account_id
+        self.namespace = namespace
+        self.hook = hook
+        self.observer = observer or Observer()
+        self.outbound = outbound
+
+    def get(
+        self, name: str | None, args: dict[str, Any] | None = None, options: dict[str, Any] | None = None
+    ) -> WorkerStub:
+        """A stub for ``name``, at once; a missing worker shows up when it is fetched."""
+        return WorkerStub(self, name, args, dict(options or {}))
+
+    # The dispatch itself. Kept here, not in the stub, so the binding owns its policy.
+    def _call(self, stub: WorkerStub, request: Request) -> Response:
+        call = DispatchCall(
+            account_id=self.account_id,
+            namespace=self.namespace,
+            worker_name=stub.name or "",
+            request=request,
+            args=stub.args,
+            options=stub.options,
+        )
+        if self.hook is not None:
+            early = self.hook.dispatch_emu_before_dispatch(call=call)
+            if early is not None:
+                return early
+        started = time.perf_counter()
+        try:
+            response = self._run(call)
+        except WorkerError as error:
+            if error.worker is None:
+                error.worker = call.worker_name
+            self.observer.logged(self.account_id, self.namespace, call.worker_name, error.logs)
+            self.observer.dispatched(
+                DispatchRecord(self.account_id, self.namespace, call.worker_name, None, error,
+                               time.perf_counter() - started)
+            )
+            raise
+        self.observer.dispatched(
+            DispatchRecord(self.account_id, self.namespace, call.worker_name, response.status_code,
+                           None, time.perf_counter() - started)
+        )
+        if self.hook is not None:
+            replaced = self.hook.dispatch_emu_after_dispatch(call=call, response=response)
+            if replaced is not None:
+                return replaced
+        return response
+
+    def run_worker(
+        self, name: str, request: Request, *, extra_env: Mapping[str, Any] | None = None
+    ) -> Response:
+        """Run a worker with no hooks and no journal entry (outbound workers use this)."""
+        call = DispatchCall(self.account_id, self.namespace, name, request)
+        return self._run(call, extra_env=extra_env)
+
+    def _run(self, call: DispatchCall, *, extra_env: Mapping[str, Any] | None = None) -> Response:
+        name = call.worker_name
+        script = self.store.find_script(self.account_id, self.namespace, name) if name else None
+        if script is None:
+            raise WorkerNotFound(worker=name or None, cause="no such script in the namespace")
+        main = script.main
+        if main.content_type.split(";")[0].strip() not in WASM_TYPES:
+            raise WorkerException(
+                f"Worker {name!r} has a {main.content_type} main module; dispatch_emu runs"
+                " WebAssembly workers (application/wasm).",
+                worker=name,
+                cause="unsupported main module type",
+            )
+        trusted = self.store.get_namespace(self.account_id, self.namespace).trusted_workers
+        code = WorkerCode(
+            name=name, wasm=self.store.module_bytes(main), digest=main.digest, version=script.etag
+        )
+        try:
+            limits = ExecutionLimits.resolve(
+                self.runtime.settings, script.settings.get("limits"), call.options.get("limits")
+            )
+        except ValueError as exc:
+            raise WorkerException(f"Invalid dispatch limits: {exc}", worker=name, cause="bad options") from None
+        outbound = make_outbound(self, call) if self.outbound is not None else None
+        env = worker_env(script)
+        env.update(extra_env or {})
+        result = self.runtime.run(
+            code, to_guest(call.request, trusted=trusted), env=env, limits=limits, outbound=outbound
+        )
+        self.observer.logged(self.account_id, self.namespace, name, result.logs)
+        return from_guest(result)
+
+    def __repr__(self) -> str:
+        return f"<DispatchNamespace {self.account_id}/{self.namespace}>"
+
+
+__all__ = ["DispatchNamespace", "WorkerStub", "worker_env"]

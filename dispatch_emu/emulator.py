@@ -1,0 +1,281 @@
+"""The emulator: one store, one runtime, one plugin manager, and the apps over them.
+
+:class:`Emulator` is what tests, the pytest plugin and the server hold. It owns
+
+* ``store``: the :class:`~dispatch_emu.store.NamespaceStore` (accounts → namespaces → scripts);
+* ``runtime``: the wasmtime :class:`~dispatch_emu.runtime.Runtime` (built on first use);
+* ``plugins``: a private pluggy manager, so emulators never share plugin state;
+* ``api``: the Cloudflare REST API as a WSGI app over the store;
+* ``observer``: every line user workers wrote and every dispatch, for assertions.
+
+From Python::
+
+    emu = Emulator()
+    ns = emu.namespace("customers")                 # created on first use
+    ns.put_script("shop", wasm=wasm_bytes, bindings={"GREETING": "hi"})
+    app = emu.dispatcher("customers")              # the seed's dispatcher as a WSGI app
+    app = emu.app(app)                             # ... plus the REST API on the same app
+
+An upload from Python goes through the same checks as one through the API, hooks included.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from dispatch_emu.observe import Observer
+from dispatch_emu.plugins import make_plugin_manager
+from dispatch_emu.store import ModuleSource, NamespaceStore, Script, ScriptUpload
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from dispatch_emu.api import ApiApp, ApiConfig
+    from dispatch_emu.dispatch import DispatchNamespace, Dispatcher, FetchFunction, Routing
+    from dispatch_emu.runtime import Runtime, RuntimeSettings
+
+DEFAULT_ACCOUNT = "demo-account"
+DEMO_NAMESPACE = "demo"
+WASM = "application/wasm"
+
+
+def bindings_from_mapping(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``{"NAME": "text"}`` → plain_text bindings; other JSON values → json bindings."""
+    result = []
+    for name, value in values.items():
+        if isinstance(value, str):
+            result.append({"name": name, "type": "plain_text", "text": value})
+        else:
+            result.append({"name": name, "type": "json", "json": value})
+    return result
+
+
+class NamespaceHandle:
+    """A dispatch namespace seen from Python: upload, inspect and remove scripts."""
+
+    def __init__(self, emulator: Emulator, account_id: str, name: str) -> None:
+        self.emulator = emulator
+        self.account_id = account_id
+        self.name = name
+
+    @property
+    def store(self) -> NamespaceStore:
+        return self.emulator.store
+
+    def put_script(
+        self,
+        name: str,
+        wasm: bytes | None = None,
+        *,
+        modules: Sequence[ModuleSource] | None = None,
+        main_module: str | None = None,
+        bindings: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        tags: Sequence[str] | None = None,
+        limits: Mapping[str, int] | None = None,
+        **metadata: Any,
+    ) -> Script:
+        """Upload a worker: ``wasm=`` bytes, or explicit ``modules`` and ``main_module``.
+
+        ``bindings`` is either Cloudflare's list of binding objects or a plain mapping
+        (strings become ``plain_text``, other values ``json``); ``secrets`` become
+        ``secret_text`` bindings; ``limits={"cpu_ms": 50}`` is the script's CPU budget.
+        """
+        if (wasm is None) == (modules is None):
+            raise TypeError("put_script() takes either wasm= or modules=, not both or neither")
+        if wasm is not None:
+            main_module = main_module or "worker.wasm"
+            modules = [ModuleSource(main_module, WASM, bytes(wasm))]
+        assert modules is not None
+        meta: dict[str, Any] = dict(metadata)
+        meta["main_module"] = main_module or modules[0].name
+        binding_list = (
+            bindings_from_mapping(bindings) if isinstance(bindings, Mapping) else list(bindings or [])
+        )
+        binding_list += [
+            {"name": k, "type": "secret_text", "text": v} for k, v in (secrets or {}).items()
+        ]
+        meta["bindings"] = binding_list
+        if tags is not None:
+            meta["tags"] = list(tags)
+        if limits is not None:
+            meta["limits"] = dict(limits)
+        return self.store.put_script(self.account_id, self.name, name, ScriptUpload(list(modules), meta))
+
+    def get_script(self, name: str) -> Script:
+        return self.store.get_script(self.account_id, self.name, name)
+
+    def delete_script(self, name: str) -> None:
+        self.store.delete_script(self.account_id, self.name, name)
+
+    def script_names(self) -> list[str]:
+        names: list[str] = []
+        cursor = None
+        while True:
+            page = self.store.list_scripts(self.account_id, self.name, cursor=cursor)
+            names += [s.name for s in page.scripts]
+            if not page.cursor:
+                return names
+            cursor = page.cursor
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.store.find_script(self.account_id, self.name, name) is not None
+
+    def binding(self, **options: Any) -> DispatchNamespace:
+        """The ``env.dispatcher`` object for this namespace (``get(name).fetch(request)``)."""
+        return self.emulator.binding(self.name, account_id=self.account_id, **options)
+
+    def __repr__(self) -> str:
+        return f"<NamespaceHandle {self.account_id}/{self.name}>"
+
+
+class Emulator:
+    """One emulated Cloudflare account space: store, runtime, plugins, API and dispatchers."""
+
+    def __init__(
+        self,
+        *,
+        runtime_settings: RuntimeSettings | None = None,
+        api_config: ApiConfig | None = None,
+        plugins: Iterable[object] = (),
+        load_entrypoints: bool = True,
+        block_plugins: Iterable[str] = (),
+        store: NamespaceStore | None = None,
+    ) -> None:
+        self.plugins: pluggy.PluginManager = make_plugin_manager(
+            load_entrypoints=load_entrypoints, block=block_plugins
+        )
+        for plugin in plugins:
+            self.plugins.register(plugin)
+        self.store = store if store is not None else NamespaceStore()
+        self.store.validators.append(self._validate_upload)
+        self.observer = Observer()
+        self._runtime_settings = runtime_settings
+        self._api_config = api_config
+        self._runtime: Runtime | None = None
+        self._api: ApiApp | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ parts
+
+    @property
+    def runtime(self) -> Runtime:
+        with self._lock:
+            if self._runtime is None:
+                from dispatch_emu.runtime import Runtime
+                from dispatch_emu.runtime.builtin import RuntimeValidator
+
+                self._runtime = Runtime(self._runtime_settings, hook=self.plugins.hook)
+                self.plugins.register(RuntimeValidator(self._runtime), name="builtin-runtime-validator")
+            return self._runtime
+
+    @property
+    def api(self) -> ApiApp:
+        with self._lock:
+            if self._api is None:
+                from dispatch_emu.api import ApiApp
+
+                self._api = ApiApp(
+                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state
+                )
+            return self._api
+
+    def _validate_upload(self, upload: ScriptUpload, account_id: str, namespace: str) -> None:
+        self.runtime  # make sure the runtime's validator is registered before the first upload
+        self.plugins.hook.dispatch_emu_validate_upload(
+            upload=upload, account_id=account_id, namespace=namespace
+        )
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"logs": [asdict(record) for record in self.observer.log_records()]}
+
+    # ------------------------------------------------------------------ namespaces
+
+    def namespace(
+        self,
+        name: str = DEMO_NAMESPACE,
+        *,
+        account_id: str = DEFAULT_ACCOUNT,
+        create: bool = True,
+        trusted_workers: bool | None = None,
+    ) -> NamespaceHandle:
+        """A handle on a namespace, created when missing (unless ``create=False``)."""
+        if not self.store.has_namespace(account_id, name):
+            if not create:
+                self.store.get_namespace(account_id, name)  # raises NamespaceNotFound
+            self.store.create_namespace(account_id, name, trusted_workers=bool(trusted_workers))
+        elif trusted_workers is not None:
+            self.store.update_namespace(account_id, name, trusted_workers=trusted_workers)
+        return NamespaceHandle(self, account_id, name)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def binding(
+        self, namespace: str = DEMO_NAMESPACE, *, account_id: str = DEFAULT_ACCOUNT, **options: Any
+    ) -> DispatchNamespace:
+        """The dispatch-namespace binding (``env.dispatcher``) for ``namespace``."""
+        from dispatch_emu.dispatch import DispatchNamespace
+
+        return DispatchNamespace(
+            self.store,
+            self.runtime,
+            account_id,
+            namespace,
+            hook=self.plugins.hook,
+            observer=self.observer,
+            **options,
+        )
+
+    def dispatcher(
+        self,
+        namespace: str = DEMO_NAMESPACE,
+        *,
+        account_id: str = DEFAULT_ACCOUNT,
+        fetch: FetchFunction | None = None,
+        routing: Routing | str | None = None,
+        outbound: Any = None,
+        env: Mapping[str, Any] | None = None,
+    ) -> Dispatcher:
+        """A WSGI dispatcher bound to ``namespace``; by default the seed's (subdomain routing)."""
+        from dispatch_emu.dispatch import Dispatcher
+
+        binding = self.binding(namespace, account_id=account_id, outbound=outbound)
+        return Dispatcher(binding, fetch=fetch, routing=routing, env=env)
+
+    def app(self, dispatcher: Callable[..., Any] | None = None) -> Callable[..., Any]:
+        """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest."""
+        from dispatch_emu.server import CombinedApp
+
+        return CombinedApp(self.api, dispatcher)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def reset(self) -> None:
+        """Forget all namespaces, scripts and logs; compiled modules stay cached."""
+        self.store.reset()
+        self.observer.clear()
+        if self._runtime is not None and hasattr(self._runtime, "drop_instances"):
+            self._runtime.drop_instances()
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "DEMO_NAMESPACE",
+    "Emulator",
+    "NamespaceHandle",
+    "bindings_from_mapping",
+]
