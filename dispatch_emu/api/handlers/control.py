@@ -1,0 +1,121 @@
+"""The emulator's own endpoints, under the control prefix (``/__dispatch_emu`` by default).
+
+======================  =================================================================
+``POST /reset``         forget everything (calls the app's ``on_reset``, or ``store.reset()``)
+``GET  /state``         a JSON dump for eyes and asserts: accounts → namespaces → scripts
+                        with tags, etags, modules (names, types, sizes; no bytes) and
+                        bindings (secret values hidden), plus whatever ``extra_state()`` adds
+``GET  /snapshot``      ``store.snapshot()``: everything, module bytes included
+``POST /restore``       ``store.restore(body)``; the body is a snapshot, or the whole
+                        envelope ``GET /snapshot`` answered
+``GET  /health``        ``{"status": "ok", "version": ...}``
+======================  =================================================================
+
+All answer in the usual envelope. A restore that fails puts the previous state back, so
+a bad snapshot cannot leave the store half-restored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dispatch_emu import __version__
+from dispatch_emu.api.calls import ApiCall
+from dispatch_emu.api.serialize import module_summary, public_bindings, rfc3339
+from dispatch_emu.errors import ApiError, ValidationError
+from dispatch_emu.store import MAX_LIMIT, NamespaceStore, Script
+
+
+def _script_state(script: Script) -> dict[str, Any]:
+    return {
+        "name": script.name,
+        "tag": script.tag,
+        "etag": script.etag,
+        "deployment_id": script.deployment_id,
+        "main_module": script.main_module,
+        "modules": module_summary(script),
+        "bindings": public_bindings(script.bindings),
+        "tags": list(script.tags),
+        "modified_on": rfc3339(script.modified_on),
+    }
+
+
+def state_dump(store: NamespaceStore) -> dict[str, Any]:
+    """Accounts → namespaces → scripts, without module bytes or secret values."""
+    accounts: dict[str, Any] = {}
+    for account in store.accounts():
+        spaces = []
+        for namespace in store.list_namespaces(account):
+            scripts: list[dict[str, Any]] = []
+            cursor = ""
+            while True:
+                page = store.list_scripts(account, namespace.name, limit=MAX_LIMIT, cursor=cursor)
+                scripts.extend(_script_state(s) for s in page.scripts)
+                if not page.cursor:
+                    break
+                cursor = page.cursor
+            spaces.append(
+                {
+                    "name": namespace.name,
+                    "namespace_id": namespace.namespace_id,
+                    "trusted_workers": namespace.trusted_workers,
+                    "script_count": namespace.script_count,
+                    "scripts": scripts,
+                }
+            )
+        accounts[account] = {"namespaces": spaces}
+    return {"version": __version__, "accounts": accounts}
+
+
+class Control:
+    """The control handlers of one app, bound to its store and hooks."""
+
+    def __init__(
+        self,
+        store: NamespaceStore,
+        on_reset: Callable[[], None] | None = None,
+        extra_state: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.store = store
+        self.on_reset = on_reset
+        self.extra_state = extra_state
+
+    def reset(self, call: ApiCall) -> None:
+        if self.on_reset is not None:
+            self.on_reset()
+        else:
+            self.store.reset()
+        return None
+
+    def state(self, call: ApiCall) -> dict[str, Any]:
+        dump = state_dump(self.store)
+        if self.extra_state is not None:
+            # Extra keys sit beside ours; they may not replace the store's dump.
+            extra = {k: v for k, v in self.extra_state().items() if k not in dump}
+            dump.update(extra)
+        return dump
+
+    def snapshot(self, call: ApiCall) -> dict[str, Any]:
+        return self.store.snapshot()
+
+    def restore(self, call: ApiCall) -> None:
+        data = call.json_object()
+        if data.get("success") is True and isinstance(data.get("result"), dict):
+            data = data["result"]  # the envelope GET /snapshot answered, posted back whole
+        backup = self.store.snapshot()
+        try:
+            self.store.restore(data)
+        except ApiError:
+            self.store.restore(backup)
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.store.restore(backup)
+            raise ValidationError(f"The snapshot is malformed ({type(exc).__name__}: {exc}).") from None
+        return None
+
+    def health(self, call: ApiCall) -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+
+__all__ = ["Control", "state_dump"]
