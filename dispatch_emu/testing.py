@@ -1,0 +1,288 @@
+"""Assertion and seeding helpers for tests of code that dispatches to user workers.
+
+The assertions read like the seed dispatcher: a missing worker is a 404 with an empty
+body, any other failure a 500 whose body is the error message::
+
+    from dispatch_emu.testing import assert_dispatch_failed, assert_reached, assert_worker_not_found
+
+    def test_routing(dispatch_emu_client):
+        assert_worker_not_found(dispatch_emu_client.get("http://nobody.localhost/"))
+        assert_dispatch_failed(dispatch_emu_client.get("http://broken.localhost/"), "exception")
+        response = dispatch_emu_client.get("http://shop.localhost/")
+        assert_reached(response, "shop")
+
+Each helper accepts a werkzeug ``Response``/``TestResponse`` or an ``httpx.Response``.
+When one fails, its message says what came back *and* what the emulator saw: the last
+dispatch (worker, cause, wasm trap code, the worker's log tail, from
+``WorkerError.describe()``) and the log lines of the worker concerned. The helpers find
+the emulator on their own inside a test that uses the ``dispatch_emu`` fixtures (the
+pytest plugin makes it *current* for the test); elsewhere pass ``emulator=`` or wrap the
+code in ``with use_emulator(emu):``.
+
+:func:`seed` uploads workers from bytes, ``.wasm`` files, a directory of them, or a
+mapping of names to either; it is what the ``dispatch_emu_seed`` fixture and the
+``dispatch_namespace`` marker use.
+
+The pytest plugin registers this module for assertion rewriting, so ``assert`` here
+shows pytest's usual introspection too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
+
+if TYPE_CHECKING:
+    from dispatch_emu.emulator import Emulator, NamespaceHandle
+    from dispatch_emu.observe import Observer
+
+#: The account the emulator's handles and fixtures use unless told otherwise.
+ACCOUNT_ID = DEFAULT_ACCOUNT
+
+#: How many log lines a failure message shows, newest last.
+LOG_TAIL = 10
+
+WorkerSource = Union[bytes, bytearray, str, os.PathLike]
+SeedSource = Union[WorkerSource, Mapping[str, WorkerSource], Iterable[Union[str, os.PathLike]]]
+
+_current: list[Emulator] = []
+
+
+@contextlib.contextmanager
+def use_emulator(emulator: Emulator) -> Iterator[Emulator]:
+    """Make ``emulator`` the one the assertion helpers report on, for the ``with`` block."""
+    _current.append(emulator)
+    try:
+        yield emulator
+    finally:
+        _current.remove(emulator)
+
+
+def current_emulator() -> Emulator | None:
+    """The emulator of the running test (set by the pytest plugin), or ``None``."""
+    return _current[-1] if _current else None
+
+
+# ----------------------------------------------------------------------- responses
+
+
+def response_status(response: Any) -> int:
+    return int(response.status_code)
+
+
+def response_body(response: Any) -> bytes:
+    """The body of a werkzeug or httpx response, as bytes."""
+    if hasattr(response, "get_data"):  # werkzeug Response / TestResponse
+        return bytes(response.get_data())
+    content = response.content  # httpx.Response (and requests)
+    return content if isinstance(content, bytes) else str(content).encode()
+
+
+def _short(body: bytes, limit: int = 300) -> str:
+    text = body.decode("utf-8", "replace")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _journal(emulator: Emulator | Observer | None, worker: str | None = None) -> str:
+    """What the emulator saw: the last dispatch and a worker's log tail, as text."""
+    observer = _observer(emulator)
+    if observer is None:
+        return "(no emulator to report on: pass emulator= or use the dispatch_emu fixtures)"
+    lines: list[str] = []
+    last = observer.last_call()
+    if last is None:
+        lines.append("no dispatch reached any user worker")
+    else:
+        outcome = f"answered {last.status}" if last.error is None else "failed"
+        lines.append(f"last dispatch: worker {last.worker!r} in {last.namespace!r} {outcome}")
+        if last.error is not None:
+            lines.extend("  " + line for line in last.error.describe().splitlines())
+        worker = worker or last.worker
+    if worker is not None:
+        already = last is not None and last.error is not None and last.error.logs and last.worker == worker
+        tail = observer.lines(worker)[-LOG_TAIL:]
+        if tail and not already:
+            lines.append(f"log tail of {worker!r}:")
+            lines.extend(f"  {line}" for line in tail)
+        elif not tail:
+            lines.append(f"worker {worker!r} wrote no log lines")
+    return "\n".join(lines)
+
+
+def _observer(emulator: Emulator | Observer | None) -> Observer | None:
+    if emulator is None:
+        emulator = current_emulator()
+    if emulator is None:
+        return None
+    return getattr(emulator, "observer", emulator)  # an Emulator or an Observer
+
+
+# ----------------------------------------------------------------------- assertions
+
+
+def assert_worker_not_found(response: Any, *, emulator: Emulator | None = None) -> None:
+    """The seed's answer for a missing worker: 404 with an empty body."""
+    status, body = response_status(response), response_body(response)
+    assert status == 404 and body == b"", (
+        f"expected the dispatcher's 'Worker not found' answer (404, empty body), "
+        f"got {status} with body {_short(body)}\n{_journal(emulator)}"
+    )
+
+
+def assert_dispatch_failed(response: Any, message_part: str, *, emulator: Emulator | None = None) -> None:
+    """The seed's answer for a failing worker: 500 whose body contains ``message_part``."""
+    status, body = response_status(response), response_body(response)
+    text = body.decode("utf-8", "replace")
+    assert status == 500 and message_part in text, (
+        f"expected a failed dispatch (500, body containing {message_part!r}), "
+        f"got {status} with body {_short(body)}\n{_journal(emulator)}"
+    )
+
+
+def assert_reached(response_or_emulator: Any, worker: str, *, emulator: Emulator | None = None) -> None:
+    """The request reached ``worker``, according to the emulator's dispatch journal.
+
+    Given a response, the most recent dispatch must have been to ``worker`` (the
+    response is taken to be the answer to it). Given an :class:`Emulator` (or its
+    ``Observer``), ``worker`` must have been called at least once since the last reset.
+    """
+    if hasattr(response_or_emulator, "observer") or hasattr(response_or_emulator, "calls"):
+        observer = _observer(response_or_emulator)
+        assert observer is not None
+        called = sorted({c.worker for c in observer.calls()})
+        assert observer.calls(worker), (
+            f"no dispatch reached worker {worker!r}; workers called: {called or 'none'}\n"
+            f"{_journal(observer, worker)}"
+        )
+        return
+    observer = _observer(emulator)
+    assert observer is not None, (
+        "assert_reached(response, ...) needs the emulator: pass emulator= or use the dispatch_emu fixtures"
+    )
+    last = observer.last_call()
+    status, body = response_status(response_or_emulator), response_body(response_or_emulator)
+    assert last is not None and last.worker == worker, (
+        f"expected the request to reach worker {worker!r}, but "
+        + ("no worker was called" if last is None else f"the last dispatch went to {last.worker!r}")
+        + f"; the response was {status} with body {_short(body)}\n{_journal(observer, worker)}"
+    )
+
+
+def worker_logs(worker: str | None = None, *, emulator: Emulator | None = None) -> list[str]:
+    """The log lines ``worker`` (or every worker) wrote since the last reset."""
+    observer = _observer(emulator)
+    if observer is None:
+        raise RuntimeError("worker_logs() needs the emulator: pass emulator= or use the dispatch_emu fixtures")
+    return observer.lines(worker)
+
+
+# ----------------------------------------------------------------------- seeding
+
+
+def _resolve(path: str | os.PathLike, base_dir: Path | None) -> Path:
+    candidate = Path(path)
+    if not candidate.is_absolute() and base_dir is not None:
+        candidate = base_dir / candidate
+    return candidate
+
+
+def _read_worker(source: WorkerSource, base_dir: Path | None) -> bytes:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    path = _resolve(source, base_dir)
+    if not path.is_file():
+        raise FileNotFoundError(f"worker module {str(path)!r} does not exist")
+    return path.read_bytes()
+
+
+def collect_workers(
+    source: SeedSource, *, name: str | None = None, base_dir: str | os.PathLike | None = None
+) -> dict[str, bytes]:
+    """Turn any seed source into ``{script name: wasm bytes}``.
+
+    * ``bytes``: one worker, ``name`` required;
+    * a path to a file: one worker named ``name`` or the file's stem;
+    * a path to a directory: every ``*.wasm`` in it, each named after its stem;
+    * a mapping ``{name: bytes | path}``;
+    * an iterable of file paths, each named after its stem.
+
+    Relative paths are resolved against ``base_dir`` when given.
+    """
+    base = Path(base_dir) if base_dir is not None else None
+    if isinstance(source, Mapping):
+        return {str(key): _read_worker(value, base) for key, value in source.items()}
+    if isinstance(source, (bytes, bytearray)):
+        if name is None:
+            raise TypeError("seeding a worker from bytes needs name=")
+        return {name: bytes(source)}
+    if isinstance(source, (str, os.PathLike)):
+        path = _resolve(source, base)
+        if path.is_dir():
+            found = {p.stem: p.read_bytes() for p in sorted(path.glob("*.wasm"))}
+            if not found:
+                raise FileNotFoundError(f"no *.wasm files in directory {str(path)!r}")
+            return found
+        return {name or path.stem: _read_worker(path, None)}
+    workers: dict[str, bytes] = {}
+    for item in source:
+        path = _resolve(item, base)
+        workers[path.stem] = _read_worker(path, None)
+    return workers
+
+
+def seed(
+    emulator: Emulator,
+    source: SeedSource | None = None,
+    *,
+    namespace: str = DEMO_NAMESPACE,
+    account_id: str = DEFAULT_ACCOUNT,
+    name: str | None = None,
+    tags: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
+    trusted_workers: bool | None = None,
+    base_dir: str | os.PathLike | None = None,
+    **put_options: Any,
+) -> NamespaceHandle:
+    """Create ``namespace`` if needed and upload the workers of ``source`` into it.
+
+    ``tags`` is a list given to every script, or ``{script: [tags]}``. Other keywords
+    (``bindings=``, ``secrets=``, ``limits=``) go to every
+    :meth:`~dispatch_emu.emulator.NamespaceHandle.put_script` call. Returns the handle.
+    """
+    handle = emulator.namespace(namespace, account_id=account_id, trusted_workers=trusted_workers)
+    if source is None:
+        return handle
+    workers = collect_workers(source, name=name, base_dir=base_dir)
+    for script_name, wasm in workers.items():
+        if isinstance(tags, Mapping):
+            script_tags = tags.get(script_name)
+        elif isinstance(tags, str):
+            script_tags = [tags]
+        else:
+            script_tags = tags
+        handle.put_script(
+            script_name,
+            wasm=wasm,
+            tags=list(script_tags) if script_tags is not None else None,
+            **put_options,
+        )
+    return handle
+
+
+__all__ = [
+    "ACCOUNT_ID",
+    "assert_dispatch_failed",
+    "assert_reached",
+    "assert_worker_not_found",
+    "collect_workers",
+    "current_emulator",
+    "response_body",
+    "response_status",
+    "seed",
+    "use_emulator",
+    "worker_logs",
+]
