@@ -1,0 +1,154 @@
+"""The command line: ``dispatch-emu serve`` (also ``python -m dispatch_emu serve``).
+
+``serve`` runs the REST API and a dispatcher on one loopback port, seeded with a demo
+namespace and worker so that a first ``curl`` works::
+
+    dispatch-emu serve --port 8787
+    curl http://hello.localhost:8787/                        # the demo worker
+    curl -H 'Host: hello.example.com' http://127.0.0.1:8787/ # the same, by Host header
+    curl http://127.0.0.1:8787/client/v4/accounts/demo-account/workers/dispatch/namespaces
+
+Options name the account and namespace the dispatcher is bound to (created when
+missing), the routing (``subdomain``, ``header:NAME``, ``path``, ``lookup:FILE.json``),
+your own dispatcher function (``module:function``), a required API token, and the
+workers' default budgets. ``--port 0`` picks a free port; the URL is printed either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from dispatch_emu._version import __version__
+from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE, Emulator
+
+DEMO_WORKER = "hello"
+
+
+def load_function(spec: str) -> Any:
+    """``package.module:function`` → the function."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise argparse.ArgumentTypeError(f"{spec!r}: expected module:function")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        raise argparse.ArgumentTypeError(f"cannot load {spec!r}: {exc}") from None
+    if not callable(target):
+        raise argparse.ArgumentTypeError(f"{spec!r} is not callable")
+    return target
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dispatch-emu", description="A local emulator of Cloudflare Workers for Platforms."
+    )
+    parser.add_argument("--version", action="version", version=f"dispatch-emu {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the REST API and a dispatcher on one port")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    serve.add_argument("--port", type=int, default=8787, help="port; 0 picks a free one (default 8787)")
+    serve.add_argument("--account", default=DEFAULT_ACCOUNT, help="account the dispatcher is bound to")
+    serve.add_argument("--namespace", default=DEMO_NAMESPACE, help="namespace the dispatcher is bound to")
+    serve.add_argument("--routing", default="subdomain",
+                       help="subdomain | header:NAME | path | lookup:FILE.json (default subdomain)")
+    serve.add_argument("--dispatcher", type=load_function, default=None, metavar="MODULE:FUNCTION",
+                       help="your fetch(request, env) function instead of the seed's")
+    serve.add_argument("--no-demo", action="store_true", help="do not seed the demo worker")
+    serve.add_argument("--token", default=None, help="require this API token (Bearer)")
+    serve.add_argument("--cpu-ms", type=int, default=None, help="default CPU budget per request")
+    serve.add_argument("--wall-ms", type=int, default=None, help="default wall-clock budget per request")
+    serve.add_argument("--cache-dir", default=None, help="on-disk cache of compiled modules")
+    serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    return parser
+
+
+def make_emulator(args: argparse.Namespace) -> Emulator:
+    from dispatch_emu.api import ApiConfig
+    from dispatch_emu.runtime import RuntimeSettings
+
+    overrides = {
+        key: value
+        for key, value in (("cpu_ms", args.cpu_ms), ("wall_ms", args.wall_ms), ("cache_dir", args.cache_dir))
+        if value is not None
+    }
+    return Emulator(
+        runtime_settings=RuntimeSettings.from_env(**overrides),
+        api_config=ApiConfig(required_token=args.token),
+    )
+
+
+def seed_demo(emulator: Emulator, account_id: str, namespace: str, *, demo: bool) -> None:
+    handle = emulator.namespace(namespace, account_id=account_id)
+    if demo and DEMO_WORKER not in handle:
+        from dispatch_emu.demo import demo_worker_wasm
+
+        handle.put_script(
+            DEMO_WORKER,
+            wasm=demo_worker_wasm(),
+            bindings={"GREETING": "Hello from dispatch_emu"},
+            tags=["demo"],
+        )
+
+
+def banner(url: str, args: argparse.Namespace, port: int) -> str:
+    api = f"{url}/client/v4/accounts/{args.account}/workers/dispatch/namespaces"
+    host = "localhost" if args.host in ("127.0.0.1", "localhost", "::1") else args.host
+    lines = [
+        f"dispatch-emu {__version__} serving on {url}",
+        f"  account:   {args.account}",
+        f"  namespace: {args.namespace} (dispatcher routing: {args.routing})",
+        f"  REST API:  {api}",
+    ]
+    if not args.no_demo:
+        lines += [
+            "try:",
+            f"  curl http://{DEMO_WORKER}.{host}:{port}/",
+            f"  curl -H 'Host: {DEMO_WORKER}.example.com' {url}/",
+            f"  curl {api}/{args.namespace}/scripts",
+        ]
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace, out: TextIO) -> int:
+    from dispatch_emu.server import EmulatorServer
+
+    emulator = make_emulator(args)
+    seed_demo(emulator, args.account, args.namespace, demo=not args.no_demo)
+    dispatcher = emulator.dispatcher(
+        args.namespace, account_id=args.account, fetch=args.dispatcher, routing=args.routing
+    )
+    server = EmulatorServer(
+        emulator, host=args.host, port=args.port, dispatcher=dispatcher,
+        log_stream=None if args.quiet else out,
+    )
+    server.start()
+    assert server._server is not None
+    print(banner(server.url, args, server._server.server_port), file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", file=out)
+    finally:
+        emulator.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    stream = out or sys.stdout
+    if args.command == "serve":
+        try:
+            return serve(args, stream)
+        except ValueError as exc:  # e.g. a bad --routing spec
+            parser.error(str(exc))
+    return 2
+
+
+__all__ = ["build_parser", "load_function", "main", "make_emulator", "seed_demo"]

@@ -1,0 +1,215 @@
+"""Server mode: the REST API and a dispatcher on one local port, in a thread.
+
+:class:`EmulatorServer` serves an :class:`~dispatch_emu.emulator.Emulator` over real HTTP
+for clients that are not Python (wrangler, curl, a browser) or that want a socket::
+
+    with EmulatorServer(emulator, port=0) as server:     # port 0: a free port
+        print(server.url)                                # http://127.0.0.1:53211
+        ...                                              # talk to it
+    # leaving the block stops the server and re-raises any error from its thread
+
+Paths under ``/client/v4`` and ``/__dispatch_emu`` go to the REST API and its control
+endpoints; every other request goes to the dispatcher, so
+``curl -H 'Host: my-customer.example.com' http://127.0.0.1:8787/`` and
+``curl http://my-customer.localhost:8787/`` both reach the worker ``my-customer``.
+
+An exception escaping the app in the server thread is answered with a 500, kept, and
+re-raised by :meth:`EmulatorServer.check` (and by ``stop()``), so a test sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from dispatch_emu._version import __version__
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from dispatch_emu.api import ApiApp
+    from dispatch_emu.emulator import Emulator
+
+logger = logging.getLogger("dispatch_emu.server")
+
+
+class CombinedApp:
+    """The API (and control endpoints) where it answers; the dispatcher everywhere else."""
+
+    def __init__(self, api: ApiApp, dispatcher: WSGIApplication | None = None) -> None:
+        self.api = api
+        self.dispatcher = dispatcher
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.dispatcher is None or self.api.handles(environ.get("PATH_INFO", "")):
+            return self.api(environ, start_response)
+        return self.dispatcher(environ, start_response)
+
+
+class _ErrorTrap:
+    """Answers 500 for an exception escaping ``app`` and keeps it for ``check()``."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            # Materialise the body here so an error while iterating is caught too.
+            return list(self.app(environ, start_response))
+        except Exception as exc:
+            with self._lock:
+                self.errors.append(exc)
+            logger.exception("unhandled error in the emulator")
+            body = f"dispatch_emu internal error: {type(exc).__name__}: {exc}".encode()
+            start_response(
+                "500 Internal Server Error",
+                [("Content-Type", "text/plain"), ("Content-Length", str(len(body))),
+                 ("x-dispatch-emu", __version__)],
+                sys.exc_info(),
+            )
+            return [body]
+
+    def take(self) -> list[BaseException]:
+        with self._lock:
+            errors, self.errors = self.errors, []
+            return errors
+
+
+class _OneLineHandler(WSGIRequestHandler):
+    """Logs each request on one line: client, method, path, host, status, size, time."""
+
+    log_stream: TextIO | None = None
+
+    def run_wsgi(self) -> None:
+        self._started = time.perf_counter()
+        super().run_wsgi()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.log_stream is None:
+            return
+        elapsed = (time.perf_counter() - getattr(self, "_started", time.perf_counter())) * 1000
+        host = self.headers.get("Host", "-") if self.headers else "-"
+        status = getattr(code, "value", code)
+        line = f'{self.address_string()} "{self.command} {self.path}" host={host} {status} {size} {elapsed:.1f}ms\n'
+        try:
+            self.log_stream.write(line)
+            self.log_stream.flush()
+        except ValueError:  # stream closed at interpreter exit
+            pass
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if type == "error":
+            logger.error(message, *args)
+
+
+class EmulatorServer:
+    """A threaded HTTP server for an emulator: start/stop/url, or a context manager."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        dispatcher: WSGIApplication | None = None,
+        log_stream: TextIO | None = None,
+    ) -> None:
+        self.emulator = emulator
+        self.host = host
+        self.port = port
+        self.dispatcher = dispatcher
+        self.log_stream = log_stream
+        self._trap = _ErrorTrap(CombinedApp(emulator.api, dispatcher))
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the server is not running; call start() first")
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"http://{host}:{self._server.server_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> EmulatorServer:
+        if self._server is not None:
+            raise RuntimeError("the server is already running")
+        handler = type("Handler", (_OneLineHandler,), {"log_stream": self.log_stream})
+        self._server = make_server(
+            self.host, self.port, self._trap, threaded=True, request_handler=handler
+        )
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"dispatch-emu-server:{self._server.server_port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Run in the calling thread until interrupted (the CLI uses this)."""
+        if self._server is None:
+            self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop(check=False)
+
+    def check(self) -> None:
+        """Re-raise the first error the server thread met since the last check."""
+        errors = self._trap.take()
+        if errors:
+            raise errors[0]
+
+    def stop(self, *, check: bool = True) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if check:
+            self.check()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.stop(check=exc_type is None)
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"<EmulatorServer {where}>"
+
+
+def wait_until_serving(url: str, timeout: float = 5.0, opener: Callable[[str], Any] | None = None) -> None:
+    """Poll ``url``'s health endpoint until it answers (for servers started elsewhere)."""
+    import urllib.request
+
+    open_url = opener or (lambda u: urllib.request.urlopen(u, timeout=1).read())
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            open_url(f"{url}/__dispatch_emu/health")
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+__all__ = ["CombinedApp", "EmulatorServer", "wait_until_serving"]

@@ -1,0 +1,89 @@
+"""``dispatch-emu serve`` as a newcomer runs it: a subprocess, a printed URL, curl-like calls."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def serving(*args: str, cwd: Path = ROOT, extra_path: str = "") -> Iterator[tuple[str, list[str]]]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), extra_path, env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", *args],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    banner: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            banner.append(line.rstrip("\n"))
+            if line.startswith("  namespace:"):
+                break
+        url = banner[0].rsplit(" ", 1)[1] if banner and "serving on" in banner[0] else ""
+        assert url, "no URL printed:\n" + "\n".join(banner)
+        yield url, banner
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_prints_the_url_and_the_demo_answers() -> None:
+    with serving() as (url, banner):
+        assert url.startswith("http://127.0.0.1:")
+        assert any("account:   demo-account" in line for line in banner)
+        port = url.rsplit(":", 1)[1]
+        hello = httpx.get(f"{url}/", headers={"Host": "hello.example.com"})
+        assert hello.status_code == 200 and hello.text.startswith("Hello from dispatch_emu! Worker hello")
+        also = httpx.get(f"{url}/", headers={"Host": f"hello.localhost:{port}"})
+        assert also.status_code == 200
+        listing = httpx.get(f"{url}/client/v4/accounts/demo-account/workers/dispatch/namespaces/demo/scripts")
+        assert [s["script"]["id"] for s in listing.json()["result"]] == ["hello"]
+        assert httpx.get(f"{url}/", headers={"Host": "nobody.example.com"}).status_code == 404
+
+
+def test_serve_binds_the_named_account_and_namespace_with_header_routing() -> None:
+    with serving("--account", "acme", "--namespace", "tenants", "--routing", "header:X-Tenant") as (url, _):
+        namespaces = httpx.get(f"{url}/client/v4/accounts/acme/workers/dispatch/namespaces").json()
+        assert [n["namespace_name"] for n in namespaces["result"]] == ["tenants"]
+        assert httpx.get(f"{url}/", headers={"X-Tenant": "hello"}).status_code == 200
+        assert httpx.get(f"{url}/", headers={"Host": "hello.example.com"}).status_code == 404
+
+
+def test_serve_with_a_custom_dispatcher_function(tmp_path: Path) -> None:
+    (tmp_path / "my_platform.py").write_text(textwrap.dedent("""
+        from werkzeug import Response
+
+        def fetch(request, env):
+            if request.path == "/health":
+                return Response("platform ok")
+            return env.dispatcher.get("hello").fetch(request)
+    """))
+    with serving("--dispatcher", "my_platform:fetch", extra_path=str(tmp_path)) as (url, _):
+        assert httpx.get(f"{url}/health").text == "platform ok"
+        assert httpx.get(f"{url}/x").text.startswith("Hello from dispatch_emu!")
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [(["--routing", "telepathy"], "unknown routing"), (["--dispatcher", "nowhere"], "expected module:function")],
+)
+def test_bad_options_exit_with_a_clear_message(args: list[str], message: str) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", *args],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
