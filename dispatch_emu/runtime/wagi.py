@@ -15,7 +15,8 @@ compiled for WASI, with no SDK. Per request the runtime
 Exit code 0 (or returning from ``main``) is success; another code raises
 :class:`~dispatch_emu.errors.WorkerException` ("Worker exited with code 3.").
 
-The response cap is enforced in the stdout callback: past ``output_bytes`` the runtime
+The response cap (``output_bytes``) applies to the body, as for every ABI. Stdout may
+carry :data:`HEAD_ALLOWANCE` more bytes for the header lines; past that the runtime
 stops collecting and moves the store's epoch deadline to *now*, so the guest is
 interrupted at its next loop or call even if it ignores write errors. Stderr is kept up
 to :data:`LOG_LIMIT` bytes; more is dropped with a note, it is not an error.
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 import wasmtime
 from wasmtime import _ffi
 
+from dispatch_emu.errors import OutputLimitExceeded
 from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
 from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
@@ -43,6 +45,10 @@ from dispatch_emu.runtime.messages import GuestResponse
 from dispatch_emu.runtime.settings import LOG_LIMIT
 
 WASI_MODULE = "wasi_snapshot_preview1"
+
+#: Stdout bytes allowed beyond ``output_bytes`` for the CGI header lines (Cloudflare's
+#: cap on response headers is 128 KB).
+HEAD_ALLOWANCE = 128 * 1024
 
 
 
@@ -167,7 +173,7 @@ class WagiAbi:
         pre = host.memo(("wagi-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
 
         store = wasmtime.Store(host.engine)
-        stdout = _Output(store, limits.output_bytes, interrupt=True)
+        stdout = _Output(store, limits.output_bytes + HEAD_ALLOWANCE, interrupt=True)
         stderr = _Output(store, LOG_LIMIT, interrupt=False)
         cleanup = _nothing
         instance: wasmtime.Instance | None = None
@@ -212,6 +218,10 @@ class WagiAbi:
                     output_limit=limits.output_bytes,
                 ) from failure
             status, headers, body = parse_cgi_response(output, worker=inv.code.name, logs=logs)
+            if len(body) > limits.output_bytes:
+                raise OutputLimitExceeded(
+                    worker=inv.code.name, cause=f"response passed {limits.output_bytes} bytes", logs=logs
+                )
             return GuestResponse(status=status, headers=headers, body=body, logs=logs)
         finally:
             stdout.finish()
@@ -240,4 +250,4 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-__all__ = ["WASI_MODULE", "WagiAbi", "set_stdin"]
+__all__ = ["HEAD_ALLOWANCE", "WASI_MODULE", "WagiAbi", "set_stdin"]
