@@ -99,6 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{PLUGINS_MARKER}(*plugins): register dispatch_emu pluggy plugins for this test only",
     )
+    for name in ("dispatch_emu_cpu_ms", "dispatch_emu_wall_ms"):
+        _int_option(config, name)  # a bad value is a usage error now, not an error in every test
 
 
 def _option(config: pytest.Config, name: str) -> Any:
