@@ -300,7 +300,9 @@ class ReactorAbi:
         limits = inv.limits
         assert limits.memory_bytes is not None
         key: PoolKey | None = None
-        if inv.instances is not None and self.reusable(inv.module):
+        if inv.instances is not None and inv.host.memo(
+            ("reactor-reusable", inv.code.digest), lambda: self.reusable(inv.module)
+        ):
             key = PoolKey(self.name, inv.code.name, inv.code.digest, inv.code.version, limits)
         item = inv.instances.take(key) if key is not None and inv.instances is not None else None
         if item is None:

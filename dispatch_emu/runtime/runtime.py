@@ -70,6 +70,7 @@ class Runtime:
         self.host.acquire()
         self.instances = InstancePool()
         self._abi_by_digest: dict[str, GuestAbi | None] = {}
+        self._default_limits = ExecutionLimits().filled(self.settings)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -161,7 +162,7 @@ class Runtime:
             module=module,
             request=request,
             env=env if env is not None else {},
-            limits=(limits or ExecutionLimits()).filled(self.settings),
+            limits=self._default_limits if limits is None else limits.filled(self.settings),
             outbound=outbound,
             host=self.host,
             instances=self.instances if self.settings.reuse_instances else None,
