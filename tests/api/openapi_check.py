@@ -131,13 +131,13 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 FORMATS = jsonschema.FormatChecker(formats=())
 
 
-@FORMATS.checks("date-time")
+@FORMATS.checks("date-time", raises=ValueError)
 def _is_rfc3339(value: object) -> bool:
     if not isinstance(value, str):
         return True  # format applies to strings only
     if not RFC3339.match(value):
         return False
-    datetime.fromisoformat(value.replace("Z", "+00:00"))  # raises on impossible dates
+    datetime.fromisoformat(value.replace("Z", "+00:00"))  # ValueError on impossible dates
     return True
 
 
