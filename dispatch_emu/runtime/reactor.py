@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass, field
-from typing import Any
 
 import wasmtime
 

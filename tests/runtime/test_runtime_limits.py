@@ -83,6 +83,15 @@ def test_output_limit_stops_a_flooding_worker(runtime, abi):
     still_serving(runtime)
 
 
+def test_wagi_flood_is_interrupted_not_left_to_burn_its_fuel(runtime):
+    # a write error does not stop this guest; only the deadline brought forward does.
+    # Were that broken, the run would end by fuel instead, with another trap code.
+    limits = ExecutionLimits(output_bytes=64 << 10, cpu_ms=5000, wall_ms=600_000)
+    with pytest.raises(OutputLimitExceeded) as caught:
+        runtime.run(code("wagi/flood"), request(), limits=limits)
+    assert caught.value.trap_code == "TrapCode.INTERRUPT"
+
+
 def test_output_limit_is_not_hit_by_a_response_that_fits(runtime):
     limits = ExecutionLimits(output_bytes=len(b"Hello from WAGI!\n"))
     assert runtime.run(code("wagi/hello"), request(), limits=limits).status == 200

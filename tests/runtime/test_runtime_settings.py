@@ -90,3 +90,22 @@ def test_malformed_cgi_responses(output, why):
         parse_cgi_response(output, worker="w", logs=["l"])
     assert caught.value.message == f"Worker returned a malformed response: {why}."
     assert (caught.value.worker, caught.value.logs) == ("w", ["l"])
+
+
+def test_runtime_layer_never_imports_werkzeug():
+    # plugins.py imports dispatch_emu.runtime.builtin by path; the runtime layer must stay
+    # free of HTTP frameworks. The package __init__ is stubbed so only our modules count.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "dispatch_emu"
+    script = (
+        "import sys, types\n"
+        f"pkg = types.ModuleType('dispatch_emu'); pkg.__path__ = [{str(package)!r}]\n"
+        "sys.modules['dispatch_emu'] = pkg\n"
+        "import dispatch_emu.runtime, dispatch_emu.runtime.builtin, dispatch_emu.demo\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('werkzeug', 'flask')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
