@@ -121,3 +121,16 @@ def test_worker_code_digest():
     import hashlib
 
     assert c.digest == hashlib.sha256(module).hexdigest() and c.version == ""
+
+
+def test_wagi_stdin_falls_back_to_a_temporary_file(runtime, monkeypatch, tmp_path):
+    import tempfile
+
+    from wasmtime import _ffi
+
+    assert hasattr(_ffi, "wasi_config_set_stdin_bytes")  # what wasmtime-py 50 ships
+    monkeypatch.delattr(_ffi, "wasi_config_set_stdin_bytes")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    response = runtime.run(code("wagi/echo"), request("POST", body=b"via a file"))
+    assert json.loads(response.body)["body"] == "via a file"
+    assert list(tmp_path.iterdir()) == []  # removed after the run
