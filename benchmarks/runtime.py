@@ -14,6 +14,7 @@ Runs in well under a minute on two shared cores.
 from __future__ import annotations
 
 import ctypes
+import importlib.metadata
 import statistics
 import sys
 import tempfile
@@ -102,8 +103,7 @@ def main() -> None:
     n = 100 if QUICK else 300
     wagi_hello = (WORKERS / "wagi" / "hello.wasm").read_bytes()
     reactor_hello = (WORKERS / "reactor" / "hello.wasm").read_bytes()
-    print(f"wasmtime {wasmtime.__name__} {__import__('importlib.metadata').metadata.version('wasmtime')}, "
-          f"medians of {ROUNDS} rounds")
+    print(f"wasmtime-py {importlib.metadata.version('wasmtime')}, medians of {ROUNDS} rounds")
 
     with Runtime() as runtime, Runtime(RuntimeSettings(reuse_instances=False)) as fresh_runtime:
         wagi = WorkerCode.from_bytes("wagi-hello", wagi_hello)
