@@ -47,4 +47,13 @@ def make_plugin_manager(
     return pm
 
 
-__all__ = ["BLOCK_ENV", "BUILTIN_PLUGINS", "blocked_names", "make_plugin_manager"]
+def third_party_impls(caller: pluggy.HookCaller) -> bool:
+    """True when a hook has implementations besides the built-in plugins.
+
+    Hot paths (every dispatch) use it to skip a hook call whose only possible answer is
+    the built-in one; registering a plugin later is seen at once, since it is asked per call.
+    """
+    return any(impl.plugin_name not in BUILTIN_PLUGINS for impl in caller.get_hookimpls())
+
+
+__all__ = ["BLOCK_ENV", "BUILTIN_PLUGINS", "blocked_names", "make_plugin_manager", "third_party_impls"]

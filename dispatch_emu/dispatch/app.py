@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 from werkzeug import Request, Response
 
 from dispatch_emu.dispatch.binding import DispatchNamespace
+from dispatch_emu.dispatch.messages import wsgi_answer
 from dispatch_emu.dispatch.routing import Routing, routing_from_spec
 from dispatch_emu.errors import DispatcherException, WorkerError
+from dispatch_emu.plugins import third_party_impls
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -58,8 +60,8 @@ class DispatcherEnv:
 
     def route(self, request: Request) -> str | None:
         hook = self.dispatcher.hook
-        if hook is None:
-            return self.routing(request)
+        if hook is None or not third_party_impls(hook.dispatch_emu_resolve_worker):
+            return self.routing(request)  # what the built-in implementation would answer
         return hook.dispatch_emu_resolve_worker(request=request, routing=self.routing)
 
     def render_error(self, error: Exception, request: Request) -> Response:
@@ -127,8 +129,7 @@ class Dispatcher:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        return self.handle(request)(environ, start_response)
+        return wsgi_answer(self.handle(Request(environ)), environ, start_response)
 
     def __repr__(self) -> str:
         name = getattr(self.fetch, "__name__", repr(self.fetch))

@@ -29,6 +29,7 @@ from dispatch_emu.dispatch.messages import from_guest, make_request, to_guest
 from dispatch_emu.dispatch.outbound import Outbound, make_outbound
 from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
 from dispatch_emu.observe import DispatchRecord, Observer
+from dispatch_emu.plugins import third_party_impls
 from dispatch_emu.runtime import ExecutionLimits, WorkerCode
 
 if TYPE_CHECKING:
@@ -48,6 +49,15 @@ def worker_env(script: Script) -> dict[str, Any]:
         elif kind == "json":
             env[binding["name"]] = binding.get("json")
     return env
+
+
+def _limits_key(limits: Mapping[str, Any] | None) -> Any:
+    if not limits:
+        return None
+    try:
+        return tuple(sorted(limits.items()))
+    except TypeError:  # unhashable or unorderable values: do not memoise
+        return object()
 
 
 class WorkerStub:
@@ -103,6 +113,7 @@ class DispatchNamespace:
         self.hook = hook
         self.observer = observer or Observer()
         self.outbound = outbound
+        self._limits_memo: dict[tuple[Any, Any], ExecutionLimits] = {}
 
     def get(
         self, name: str | None, args: dict[str, Any] | None = None, options: dict[str, Any] | None = None
@@ -120,7 +131,7 @@ class DispatchNamespace:
             args=stub.args,
             options=stub.options,
         )
-        if self.hook is not None:
+        if self.hook is not None and third_party_impls(self.hook.dispatch_emu_before_dispatch):
             early = self.hook.dispatch_emu_before_dispatch(call=call)
             if early is not None:
                 return early
@@ -140,7 +151,7 @@ class DispatchNamespace:
             DispatchRecord(self.account_id, self.namespace, call.worker_name, response.status_code,
                            None, time.perf_counter() - started)
         )
-        if self.hook is not None:
+        if self.hook is not None and third_party_impls(self.hook.dispatch_emu_after_dispatch):
             replaced = self.hook.dispatch_emu_after_dispatch(call=call, response=response)
             if replaced is not None:
                 return replaced
@@ -155,9 +166,10 @@ class DispatchNamespace:
 
     def _run(self, call: DispatchCall, *, extra_env: Mapping[str, Any] | None = None) -> Response:
         name = call.worker_name
-        script = self.store.find_script(self.account_id, self.namespace, name) if name else None
-        if script is None:
+        found = self.store.find_worker(self.account_id, self.namespace, name) if name else None
+        if found is None:
             raise WorkerNotFound(worker=name or None, cause="no such script in the namespace")
+        script, wasm, trusted = found
         main = script.main
         if main.content_type.split(";")[0].strip() not in WASM_TYPES:
             raise WorkerException(
@@ -166,16 +178,8 @@ class DispatchNamespace:
                 worker=name,
                 cause="unsupported main module type",
             )
-        trusted = self.store.get_namespace(self.account_id, self.namespace).trusted_workers
-        code = WorkerCode(
-            name=name, wasm=self.store.module_bytes(main), digest=main.digest, version=script.etag
-        )
-        try:
-            limits = ExecutionLimits.resolve(
-                self.runtime.settings, script.settings.get("limits"), call.options.get("limits")
-            )
-        except ValueError as exc:
-            raise WorkerException(f"Invalid dispatch limits: {exc}", worker=name, cause="bad options") from None
+        code = WorkerCode(name=name, wasm=wasm, digest=main.digest, version=script.etag)
+        limits = self._limits(name, script.settings.get("limits"), call.options.get("limits"))
         outbound = make_outbound(self, call) if self.outbound is not None else None
         env = worker_env(script)
         env.update(extra_env or {})
@@ -184,6 +188,23 @@ class DispatchNamespace:
         )
         self.observer.logged(self.account_id, self.namespace, name, result.logs)
         return from_guest(result)
+
+    def _limits(
+        self, name: str, script_limits: Mapping[str, Any] | None, dispatch_limits: Mapping[str, Any] | None
+    ) -> ExecutionLimits:
+        """Resolved limits, memoised: most dispatches repeat a handful of combinations."""
+        key = (_limits_key(script_limits), _limits_key(dispatch_limits))
+        limits = self._limits_memo.get(key)
+        if limits is None:
+            try:
+                limits = ExecutionLimits.resolve(self.runtime.settings, script_limits, dispatch_limits)
+            except ValueError as exc:
+                raise WorkerException(
+                    f"Invalid dispatch limits: {exc}", worker=name, cause="bad options"
+                ) from None
+            if len(self._limits_memo) < 256:
+                self._limits_memo[key] = limits
+        return limits
 
     def __repr__(self) -> str:
         return f"<DispatchNamespace {self.account_id}/{self.namespace}>"

@@ -324,6 +324,16 @@ class NamespaceStore:
             state = self._accounts.get(account_id, {}).get(namespace)
             return state.scripts.get(name) if state else None
 
+    def find_worker(self, account_id: str, namespace: str, name: str) -> tuple[Script, bytes, bool] | None:
+        """What a dispatch needs, under one lock: the script, its main module's bytes, and
+        whether the namespace is trusted; ``None`` when the script or namespace is missing."""
+        with self._lock:
+            state = self._accounts.get(account_id, {}).get(namespace)
+            script = state.scripts.get(name) if state else None
+            if script is None or state is None:
+                return None
+            return script, self._blobs.get(script.main.digest), state.trusted_workers
+
     def module_bytes(self, module: ModuleRef) -> bytes:
         with self._lock:
             return self._blobs.get(module.digest)

@@ -1,0 +1,40 @@
+"""Shared timing helpers for the benchmarks: interleaved rounds, medians, RSS."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+
+
+def per_op(fn: Callable[[], object], n: int) -> float:
+    """Seconds per call of ``fn`` over ``n`` calls."""
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n
+
+
+def interleaved(cases: dict[str, Callable[[], object]], n: int, rounds: int = 7) -> dict[str, float]:
+    """Median seconds per call of each case, measured round-robin so drift hits all alike."""
+    for fn in cases.values():  # warm up: caches, instance pools, branch predictors
+        per_op(fn, max(1, n // 10))
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    gc.collect()
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            samples[name].append(per_op(fn, n))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:8.1f} µs"
