@@ -9,11 +9,14 @@ which worker a request reached, why a dispatch failed, and what the worker logge
 ['started', 'done']
 
 Both lists are thread-safe and cleared by ``clear()`` (the emulator's ``reset()``).
+They keep the most recent ``max_records`` entries each, so a long-running server does
+not grow without bound.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,10 +50,10 @@ class DispatchRecord:
 
 
 class Observer:
-    def __init__(self) -> None:
+    def __init__(self, max_records: int = 10_000) -> None:
         self._lock = threading.Lock()
-        self._logs: list[LogRecord] = []
-        self._calls: list[DispatchRecord] = []
+        self._logs: deque[LogRecord] = deque(maxlen=max_records)
+        self._calls: deque[DispatchRecord] = deque(maxlen=max_records)
 
     def logged(self, account_id: str, namespace: str, worker: str, lines: Iterable[str]) -> None:
         with self._lock:

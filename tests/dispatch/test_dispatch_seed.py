@@ -109,3 +109,14 @@ def test_javascript_main_module_gives_a_clear_error(emu, ns) -> None:
 
 def _load(abi: str, name: str) -> bytes:
     return (WORKERS / abi / f"{name}.wasm").read_bytes()
+
+
+def test_observer_keeps_a_bounded_history() -> None:
+    from dispatch_emu.observe import DispatchRecord, Observer
+
+    observer = Observer(max_records=3)
+    for i in range(5):
+        observer.logged("a", "n", "w", [f"line {i}"])
+        observer.dispatched(DispatchRecord("a", "n", f"w{i}", 200, None, 0.0))
+    assert observer.lines() == ["line 2", "line 3", "line 4"]
+    assert [c.worker for c in observer.calls()] == ["w2", "w3", "w4"]
