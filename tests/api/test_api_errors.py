@@ -13,6 +13,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 from api_bodies import ACCOUNT, MODULE_JS, NAMESPACES, multipart, ns_path, script_path, simple_upload
+from openapi_check import OpenApiChecker
 
 from dispatch_emu import __version__
 from dispatch_emu.api import ApiApp, ApiConfig
@@ -248,7 +249,8 @@ class CountingStream(io.RawIOBase):
         return n
 
 
-def call_wsgi(app: ApiApp, environ_extra: dict) -> tuple[str, dict, bytes]:
+def call_wsgi(app: ApiApp, environ_extra: dict, checker: OpenApiChecker) -> tuple[str, dict, bytes]:
+    """One raw WSGI call (for bodies httpx cannot send), its answer held to the OpenAPI extract."""
     environ = {
         "REQUEST_METHOD": "PUT",
         "PATH_INFO": script_path("ns", "big"),
@@ -266,33 +268,42 @@ def call_wsgi(app: ApiApp, environ_extra: dict) -> tuple[str, dict, bytes]:
         captured["status"], captured["headers"] = status, dict(headers)
 
     body = b"".join(app(environ, start_response))
+    status = int(captured["status"].split()[0])
+    problems = checker.check(environ["REQUEST_METHOD"], environ["PATH_INFO"], status,
+                             captured["headers"].get("Content-Type", ""), body)
+    assert not problems, problems
     return captured["status"], captured["headers"], body
 
 
-def test_body_over_limit_without_length_is_cut_off(small_app: ApiApp, store: NamespaceStore) -> None:
+def test_body_over_limit_without_length_is_cut_off(
+    small_app: ApiApp, store: NamespaceStore, checked: OpenApiChecker
+) -> None:
     store.create_namespace(ACCOUNT, "ns")
     stream = CountingStream(10 * 2**20)
     status, _, body = call_wsgi(
         small_app,
         {"wsgi.input": stream, "HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True,
          "CONTENT_TYPE": "multipart/form-data; boundary=abc"},
+        checked,
     )
     assert status.startswith("413") and json.loads(body)["errors"][0]["code"] == 10413
     assert stream.consumed < 100 * 1024  # stopped soon after the limit, not at 10 MiB
     assert store.find_script(ACCOUNT, "ns", "big") is None
 
 
-def test_huge_content_length_is_refused_unread(small_app: ApiApp, store: NamespaceStore) -> None:
+def test_huge_content_length_is_refused_unread(
+    small_app: ApiApp, store: NamespaceStore, checked: OpenApiChecker
+) -> None:
     store.create_namespace(ACCOUNT, "ns")
     stream = CountingStream(10 * 2**20)
     status, _, _ = call_wsgi(small_app, {"wsgi.input": stream, "CONTENT_LENGTH": str(10 * 2**20),
-                                         "CONTENT_TYPE": "multipart/form-data; boundary=abc"})
+                                         "CONTENT_TYPE": "multipart/form-data; boundary=abc"}, checked)
     assert status.startswith("413") and stream.consumed == 0
 
 
-def test_bad_content_length_is_400(app: ApiApp, store: NamespaceStore) -> None:
+def test_bad_content_length_is_400(app: ApiApp, store: NamespaceStore, checked: OpenApiChecker) -> None:
     store.create_namespace(ACCOUNT, "ns")
-    status, _, body = call_wsgi(app, {"wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "lots"})
+    status, _, body = call_wsgi(app, {"wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "lots"}, checked)
     assert status.startswith("400") and json.loads(body)["errors"][0]["code"] == 10026
 
 
@@ -339,3 +350,25 @@ def test_validator_error_is_400_10021_and_nothing_is_stored(http: httpx.Client, 
         [("files", "index.js", None, MODULE_JS), ("files", "ok.wasm", None, b"\0asm\x01\0\0\0"), ("metadata", None, None, meta)]
     )
     assert upload_raw(http, good, content_type, name="w1").status_code == 200
+
+
+def test_concurrent_requests_from_threads(
+    app: ApiApp, store: NamespaceStore, client_for: Callable[[ApiApp], httpx.Client]
+) -> None:
+    """One app serves many threads at once (a threaded server shares it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store.create_namespace(ACCOUNT, "ns")
+    body, content_type = simple_upload()
+
+    def work(i: int) -> tuple[int, int, int]:
+        client = client_for(app)  # checked against the OpenAPI extract like every client
+        up = client.put(script_path("ns", f"t{i:03d}"), content=body, headers={"Content-Type": content_type})
+        got = client.get(script_path("ns", f"t{i:03d}"))
+        gone = client.delete(script_path("ns", f"t{i:03d}")) if i % 2 else got
+        return up.status_code, got.status_code, gone.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(80)))
+    assert results == [(200, 200, 200)] * 80
+    assert store.get_namespace(ACCOUNT, "ns").script_count == 40

@@ -174,3 +174,18 @@ def test_strict_inherit_refuses_a_missing_previous_binding(http: httpx.Client, s
     assert strict.status_code == 400 and store.find_script("acc", "ns", "w1") is None
     lenient = http.put(script_path("ns", "w1"), content=body, headers={"Content-Type": content_type})
     assert lenient.status_code == 200 and store.get_script("acc", "ns", "w1").bindings == ()
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["bare", "wrapped"])
+def test_settings_patch_as_json_body(http: httpx.Client, store: NamespaceStore, wrapped: bool) -> None:
+    bindings = [{"name": "S", "type": "secret_text", "text": "keep-me"}, {"name": "P", "type": "plain_text", "text": "1"}]
+    assert put(http, [("files", "index.js", None, MODULE_JS), meta(main_module="index.js", bindings=bindings)]).status_code == 200
+    # a secret sent back without its text (as GET /settings shows it) keeps its value
+    patch = {"logpush": True, "bindings": [{"name": "S", "type": "secret_text"}, {"name": "P", "type": "plain_text", "text": "2"}]}
+    response = http.patch(script_path("ns", "w1", "settings"), json={"settings": patch} if wrapped else patch)
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["logpush"] is True and result["bindings"] == [
+        {"name": "S", "type": "secret_text"}, {"name": "P", "type": "plain_text", "text": "2"},
+    ]
+    assert store.get_secret("acc", "ns", "w1", "S")["text"] == "keep-me"
