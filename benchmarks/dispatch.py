@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved, us  # noqa: E402
 
 from dispatch_emu import Emulator, RuntimeSettings  # noqa: E402
+from dispatch_emu.runtime import GuestRequest  # noqa: E402
 from dispatch_emu.runtime.cache import ModuleCache  # noqa: E402
+from dispatch_emu.runtime.cgi import cgi_environ  # noqa: E402
 
 WORKERS = Path(__file__).resolve().parents[1] / "tests" / "workers"
 
@@ -45,21 +47,32 @@ def call_wsgi(app, env: dict) -> bytes:
     return b"".join(app(dict(env), lambda status, headers, exc_info=None: None))
 
 
-def bare_wagi(wasm: bytes):
-    """The floor: what any WAGI host must do per request with wasmtime-py."""
-    engine = wasmtime.Engine()
+def bare_wagi(wasm: bytes, engine: wasmtime.Engine | None = None, *, sandboxed: bool = False):
+    """The floor: what any WAGI host must do per request with wasmtime-py.
+
+    It passes the same CGI variables our runtime passes (precomputed: building them is
+    overhead, passing them is not). ``engine`` is the emulator's own (fuel and epoch
+    interruption on, the sandbox's price) or, when None, a default engine; with
+    ``sandboxed`` the store also gets a fuel budget and an epoch deadline.
+    """
+    engine = engine or wasmtime.Engine()
     module = wasmtime.Module(engine, wasm)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     pre = linker.instantiate_pre(module)
+    request = GuestRequest("GET", "http://wagi.example.com/hello", [("Host", "wagi.example.com")])
+    cgi_env = cgi_environ(request, {})
 
     def run() -> bytes:
         out: list[bytes] = []
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["/hello"]
-        wasi.env = [("REQUEST_METHOD", "GET"), ("PATH_INFO", "/hello"), ("SERVER_NAME", "wagi.example.com")]
+        wasi.env = cgi_env
         wasi.stdout_custom = out.append
         store = wasmtime.Store(engine)
+        if sandboxed:
+            store.set_fuel(10**12)
+            store.set_epoch_deadline(10**6)
         store.set_wasi(wasi)
         instance = pre.instantiate(store)
         try:
@@ -91,20 +104,24 @@ def main() -> None:
     app_fresh = fresh.dispatcher("bench")
     env_wagi, env_reactor = environ("wagi"), environ("reactor")
     bare_env = environ("bare")
-    floor_wagi = bare_wagi(wagi_hello)
-    assert b"Hello" in call_wsgi(app, env_wagi) and b"Hello" in floor_wagi()
+    floor_wagi = bare_wagi(wagi_hello, emu.runtime.engine, sandboxed=True)
+    plain_wagi = bare_wagi(wagi_hello)
+    assert b"Hello" in call_wsgi(app, env_wagi) and b"Hello" in floor_wagi() and b"Hello" in plain_wagi()
 
-    print("\n1. full WAGI dispatch vs the floor")
+    print("\n1. full WAGI dispatch vs the floor (bare wasmtime WAGI run + one bare werkzeug WSGI call)")
     t = interleaved(
         {
             "floor": lambda: (floor_wagi(), call_wsgi(bare_app, bare_env)),
+            "plain": lambda: (plain_wagi(), call_wsgi(bare_app, bare_env)),
             "dispatch": lambda: call_wsgi(app, env_wagi),
         },
         n=300,
     )
-    print(f"   floor (bare wasmtime WAGI + bare WSGI call)  {us(t['floor'])}")
-    print(f"   full dispatch through the dispatcher app     {us(t['dispatch'])}")
-    print(f"   ratio dispatch/floor                          {t['dispatch'] / t['floor']:8.2f}   (target ≤ 1.3)")
+    print(f"   floor, sandboxed engine (fuel + epoch, as ours)  {us(t['floor'])}")
+    print(f"   floor, default engine (no CPU/wall sandbox)      {us(t['plain'])}")
+    print(f"   full dispatch through the dispatcher app         {us(t['dispatch'])}")
+    print(f"   ratio dispatch / sandboxed floor                 {t['dispatch'] / t['floor']:8.2f}   (target ≤ 1.3)")
+    print(f"   ratio dispatch / default-engine floor            {t['dispatch'] / t['plain']:8.2f}   (the sandbox's price included)")
 
     print("\n2. reactor ABI, full dispatches")
     r = interleaved(

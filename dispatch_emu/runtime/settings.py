@@ -97,7 +97,9 @@ class ExecutionLimits:
     subrequests: int | None = None
 
     def filled(self, settings: RuntimeSettings) -> ExecutionLimits:
-        """A copy with every ``None`` replaced by the matching setting."""
+        """A copy with every ``None`` replaced by the matching setting (``self`` if none is)."""
+        if None not in (self.cpu_ms, self.wall_ms, self.memory_bytes, self.output_bytes, self.subrequests):
+            return self  # frozen, so sharing is safe; dispatches pass filled limits
         return ExecutionLimits(
             **{
                 f.name: getattr(settings, f.name) if getattr(self, f.name) is None else getattr(self, f.name)
