@@ -16,7 +16,8 @@ Every error a user can meet derives from :class:`DispatchEmuError`::
     │   ├── MethodNotAllowed             405, 10405
     │   ├── PayloadTooLarge              413, 10413
     │   ├── AuthenticationError          403, 10000 Authentication error
-    │   └── InvalidToken                 400, 9106  Authentication failed
+    │   ├── InvalidToken                 400, 9106  Authentication failed
+    │   └── InternalError                500, 10002 Unexpected internal server error
     └── WorkerError                  what a dispatch stub's ``fetch()`` raises
         ├── WorkerNotFound               "Worker not found."
         ├── WorkerException              the worker trapped, exited non-zero or answered garbage
@@ -140,6 +141,14 @@ class InvalidToken(ApiError):
     default_message = "Authentication failed"
 
 
+class InternalError(ApiError):
+    """Something failed inside the emulator; the answer names the exception."""
+
+    status = 500
+    code = 10002
+    default_message = "Unexpected internal server error"
+
+
 # ------------------------------------------------------------------------ worker errors
 
 
@@ -234,6 +243,7 @@ __all__ = [
     "DispatchEmuError",
     "DispatcherException",
     "InvalidModule",
+    "InternalError",
     "InvalidToken",
     "LimitExceeded",
     "MalformedRequest",

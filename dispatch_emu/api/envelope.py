@@ -23,14 +23,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from dispatch_emu.errors import ApiError
+from dispatch_emu.errors import ApiError, InternalError
 
 JSON_TYPE = "application/json"
 
-#: Cloudflare's code for "Unexpected internal server error" (x-cfLinkErrors of the
-#: OpenAPI schema). errors.py has no class for it yet; it belongs there as
-#: ``InternalError`` (status 500) and will move once it exists.
-INTERNAL_ERROR_CODE = 10002
+#: Cloudflare's code for "Unexpected internal server error" (x-cfLinkErrors of the schema).
+INTERNAL_ERROR_CODE = InternalError.code
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,7 @@ def error_response(error: ApiError, headers: Mapping[str, str] | None = None) ->
 
 
 def internal_error_response(exc: BaseException) -> Response:
-    message = f"Internal error: {type(exc).__name__}: {exc}"
-    return json_response(failure_body([{"code": INTERNAL_ERROR_CODE, "message": message}]), 500)
+    return error_response(InternalError(f"Internal error: {type(exc).__name__}: {exc}"))
 
 
 __all__ = [

@@ -111,11 +111,23 @@ def resolve_settings_bindings(
     return resolve_upload_bindings(filled, previous)
 
 
-def check_secret(name: object, text: object, kind: object = "secret_text") -> dict[str, Any]:
+SECRET_KEY_FIELDS = ("format", "algorithm", "usages", "key_base64", "key_jwk")
+
+
+def check_secret(
+    name: object, text: object = None, kind: object = "secret_text", extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A secret binding: ``secret_text`` needs ``text``; ``secret_key`` needs
+    ``key_base64`` or ``key_jwk`` (plus ``format``, ``algorithm``, ``usages`` as sent)."""
     if not isinstance(name, str) or not name:
         raise ValidationError("A secret needs a non-empty name.")
-    if kind not in SECRET_TYPES:
-        raise ValidationError(f"Secret {name!r} has type {kind!r}; expected 'secret_text'.")
+    if kind == "secret_key":
+        fields = {k: v for k, v in (extra or {}).items() if k in SECRET_KEY_FIELDS}
+        if not isinstance(fields.get("key_base64"), str) and not isinstance(fields.get("key_jwk"), Mapping):
+            raise ValidationError(f"Secret key {name!r} needs key_base64 (a string) or key_jwk (an object).")
+        return {"name": name, "type": kind, **fields}
+    if kind != "secret_text":
+        raise ValidationError(f"Secret {name!r} has type {kind!r}; expected 'secret_text' or 'secret_key'.")
     if not isinstance(text, str):
         raise ValidationError(f"Secret {name!r} needs a text value.")
     return {"name": name, "type": kind, "text": text}

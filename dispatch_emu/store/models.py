@@ -108,7 +108,7 @@ class Script:
 
     @property
     def secrets(self) -> tuple[Mapping[str, Any], ...]:
-        return tuple(b for b in self.bindings if b.get("type") == "secret_text")
+        return tuple(b for b in self.bindings if b.get("type") in ("secret_text", "secret_key"))
 
 
 @dataclass(frozen=True, slots=True)

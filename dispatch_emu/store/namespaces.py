@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -72,7 +72,7 @@ SNAPSHOT_VERSION = 1
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -430,10 +430,11 @@ class NamespaceStore:
             return self._change(account_id, namespace, name, tags=tuple(t for t in current if t != tag))
 
     def put_secret(
-        self, account_id: str, namespace: str, name: str, secret_name: str, text: str,
-        *, type: str = "secret_text",
+        self, account_id: str, namespace: str, name: str, secret_name: str, text: str | None = None,
+        *, type: str = "secret_text", extra: Mapping[str, Any] | None = None,
     ) -> Script:
-        binding = binding_rules.check_secret(secret_name, text, type)
+        """Add or replace one secret (``extra`` carries a ``secret_key``'s key fields)."""
+        binding = binding_rules.check_secret(secret_name, text, type, extra)
         with self._lock:
             current = self._script(account_id, namespace, name).bindings
             kept = [b for b in current if b.get("name") != secret_name]
@@ -467,7 +468,7 @@ class NamespaceStore:
                 new[secret_name] = None
             elif isinstance(value, Mapping):
                 new[secret_name] = binding_rules.check_secret(
-                    value.get("name", secret_name), value.get("text"), value.get("type", "secret_text")
+                    value.get("name", secret_name), value.get("text"), value.get("type", "secret_text"), value
                 )
             else:
                 raise ValidationError(f"Secret {secret_name!r} must be an object or null.")
@@ -493,25 +494,35 @@ class NamespaceStore:
             return {"version": SNAPSHOT_VERSION, "blobs": blobs, "accounts": accounts}
 
     def restore(self, data: Mapping[str, Any]) -> None:
-        """Replace the whole state with a :meth:`snapshot`."""
-        if data.get("version") != SNAPSHOT_VERSION:
-            raise ValidationError(f"Unsupported snapshot version {data.get('version')!r}.")
-        blobs = {digest: bytes.fromhex(text) for digest, text in data["blobs"].items()}
-        with self._lock:
-            self.reset()
+        """Replace the whole state with a :meth:`snapshot`.
+
+        The new state is built aside and swapped in, so a snapshot that fails to parse
+        leaves the store exactly as it was.
+        """
+        if not isinstance(data, Mapping) or data.get("version") != SNAPSHOT_VERSION:
+            version = data.get("version") if isinstance(data, Mapping) else None
+            raise ValidationError(f"Unsupported snapshot version {version!r}.")
+        blobs, interner = BlobStore(), _Interner()
+        accounts: dict[str, dict[str, _NamespaceState]] = {}
+        try:
+            raw_blobs = {digest: bytes.fromhex(text) for digest, text in data["blobs"].items()}
             for account_id, spaces in data["accounts"].items():
-                target = self._accounts.setdefault(account_id, {})
+                target = accounts.setdefault(account_id, {})
                 for item in spaces:
                     state = _namespace_from_json(item)
                     for raw in item["scripts"]:
                         modules = tuple(
-                            self._blobs.add(m["name"], m["content_type"], blobs[m["digest"]])
+                            blobs.add(m["name"], m["content_type"], raw_blobs[m["digest"]])
                             for m in raw["modules"]
                         )
-                        script = _script_from_json(raw, modules, self._interner)
+                        script = _script_from_json(raw, modules, interner)
                         state.scripts[script.name] = script
                     state.order = sorted(state.scripts)
                     target[state.name] = state
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValidationError(f"Malformed snapshot: {type(exc).__name__}: {exc}") from None
+        with self._lock:
+            self._accounts, self._blobs, self._interner = accounts, blobs, interner
 
     # ----------------------------------------------------------------- internals
 

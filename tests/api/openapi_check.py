@@ -95,6 +95,11 @@ CORRECTIONS: dict[str, tuple[Any, str]] = {
         ["name", "type", "service"],
         "SDK 5.9: WorkersBindingKindService.environment is Optional.",
     ),
+    "/components/schemas/workers_secret-response/properties/type/enum": (
+        ["secret_text", "secret_key"],
+        "SDK 5.9 secrets.update takes type Literal['secret_text', 'secret_key'] with key_base64/key_jwk, "
+        "and its SecretUpdateResponse is a union of both kinds; the 2024 extract knows only secret_text.",
+    ),
     "/components/schemas/workers_mtls_cert_binding/required": (
         ["name", "type", "certificate_id"],
         "The extract requires 'certificate', a property it does not define; SDK 5.9 requires certificate_id.",

@@ -192,6 +192,20 @@ def test_secrets_update_list_get_delete(ns, uploaded: str, store: NamespaceStore
         ns.scripts.secrets.get("TOKEN", script_name=uploaded, **kw)
 
 
+def test_secret_key_through_the_sdk(ns, uploaded: str, store: NamespaceStore) -> None:
+    kw = {"account_id": ACCOUNT, "dispatch_namespace": "prod"}
+    put = ns.scripts.secrets.update(
+        uploaded, name="SIGNING", type="secret_key", format="raw", algorithm={"name": "HMAC", "hash": "SHA-256"},
+        usages=["sign", "verify"], key_base64="c2VjcmV0LWtleQ==", **kw,
+    )
+    assert put.name == "SIGNING" and "c2VjcmV0" not in repr(put)
+    stored = store.get_secret(ACCOUNT, "prod", uploaded, "SIGNING")
+    assert stored["key_base64"] == "c2VjcmV0LWtleQ==" and stored["usages"] == ["sign", "verify"]
+    listed = [s if isinstance(s, dict) else s.to_dict() for s in ns.scripts.secrets.list(uploaded, **kw)]
+    assert {"name": "SIGNING", "type": "secret_key"} in [{k: v for k, v in d.items() if k in ("name", "type")} for d in listed]
+    assert "c2VjcmV0" not in repr(listed)
+
+
 def test_secret_names_url_encoded(ns, uploaded: str, store: NamespaceStore) -> None:
     kw = {"account_id": ACCOUNT, "dispatch_namespace": "prod"}
     ns.scripts.secrets.update(uploaded, name="odd name", text="v", type="secret_text", **kw)

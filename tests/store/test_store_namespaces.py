@@ -213,3 +213,25 @@ def test_concurrent_writers_lose_nothing(store: NamespaceStore) -> None:
         t.join()
     assert store.get_namespace("acc", "ns").script_count == 8 * 66
     assert store.blob_count == 8
+
+
+def test_restore_of_a_bad_snapshot_changes_nothing(store: NamespaceStore) -> None:
+    store.put_script("acc", "ns", "w1", upload(b"kept"))
+    before = store.snapshot()
+    broken = store.snapshot()
+    broken["accounts"]["acc"][0]["scripts"][0]["modules"][0]["digest"] = "0" * 64  # no such blob
+    with pytest.raises(ValidationError, match="Malformed snapshot"):
+        store.restore(broken)
+    with pytest.raises(ValidationError, match="version"):
+        store.restore({"version": 99})
+    assert store.snapshot() == before
+
+
+def test_secret_keys_are_stored_with_their_fields(store: NamespaceStore) -> None:
+    store.put_script("acc", "ns", "w1", upload())
+    store.put_secret("acc", "ns", "w1", "K", type="secret_key",
+                     extra={"format": "raw", "algorithm": {"name": "HMAC"}, "usages": ["sign"], "key_base64": "AAAA"})
+    secret = store.get_secret("acc", "ns", "w1", "K")
+    assert secret["type"] == "secret_key" and secret["key_base64"] == "AAAA"
+    with pytest.raises(ValidationError, match="key_base64"):
+        store.put_secret("acc", "ns", "w1", "K2", type="secret_key", extra={"format": "raw"})

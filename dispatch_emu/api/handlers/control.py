@@ -11,8 +11,8 @@
 ``GET  /health``        ``{"status": "ok", "version": ...}``
 ======================  =================================================================
 
-All answer in the usual envelope. A restore that fails puts the previous state back, so
-a bad snapshot cannot leave the store half-restored.
+All answer in the usual envelope. A snapshot that fails to load changes nothing (the
+store builds the new state aside and swaps it in).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Any
 from dispatch_emu import __version__
 from dispatch_emu.api.calls import ApiCall
 from dispatch_emu.api.serialize import module_summary, public_bindings, rfc3339
-from dispatch_emu.errors import ApiError, ValidationError
 from dispatch_emu.store import MAX_LIMIT, NamespaceStore, Script
 
 
@@ -103,15 +102,7 @@ class Control:
         data = call.json_object()
         if data.get("success") is True and isinstance(data.get("result"), dict):
             data = data["result"]  # the envelope GET /snapshot answered, posted back whole
-        backup = self.store.snapshot()
-        try:
-            self.store.restore(data)
-        except ApiError:
-            self.store.restore(backup)
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.store.restore(backup)
-            raise ValidationError(f"The snapshot is malformed ({type(exc).__name__}: {exc}).") from None
+        self.store.restore(data)  # builds aside and swaps: a bad snapshot changes nothing
         return None
 
     def health(self, call: ApiCall) -> dict[str, Any]:

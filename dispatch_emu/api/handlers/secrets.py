@@ -32,7 +32,7 @@ def put_secret(call: ApiCall) -> dict[str, Any]:
     name = body.get("name")  # the store checks name, text and type
     script = call.store.put_secret(
         call.account, call.arg("namespace"), call.arg("script"),
-        name, body.get("text"), type=body.get("type", "secret_text"),
+        name, body.get("text"), type=body.get("type", "secret_text"), extra=body,
     )
     binding = script.binding(name)
     assert binding is not None  # put_secret just stored it
