@@ -28,8 +28,12 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import rss_bytes  # noqa: E402
 
 from dispatch_emu.api import ApiApp
 from dispatch_emu.store import ModuleSource, NamespaceStore, ScriptUpload
@@ -37,14 +41,6 @@ from dispatch_emu.store import ModuleSource, NamespaceStore, ScriptUpload
 ACCOUNT = "bench"
 BASE = f"/client/v4/accounts/{ACCOUNT}/workers/dispatch/namespaces"
 MODULE = b'export default { async fetch(request) { return new Response("hello"); } };\n' * 20
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def settled_rss() -> int:
