@@ -54,6 +54,7 @@ from dispatch_emu.observe import DispatchRecord, LogRecord, Observer
 from dispatch_emu.runtime import ExecutionLimits, Runtime, RuntimeSettings
 from dispatch_emu.server import EmulatorServer
 from dispatch_emu.store import ModuleSource, NamespaceStore, Script, ScriptUpload, TagFilter
+from dispatch_emu.switch import mock_cloudflare
 
 __all__ = [
     "DEFAULT_ACCOUNT",
@@ -100,6 +101,7 @@ __all__ = [
     "header",
     "hookimpl",
     "lookup",
+    "mock_cloudflare",
     "path_prefix",
     "seed_fetch",
     "subdomain",
