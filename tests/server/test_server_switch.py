@@ -12,8 +12,6 @@ from dispatch_emu import Emulator
 from dispatch_emu.switch import ENV_BASE_URL, ENV_TOKEN, ENV_WRANGLER_BASE_URL, mock_cloudflare
 
 
-
-
 def deploy_customer(name: str) -> None:
     """Application code: it builds its own client and knows nothing of the emulator."""
     client = cloudflare.Cloudflare(max_retries=0)
