@@ -239,6 +239,9 @@ class WorkerProgram:
     def expected_body(self, request_body: bytes = b"") -> bytes:
         return request_body if self.kind == "echo" else self.body
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # Hypothesis' pretty printer
+        printer.text(repr(self))
+
     def __repr__(self) -> str:  # short: the WAT is long and Hypothesis prints examples
         detail = {
             "respond": f"status={self.status}, headers={list(self.headers)}, body={self.body[:40]!r}",
