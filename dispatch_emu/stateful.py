@@ -260,7 +260,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ scripts
 
-    @rule(data=st.data(), names=st.lists(script_names, min_size=1, max_size=4), program=des.worker_programs(),
+    @rule(data=st.data(), names=st.lists(script_names, min_size=1, max_size=6), program=des.worker_programs(),
           tags=st.one_of(st.none(), tag_lists))
     def upload(self, data: st.DataObject, names: list[str], program: des.WorkerProgram,
                tags: list[str] | None) -> None:
