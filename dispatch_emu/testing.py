@@ -33,7 +33,7 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
 
@@ -47,8 +47,8 @@ ACCOUNT_ID = DEFAULT_ACCOUNT
 #: How many log lines a failure message shows, newest last.
 LOG_TAIL = 10
 
-WorkerSource = Union[bytes, bytearray, str, os.PathLike]
-SeedSource = Union[WorkerSource, Mapping[str, WorkerSource], Iterable[Union[str, os.PathLike]]]
+WorkerSource: TypeAlias = bytes | bytearray | str | os.PathLike
+SeedSource: TypeAlias = WorkerSource | Mapping[str, WorkerSource] | Iterable[str | os.PathLike]
 
 _current: list[Emulator] = []
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from dispatch_emu.emulator import Emulator
-from dispatch_emu.store import NamespaceStore, Page
 from dispatch_emu.stateful import HttpTarget, run_machine
+from dispatch_emu.store import NamespaceStore, Page
 
 HUNT = settings(
     max_examples=200,
