@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 from werkzeug import Request, Response
 from werkzeug.test import EnvironBuilder
 
+from dispatch_emu.dispatch.routing import request_host
 from dispatch_emu.runtime import GuestRequest, GuestResponse
 
 #: What a trusted namespace's workers see as ``request.cf`` (an emulator's fixed values,
@@ -71,7 +72,7 @@ def request_url(request: Request) -> str:
         safe=URL_PATH_SAFE,
     )
     query = environ.get("QUERY_STRING", "")
-    url = f"{environ.get('wsgi.url_scheme', 'http')}://{request.host}{path or '/'}"
+    url = f"{environ.get('wsgi.url_scheme', 'http')}://{request_host(request)}{path or '/'}"
     return f"{url}?{query}" if query else url
 
 

@@ -25,8 +25,26 @@ from werkzeug import Request
 Routing = Callable[[Request], "str | None"]
 
 
+def request_host(request: Request) -> str:
+    """The Host as a URL parser gives it: lower-cased, port kept, nothing rejected.
+
+    werkzeug's ``request.host`` answers ``""`` for a host with ``_`` (not a valid DNS
+    name), but script names may contain ``_`` and the seed's ``new URL(url).host``
+    keeps it; so routing reads the raw header.
+    """
+    environ = request.environ
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    if not environ.get("HTTP_HOST") and environ.get("SERVER_PORT"):
+        host = f"{host}:{environ['SERVER_PORT']}"
+    return host.strip().lower()
+
+
 def _host_name(request: Request) -> str:
-    return request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    """:func:`request_host` without the port."""
+    host = request_host(request)
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
 
 
 def subdomain() -> Routing:
@@ -92,4 +110,4 @@ def routing_from_spec(spec: str | Routing | None) -> Routing:
     )
 
 
-__all__ = ["Routing", "header", "lookup", "path_prefix", "routing_from_spec", "subdomain"]
+__all__ = ["Routing", "header", "lookup", "path_prefix", "request_host", "routing_from_spec", "subdomain"]

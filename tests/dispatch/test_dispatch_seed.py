@@ -120,3 +120,13 @@ def test_observer_keeps_a_bounded_history() -> None:
         observer.dispatched(DispatchRecord("a", "n", f"w{i}", 200, None, 0.0))
     assert observer.lines() == ["line 2", "line 3", "line 4"]
     assert [c.worker for c in observer.calls()] == ["w2", "w3", "w4"]
+
+
+@pytest.mark.parametrize("host", ["my_shop.example.com", "MY_SHOP.Example.COM:8443"])
+def test_subdomain_routing_reads_the_raw_host_like_a_url_parser(emu, ns, worker_wasm, host) -> None:
+    # '_' is valid in script names; werkzeug's request.host rejects it, the seed's URL does not
+    ns.put_script("my_shop", wasm=worker_wasm("reactor/echo"))
+    response = client(emu).get("/p?q=1", headers={"Host": host})
+    assert response.status_code == 200
+    url = response.get_data(as_text=True).split("\n--\n")[1]
+    assert url == f"http://{host.lower()}/p?q=1"
