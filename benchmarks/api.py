@@ -97,34 +97,38 @@ def bench_operations(repeats: int, n: int) -> dict[str, float]:
     results: dict[str, list[float]] = {k: [] for k in ("create namespace", "upload", "get", "list", "delete")}
     body, content_type = sdk_style_upload()
     for _ in range(repeats):
-        call = Wsgi(ApiApp(NamespaceStore()))
+        one_round(results, Wsgi(ApiApp(NamespaceStore())), body, content_type, n)
+    return {name: statistics.median(values) for name, values in results.items()}
 
-        def create() -> None:
-            for i in range(n):
-                assert call("POST", BASE, json.dumps({"name": f"ns-{i}"}).encode(), "application/json")[0] == 200
 
-        def upload() -> None:
-            for i in range(n):
-                assert call("PUT", f"{BASE}/ns-0/scripts/w{i:06d}", body, content_type)[0] == 200
+def one_round(results: dict[str, list[float]], call: Wsgi, body: bytes, content_type: str, n: int) -> None:
+    """One measurement of each operation, on a fresh store, appended to ``results``."""
 
-        def get() -> None:
-            for i in range(n):
-                assert call("GET", f"{BASE}/ns-0/scripts/w{i:06d}")[0] == 200
+    def create() -> None:
+        for i in range(n):
+            assert call("POST", BASE, json.dumps({"name": f"ns-{i}"}).encode(), "application/json")[0] == 200
 
-        def list_pages() -> None:
-            for _ in range(n // 50):
-                assert call("GET", f"{BASE}/ns-0/scripts", query={"limit": 50})[0] == 200
+    def upload() -> None:
+        for i in range(n):
+            assert call("PUT", f"{BASE}/ns-0/scripts/w{i:06d}", body, content_type)[0] == 200
 
-        def delete() -> None:
-            for i in range(n):
-                assert call("DELETE", f"{BASE}/ns-0/scripts/w{i:06d}")[0] == 200
+    def get() -> None:
+        for i in range(n):
+            assert call("GET", f"{BASE}/ns-0/scripts/w{i:06d}")[0] == 200
 
-        results["create namespace"].append(rate(n, create))
-        results["upload"].append(rate(n, upload))
-        results["get"].append(rate(n, get))
-        results["list"].append(rate(n // 50, list_pages))
-        results["delete"].append(rate(n, delete))
-    return {k: statistics.median(v) for k, v in results.items()}
+    def list_pages() -> None:
+        for _ in range(n // 50):
+            assert call("GET", f"{BASE}/ns-0/scripts", query={"limit": 50})[0] == 200
+
+    def delete() -> None:
+        for i in range(n):
+            assert call("DELETE", f"{BASE}/ns-0/scripts/w{i:06d}")[0] == 200
+
+    results["create namespace"].append(rate(n, create))
+    results["upload"].append(rate(n, upload))
+    results["get"].append(rate(n, get))
+    results["list"].append(rate(n // 50, list_pages))
+    results["delete"].append(rate(n, delete))
 
 
 def seed(store: NamespaceStore, namespace: str, count: int) -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from importlib.metadata import version
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import wasmtime

@@ -19,9 +19,9 @@ from dispatch_emu._version import __version__
 from dispatch_emu.api import ApiApp, ApiConfig
 from dispatch_emu.dispatch import (
     DispatchCall,
-    DispatchNamespace,
     Dispatcher,
     DispatcherEnv,
+    DispatchNamespace,
     OutboundWorker,
     WorkerStub,
     header,
@@ -34,8 +34,8 @@ from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE, Emulator, Nam
 from dispatch_emu.errors import (
     ApiError,
     CpuLimitExceeded,
-    DispatcherException,
     DispatchEmuError,
+    DispatcherException,
     InvalidModule,
     LimitExceeded,
     MemoryLimitExceeded,

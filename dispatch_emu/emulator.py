@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from dispatch_emu.api import ApiApp, ApiConfig
-    from dispatch_emu.dispatch import DispatchNamespace, Dispatcher, FetchFunction, Routing
+    from dispatch_emu.dispatch import Dispatcher, DispatchNamespace, FetchFunction, Routing
     from dispatch_emu.runtime import Runtime, RuntimeSettings
 
 DEFAULT_ACCOUNT = "demo-account"
@@ -184,7 +184,7 @@ class Emulator:
             return self._api
 
     def _validate_upload(self, upload: ScriptUpload, account_id: str, namespace: str) -> None:
-        self.runtime  # make sure the runtime's validator is registered before the first upload
+        _ = self.runtime  # building the runtime registers its wasm validator, before any upload
         self.plugins.hook.dispatch_emu_validate_upload(
             upload=upload, account_id=account_id, namespace=namespace
         )

@@ -14,7 +14,7 @@ bindings goes through it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dispatch_emu.store import Namespace, Script, thaw
@@ -28,8 +28,8 @@ HANDLERS = ("fetch",)
 
 def rfc3339(moment: datetime) -> str:
     if moment.tzinfo is None:  # the store's clock gives aware times; be safe with naive ones
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def public_binding(binding: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from werkzeug import Request, Response
 
@@ -49,7 +49,7 @@ class OutboundWorker:
 
 
 PythonOutbound = Callable[[Request], Response]
-Outbound = Union[OutboundWorker, PythonOutbound, Mapping[str, Any]]
+Outbound = OutboundWorker | PythonOutbound | Mapping[str, Any]
 
 
 def make_outbound(binding: DispatchNamespace, call: DispatchCall) -> OutboundHandler:

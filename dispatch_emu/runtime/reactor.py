@@ -35,7 +35,7 @@ from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.cgi import binding_text
 from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse
-from dispatch_emu.runtime.pool import PoolKey, PooledInstance
+from dispatch_emu.runtime.pool import PooledInstance, PoolKey
 from dispatch_emu.runtime.settings import LOG_LIMIT
 
 HOST_MODULE = "dispatch_emu"

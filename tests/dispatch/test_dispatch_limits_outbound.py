@@ -130,7 +130,9 @@ def test_trusted_namespace_exposes_cf(emu, worker_wasm) -> None:
     trusted = emu.namespace("trusted", trusted_workers=True)
     for handle in (untrusted, trusted):
         handle.put_script("echo", wasm=worker_wasm("reactor/echo"))
-    cf_of = lambda h: h.binding().get("echo").fetch("https://e.test/").get_data(as_text=True).split("\n--\n")[4]
+    def cf_of(handle):
+        return handle.binding().get("echo").fetch("https://e.test/").get_data(as_text=True).split("\n--\n")[4]
+
     assert cf_of(untrusted) == "(none)"
     assert json.loads(cf_of(trusted))["colo"] == "EMU"
 
@@ -140,7 +142,10 @@ def test_bindings_and_secrets_reach_the_worker(emu, ns, worker_wasm) -> None:
                   secrets={"KEY": "k"})
     emu.store.put_secret("demo-account", "customers", "echo", "LATER", "set via the API")
     stub = ns.binding().get("echo")
-    last = lambda name: stub.fetch("https://e.test/", headers={"x-binding": name}).get_data(as_text=True).split("\n--\n")[-1]
+    def last(name):
+        response = stub.fetch("https://e.test/", headers={"x-binding": name})
+        return response.get_data(as_text=True).split("\n--\n")[-1]
+
     assert last("PLAIN") == "p"
     assert json.loads(last("CONF")) == {"a": 1}
     assert last("KEY") == "k"
