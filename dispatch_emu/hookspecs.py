@@ -48,7 +48,7 @@ def dispatch_emu_configure_engine(config: wasmtime.Config, settings: RuntimeSett
 
 
 @hookspec
-def dispatch_emu_register_abis() -> list[GuestAbi]:
+def dispatch_emu_register_abis() -> list[GuestAbi]:  # type: ignore[empty-body]
     """Return guest ABIs (objects following :class:`dispatch_emu.runtime.abi.GuestAbi`).
 
     The runtime asks every plugin once and keeps all answers in one registry; for each

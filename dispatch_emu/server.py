@@ -149,7 +149,7 @@ class EmulatorServer:
         self._server = make_server(
             self.host, self.port, self._trap, threaded=True, request_handler=handler
         )
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"dispatch-emu-server:{self._server.server_port}",
             daemon=True,

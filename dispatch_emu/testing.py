@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
+from dispatch_emu.observe import Observer
 
 if TYPE_CHECKING:
     from dispatch_emu.emulator import Emulator, NamespaceHandle
-    from dispatch_emu.observe import Observer
 
 #: The account the emulator's handles and fixtures use unless told otherwise.
 ACCOUNT_ID = DEFAULT_ACCOUNT
@@ -119,7 +119,7 @@ def _observer(emulator: Emulator | Observer | None) -> Observer | None:
         emulator = current_emulator()
     if emulator is None:
         return None
-    return getattr(emulator, "observer", emulator)  # an Emulator or an Observer
+    return emulator if isinstance(emulator, Observer) else emulator.observer
 
 
 # ----------------------------------------------------------------------- assertions

@@ -48,6 +48,8 @@ _MEMO_LIMIT = 2048
 class RecordingConfig(wasmtime.Config):
     """A ``wasmtime.Config`` that records what is set on it, for the engine fingerprint."""
 
+    _records: list[tuple[str, str, str]]
+
     def __init__(self) -> None:
         object.__setattr__(self, "_records", [])
         super().__init__()

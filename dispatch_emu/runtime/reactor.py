@@ -26,7 +26,9 @@ worked example in WAT, is ``docs/abi.md``; in short, the module
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import wasmtime
 
@@ -248,7 +250,7 @@ def _subrequest(ptr: int, size: int) -> int:
     return response.status
 
 
-_IMPLEMENTATIONS = {
+_IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
     "read": _read,
     "header": _header,
     "binding": _binding,
@@ -283,7 +285,7 @@ class ReactorAbi:
         if list(fetch.params) or len(list(fetch.results)) > 1:
             return False
         for item in module.imports:
-            shape = HOST_FUNCTIONS.get(item.name) if item.module == HOST_MODULE else None
+            shape = HOST_FUNCTIONS.get(item.name or "") if item.module == HOST_MODULE else None
             if shape is None or not isinstance(item.type, wasmtime.FuncType):
                 return False
             if (len(list(item.type.params)), len(list(item.type.results))) != shape:

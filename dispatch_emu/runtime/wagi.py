@@ -197,7 +197,9 @@ class WagiAbi:
                     error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=logs
                 ) from error
             try:
-                instance.exports(store)["_start"](store)
+                start = instance.exports(store)["_start"]
+                assert isinstance(start, wasmtime.Func)  # matches() checked the export's type
+                start(store)
             except wasmtime.ExitTrap as error:
                 if error.code != 0:
                     failure = error

@@ -29,7 +29,7 @@ def list_secrets(call: ApiCall) -> list[dict[str, Any]]:
 
 def put_secret(call: ApiCall) -> dict[str, Any]:
     body = call.json_object()
-    name = body.get("name")  # the store checks name, text and type
+    name: Any = body.get("name")  # any JSON value: the store checks name, text and type
     script = call.store.put_secret(
         call.account, call.arg("namespace"), call.arg("script"),
         name, body.get("text"), type=body.get("type", "secret_text"), extra=body,
