@@ -31,6 +31,7 @@ from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
 from dispatch_emu.observe import DispatchRecord, Observer
 from dispatch_emu.plugins import third_party_impls
 from dispatch_emu.runtime import ExecutionLimits, WorkerCode
+from dispatch_emu.runtime.js import JS_TYPES
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime import Runtime
@@ -171,14 +172,24 @@ class DispatchNamespace:
             raise WorkerNotFound(worker=name or None, cause="no such script in the namespace")
         script, wasm, trusted = found
         main = script.main
-        if main.content_type.split(";")[0].strip() not in WASM_TYPES:
+        main_type = main.content_type.split(";")[0].strip().lower()
+        if main_type in WASM_TYPES:
+            code = WorkerCode(name=name, wasm=wasm, digest=main.digest, version=script.etag)
+        elif main_type in JS_TYPES:
+            # every module of the script can be imported by name
+            modules = {ref.name: (ref.content_type, self.store.module_bytes(ref)) for ref in script.modules}
+            modules[main.name] = (main.content_type, wasm)
+            code = WorkerCode(
+                name=name, wasm=wasm, digest=main.digest, version=script.etag,
+                content_type=main_type, main_module=main.name, modules=modules,
+            )
+        else:
             raise WorkerException(
                 f"Worker {name!r} has a {main.content_type} main module; dispatch_emu runs"
-                " WebAssembly workers (application/wasm).",
+                " WebAssembly (application/wasm) and JavaScript workers.",
                 worker=name,
                 cause="unsupported main module type",
             )
-        code = WorkerCode(name=name, wasm=wasm, digest=main.digest, version=script.etag)
         limits = self._limits(name, script.settings.get("limits"), call.options.get("limits"))
         outbound = make_outbound(self, call) if self.outbound is not None else None
         env = worker_env(script)

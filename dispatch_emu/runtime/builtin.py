@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dispatch_emu.errors import InvalidModule
 from dispatch_emu.hookspecs import hookimpl
 from dispatch_emu.runtime.abi import GuestAbi
+from dispatch_emu.runtime.js import is_js, quickjs_available
 from dispatch_emu.runtime.reactor import ReactorAbi
 from dispatch_emu.runtime.wagi import WagiAbi
 
@@ -57,6 +58,21 @@ class RuntimeValidator:
                     self.runtime.compile(module.content)
             except InvalidModule as error:
                 raise InvalidModule(f"Module {module.name!r}: {error.message}") from error
+        self._validate_javascript(upload)
+
+    def _validate_javascript(self, upload: Any) -> None:
+        """A JavaScript main module must start: its global scope runs, as on Cloudflare.
+
+        Skipped without quickjs-rs (the dispatch then fails with a message naming it).
+        """
+        main = next((m for m in upload.modules if m.name == upload.main_module), None)
+        if main is None or not is_js(getattr(main, "content_type", "")) or not quickjs_available():
+            return
+        modules = {m.name: (m.content_type or "", bytes(m.content or b"")) for m in upload.modules}
+        try:
+            self.runtime.validate_js(getattr(upload, "name", "") or "worker", main.name, modules)
+        except InvalidModule as error:
+            raise InvalidModule(f"Module {main.name!r}: {error.message}") from error
 
 
 __all__ = ["RuntimeValidator", "dispatch_emu_register_abis", "is_wasm_module"]

@@ -9,7 +9,7 @@ lists of pairs because HTTP allows a name to repeat (``set-cookie``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,16 +42,45 @@ class WorkerCode:
     ``digest`` is the sha256 of ``wasm`` (hex) and keys the compile cache; ``version`` is
     the upload's etag and keys reused instances, so a re-upload never meets an instance of
     the code it replaced, even when the bytes are the same.
+
+    ``content_type`` says what the main module is: ``application/wasm`` (the default), or
+    JavaScript (``application/javascript+module`` and ``text/javascript+module`` for ES
+    modules, ``application/javascript`` for service-worker scripts), in which case
+    ``wasm`` holds the source. A JavaScript worker's ``main_module`` names it, and
+    ``modules`` maps every module it may import to ``(content_type, bytes)``.
     """
 
     name: str
     wasm: bytes
     digest: str
     version: str = ""
+    content_type: str = "application/wasm"
+    main_module: str = ""
+    modules: Mapping[str, tuple[str, bytes]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_bytes(cls, name: str, wasm: bytes, version: str = "") -> WorkerCode:
         return cls(name=name, wasm=wasm, digest=hashlib.sha256(wasm).hexdigest(), version=version)
+
+    @classmethod
+    def javascript(
+        cls,
+        name: str,
+        modules: Mapping[str, tuple[str, bytes]],
+        main_module: str,
+        version: str = "",
+    ) -> WorkerCode:
+        """A JavaScript worker: ``modules`` maps names to ``(content_type, bytes)``."""
+        content_type, source = modules[main_module]
+        return cls(
+            name=name,
+            wasm=source,
+            digest=hashlib.sha256(source).hexdigest(),
+            version=version,
+            content_type=content_type,
+            main_module=main_module,
+            modules=dict(modules),
+        )
 
 
 #: Receives every subrequest a guest makes; the dispatcher routes it (an outbound worker,

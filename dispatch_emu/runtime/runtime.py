@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
@@ -34,13 +34,18 @@ from dispatch_emu.errors import InvalidModule, WorkerException
 from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi, Invocation, describe_module
 from dispatch_emu.runtime.cache import CacheStats
 from dispatch_emu.runtime.engine import EXECUTION_LOCK, EngineHost, RecordingConfig, engine_host
+from dispatch_emu.runtime.js import is_js
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
 from dispatch_emu.runtime.pool import InstancePool
 from dispatch_emu.runtime.reactor import ReactorAbi
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.wagi import WagiAbi
 
+if TYPE_CHECKING:
+    from dispatch_emu.runtime.js import JsRunner
+
 WASM_MAGIC = b"\0asm"
+WASM_CONTENT_TYPE = "application/wasm"
 
 
 def builtin_abis() -> list[GuestAbi]:
@@ -72,6 +77,7 @@ class Runtime:
         self._abi_by_digest: dict[str, GuestAbi | None] = {}
         self._default_limits = ExecutionLimits().filled(self.settings)
         self._lock = threading.Lock()
+        self._js: JsRunner | None = None
         self._closed = False
 
     # -- modules
@@ -131,6 +137,26 @@ class Runtime:
         """
         return self.abi_for(wasm).name
 
+    def validate_js(self, name: str, main_module: str, modules: Mapping[str, tuple[str, bytes]]) -> None:
+        """Start a JavaScript worker's global scope, as Cloudflare does at upload.
+
+        ``modules`` maps module names to ``(content_type, bytes)``. Raises
+        :class:`~dispatch_emu.errors.InvalidModule` (code 10021) when the worker does not
+        start (a syntax error, a failed import, an exception at the top level).
+        """
+        self._javascript().check(name, main_module, modules, memory_limit=self._default_limits.memory_bytes or 0)
+
+    def _javascript(self) -> JsRunner:
+        """The JavaScript runner, created on the first JavaScript request."""
+        if self._closed:
+            raise RuntimeError("this Runtime is closed")
+        with self._lock:
+            if self._js is None:
+                from dispatch_emu.runtime.js import JsRunner
+
+                self._js = JsRunner()
+            return self._js
+
     # -- requests
 
     def run(
@@ -150,6 +176,14 @@ class Runtime:
         """
         if self._closed:
             raise RuntimeError("this Runtime is closed")
+        if code.content_type != WASM_CONTENT_TYPE and is_js(code.content_type):
+            return self._javascript().run(
+                code,
+                request,
+                env=env if env is not None else {},
+                limits=self._default_limits if limits is None else limits.filled(self.settings),
+                outbound=outbound,
+            )
         try:
             abi = self.abi_for(code.wasm, digest=code.digest)
         except InvalidModule as error:
@@ -181,6 +215,8 @@ class Runtime:
             self._closed = True
         with EXECUTION_LOCK:  # never close a store a running request holds
             self.instances.close()
+            if self._js is not None:
+                self._js.close()
         self.host.release()
 
     @property
