@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from dispatch_emu.store.blobs import BlobStore, ModuleRef, sha256_hex
 from dispatch_emu.store.models import ModuleSource, Namespace, Page, Script, ScriptUpload
-from dispatch_emu.store.namespaces import MODULE_CONTENT_TYPES, NamespaceStore, UploadValidator, thaw
+from dispatch_emu.store.namespaces import NamespaceStore, UploadValidator
 from dispatch_emu.store.paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
+from dispatch_emu.store.state import thaw
+from dispatch_emu.store.uploads import MODULE_CONTENT_TYPES
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -17,15 +17,12 @@ there without the store knowing what wasm is.
 from __future__ import annotations
 
 import bisect
-import copy
 import hashlib
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from types import MappingProxyType
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from dispatch_emu.errors import (
@@ -47,87 +44,12 @@ from dispatch_emu.store.models import (
 )
 from dispatch_emu.store.names import check_namespace_name, check_script_name, check_tags, with_tag
 from dispatch_emu.store.paging import TagFilter, check_limit, decode_cursor, encode_cursor
+from dispatch_emu.store.snapshots import dump_snapshot, load_snapshot
+from dispatch_emu.store.state import Interner, NamespaceState, utcnow
+from dispatch_emu.store.uploads import check_upload
 
 UploadValidator = Callable[[ScriptUpload, str, str], None]
 Clock = Callable[[], datetime]
-
-#: Content types a module part may carry (contract §3).
-MODULE_CONTENT_TYPES = frozenset(
-    {
-        "application/javascript+module",
-        "text/javascript+module",
-        "application/javascript",
-        "text/javascript",
-        "application/wasm",
-        "text/plain",
-        "application/octet-stream",
-        "application/json",
-        "application/source-map",
-        "text/x-python",
-        "text/x-python-requirement",
-    }
-)
-
-SNAPSHOT_VERSION = 1
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class _NamespaceState:
-    namespace_id: str
-    name: str
-    created_on: datetime
-    created_by: str
-    modified_on: datetime
-    modified_by: str
-    trusted_workers: bool = False
-    scripts: dict[str, Script] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)  # script names, sorted: the cursor order
-
-    def freeze(self, account_id: str) -> Namespace:
-        return Namespace(
-            account_id=account_id,
-            namespace_id=self.namespace_id,
-            name=self.name,
-            created_on=self.created_on,
-            created_by=self.created_by,
-            modified_on=self.modified_on,
-            modified_by=self.modified_by,
-            script_count=len(self.scripts),
-            trusted_workers=self.trusted_workers,
-        )
-
-
-class _Interner:
-    """Shares equal read-only mappings between scripts: 100,000 scripts, a few settings."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, Any] = {}
-
-    def mapping(self, value: Mapping[str, Any]) -> Mapping[str, Any]:
-        key = json.dumps(value, sort_keys=True, default=str)
-        found = self._seen.get(key)
-        if found is None:
-            found = self._seen[key] = MappingProxyType(copy.deepcopy(dict(value)))
-        return found
-
-    def bindings(self, value: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
-        return tuple(self.mapping(b) for b in value)
-
-    def clear(self) -> None:
-        self._seen.clear()
-
-
-def thaw(value: Any) -> Any:
-    """A plain, mutable deep copy of stored values (mapping proxies become dicts)."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
 
 
 class NamespaceStore:
@@ -141,9 +63,9 @@ class NamespaceStore:
         actor: str = "dispatch_emu",
     ) -> None:
         self._lock = threading.RLock()
-        self._accounts: dict[str, dict[str, _NamespaceState]] = {}
+        self._accounts: dict[str, dict[str, NamespaceState]] = {}
         self._blobs = BlobStore()
-        self._interner = _Interner()
+        self._interner = Interner()
         self.validators: list[UploadValidator] = list(validators)
         self.clock = clock
         self.actor = actor
@@ -183,7 +105,7 @@ class NamespaceStore:
                     f"A dispatch namespace named {name!r} already exists in this account."
                 )
             now = self.clock()
-            state = _NamespaceState(
+            state = NamespaceState(
                 namespace_id=str(uuid.uuid4()),
                 name=name,
                 created_on=now,
@@ -250,7 +172,7 @@ class NamespaceStore:
     ) -> Script:
         """Create or replace a script from an upload; returns the stored version."""
         check_script_name(name)
-        metadata = self._check_upload(upload)
+        metadata = check_upload(upload)
         with self._lock:
             self._namespace(account_id, namespace)  # fail fast, before validators run
         for validate in self.validators:
@@ -293,7 +215,7 @@ class NamespaceStore:
 
     def put_content(self, account_id: str, namespace: str, name: str, upload: ScriptUpload) -> Script:
         """Replace only the code of an existing script; bindings and settings stay."""
-        self._check_upload(upload, content_only=True)
+        check_upload(upload, content_only=True)
         with self._lock:
             self._script(account_id, namespace, name)
         for validate in self.validators:
@@ -485,48 +407,21 @@ class NamespaceStore:
     def snapshot(self) -> dict[str, Any]:
         """Everything, as a JSON-able dict (module bytes hex-encoded, stored once)."""
         with self._lock:
-            blobs: dict[str, str] = {}
-            accounts: dict[str, Any] = {}
-            for account_id, spaces in self._accounts.items():
-                accounts[account_id] = [
-                    _namespace_to_json(state, blobs, self._blobs) for state in spaces.values()
-                ]
-            return {"version": SNAPSHOT_VERSION, "blobs": blobs, "accounts": accounts}
+            return dump_snapshot(self._accounts, self._blobs)
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Replace the whole state with a :meth:`snapshot`.
 
-        The new state is built aside and swapped in, so a snapshot that fails to parse
+        The new state is built aside and swapped in, so a snapshot that fails to load
         leaves the store exactly as it was.
         """
-        if not isinstance(data, Mapping) or data.get("version") != SNAPSHOT_VERSION:
-            version = data.get("version") if isinstance(data, Mapping) else None
-            raise ValidationError(f"Unsupported snapshot version {version!r}.")
-        blobs, interner = BlobStore(), _Interner()
-        accounts: dict[str, dict[str, _NamespaceState]] = {}
-        try:
-            raw_blobs = {digest: bytes.fromhex(text) for digest, text in data["blobs"].items()}
-            for account_id, spaces in data["accounts"].items():
-                target = accounts.setdefault(account_id, {})
-                for item in spaces:
-                    state = _namespace_from_json(item)
-                    for raw in item["scripts"]:
-                        modules = tuple(
-                            blobs.add(m["name"], m["content_type"], raw_blobs[m["digest"]])
-                            for m in raw["modules"]
-                        )
-                        script = _script_from_json(raw, modules, interner)
-                        state.scripts[script.name] = script
-                    state.order = sorted(state.scripts)
-                    target[state.name] = state
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValidationError(f"Malformed snapshot: {type(exc).__name__}: {exc}") from None
+        accounts, blobs, interner = load_snapshot(data)
         with self._lock:
             self._accounts, self._blobs, self._interner = accounts, blobs, interner
 
     # ----------------------------------------------------------------- internals
 
-    def _namespace(self, account_id: str, name: str) -> _NamespaceState:
+    def _namespace(self, account_id: str, name: str) -> NamespaceState:
         state = self._accounts.get(account_id, {}).get(name)
         if state is None:
             raise NamespaceNotFound(f"Dispatch namespace {name!r} not found.")
@@ -546,7 +441,7 @@ class NamespaceStore:
             self._replace(state, script, previous)
             return script
 
-    def _replace(self, state: _NamespaceState, script: Script, previous: Script | None) -> None:
+    def _replace(self, state: NamespaceState, script: Script, previous: Script | None) -> None:
         if previous is None:
             bisect.insort(state.order, script.name)
         elif previous.modules is not script.modules:
@@ -554,7 +449,7 @@ class NamespaceStore:
         state.scripts[script.name] = script
         state.modified_on = script.modified_on
 
-    def _remove(self, state: _NamespaceState, name: str) -> None:
+    def _remove(self, state: NamespaceState, name: str) -> None:
         script = state.scripts.pop(name)
         del state.order[bisect.bisect_left(state.order, name)]
         self._release(script.modules)
@@ -562,37 +457,6 @@ class NamespaceStore:
     def _release(self, modules: Iterable[ModuleRef]) -> None:
         for module in modules:
             self._blobs.release(module)
-
-    @staticmethod
-    def _check_upload(upload: ScriptUpload, *, content_only: bool = False) -> dict[str, Any]:
-        metadata = upload.metadata
-        if not isinstance(metadata, dict):
-            raise ValidationError("Upload metadata must be a JSON object.")
-        if not upload.modules:
-            raise ValidationError("No modules were uploaded: a script needs at least one part.")
-        seen: set[str] = set()
-        for module in upload.modules:
-            if module.name in seen:
-                raise ValidationError(f"Module {module.name!r} was uploaded twice.")
-            seen.add(module.name)
-            base_type = module.content_type.split(";")[0].strip().lower()
-            if base_type not in MODULE_CONTENT_TYPES:
-                raise ValidationError(
-                    f"Module {module.name!r} has unsupported content type {module.content_type!r}."
-                )
-        main = upload.main_module
-        if main is None:
-            raise ValidationError(
-                "No main module: set metadata.main_module (ES modules) or metadata.body_part."
-            )
-        if upload.module(main) is None:
-            names = ", ".join(sorted(seen))
-            raise ValidationError(
-                f"main_module {main!r} names no uploaded part; the parts are: {names}."
-            )
-        if not content_only:
-            binding_rules.check_settings(metadata)
-        return metadata
 
     def __repr__(self) -> str:
         with self._lock:
@@ -607,74 +471,4 @@ def _etag(modules: Sequence[ModuleRef], main_module: str) -> str:
     return digest.hexdigest()
 
 
-def _namespace_to_json(state: _NamespaceState, blobs: dict[str, str], store: BlobStore) -> dict[str, Any]:
-    scripts = []
-    for name in state.order:
-        script = state.scripts[name]
-        for module in script.modules:
-            blobs.setdefault(module.digest, store.get(module.digest).hex())
-        scripts.append(
-            {
-                "name": script.name,
-                "tag": script.tag,
-                "etag": script.etag,
-                "deployment_id": script.deployment_id,
-                "modules": [
-                    {"name": m.name, "content_type": m.content_type, "digest": m.digest}
-                    for m in script.modules
-                ],
-                "main_module": script.main_module,
-                "has_modules": script.has_modules,
-                "bindings": thaw(script.bindings),
-                "settings": thaw(script.settings),
-                "extra": thaw(script.extra),
-                "tags": list(script.tags),
-                "created_on": script.created_on.isoformat(),
-                "modified_on": script.modified_on.isoformat(),
-                "has_assets": script.has_assets,
-            }
-        )
-    return {
-        "namespace_id": state.namespace_id,
-        "name": state.name,
-        "created_on": state.created_on.isoformat(),
-        "created_by": state.created_by,
-        "modified_on": state.modified_on.isoformat(),
-        "modified_by": state.modified_by,
-        "trusted_workers": state.trusted_workers,
-        "scripts": scripts,
-    }
-
-
-def _namespace_from_json(item: Mapping[str, Any]) -> _NamespaceState:
-    return _NamespaceState(
-        namespace_id=item["namespace_id"],
-        name=item["name"],
-        created_on=datetime.fromisoformat(item["created_on"]),
-        created_by=item["created_by"],
-        modified_on=datetime.fromisoformat(item["modified_on"]),
-        modified_by=item["modified_by"],
-        trusted_workers=item["trusted_workers"],
-    )
-
-
-def _script_from_json(raw: Mapping[str, Any], modules: tuple[ModuleRef, ...], interner: _Interner) -> Script:
-    return Script(
-        name=raw["name"],
-        tag=raw["tag"],
-        etag=raw["etag"],
-        deployment_id=raw["deployment_id"],
-        modules=modules,
-        main_module=raw["main_module"],
-        has_modules=raw["has_modules"],
-        bindings=interner.bindings(raw["bindings"]),
-        settings=interner.mapping(raw["settings"]),
-        extra=interner.mapping(raw["extra"]),
-        tags=tuple(raw["tags"]),
-        created_on=datetime.fromisoformat(raw["created_on"]),
-        modified_on=datetime.fromisoformat(raw["modified_on"]),
-        has_assets=raw["has_assets"],
-    )
-
-
-__all__ = ["MODULE_CONTENT_TYPES", "NamespaceStore", "UploadValidator", "thaw", "utcnow"]
+__all__ = ["NamespaceStore", "UploadValidator"]
