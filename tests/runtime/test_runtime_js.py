@@ -19,7 +19,14 @@ from dispatch_emu.errors import (
     SubrequestLimitExceeded,
     WorkerException,
 )
-from dispatch_emu.runtime import ExecutionLimits, GuestRequest, GuestResponse, Runtime, RuntimeSettings, WorkerCode
+from dispatch_emu.runtime import (
+    ExecutionLimits,
+    GuestRequest,
+    GuestResponse,
+    Runtime,
+    RuntimeSettings,
+    WorkerCode,
+)
 
 JS = Path(__file__).resolve().parent.parent / "workers" / "js"
 MODULE = "application/javascript+module"
