@@ -62,6 +62,8 @@ def set_stdin(wasi: wasmtime.WasiConfig, data: bytes) -> Callable[[], None]:
     ``wasi_config_set_stdin_bytes``, which we use when present. Otherwise (a future
     wasmtime-py without it) the bytes go through a temporary file.
     """
+    if not data:
+        return _nothing  # a WasiConfig's stdin is empty until one is set: skip the copy
     setter = getattr(_ffi, "wasi_config_set_stdin_bytes", None)
     if setter is not None:
         buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)

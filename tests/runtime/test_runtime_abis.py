@@ -75,6 +75,12 @@ def test_wagi_bindings_cannot_fake_request_variables(runtime):
     assert json.loads(response.body)["env"]["REQUEST_METHOD"] == "GET"
 
 
+def test_wagi_empty_body_is_an_empty_stdin(runtime):
+    response = runtime.run(code("wagi/echo"), request())  # no stdin is set for an empty body
+    echoed = json.loads(response.body)
+    assert echoed["body"] == "" and echoed["env"]["CONTENT_LENGTH"] == "0"
+
+
 def test_wagi_cf_only_when_given(runtime):
     response = runtime.run(code("wagi/echo"), request(cf={"colo": "AMS", "country": "NL"}))
     assert json.loads(json.loads(response.body)["env"]["X_CF"]) == {"colo": "AMS", "country": "NL"}
