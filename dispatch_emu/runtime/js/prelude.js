@@ -6,7 +6,7 @@
 // setTimeout, crypto.getRandomValues/randomUUID, navigator, and addEventListener for
 // service-worker syntax. Bodies are buffered byte arrays (no streams).
 //
-// The host (dispatch_emu/runtime/js.py) registers one function, __dispatch_emu_host,
+// The host (dispatch_emu/runtime/js/) registers one function, __dispatch_emu_host,
 // which this file captures and removes from the global object, and calls
 // globalThis.__dispatch_emu ("run", "tick", "bind") to serve a request.
 (function () {

@@ -1,0 +1,64 @@
+"""JavaScript user workers, on QuickJS compiled to WebAssembly (the ``quickjs-rs`` package).
+
+A worker wrangler deploys is an ES module (``export default { async fetch(request, env,
+ctx) {...} }``), often one esbuild bundle, sometimes several modules that import each
+other. :class:`JsRunner` runs one request of such a worker:
+
+1. a fresh QuickJS context (its own wasm instance and heap: nothing is shared between
+   requests, let alone between workers);
+2. the prelude (``prelude.js``) adds the Workers fetch API QuickJS lacks: ``Request``,
+   ``Response``, ``Headers``, ``URL``, ``URLSearchParams``, ``TextEncoder``/``TextDecoder``,
+   ``console``, ``fetch``, timers, ``crypto.getRandomValues``/``randomUUID``;
+3. the main module is imported (its imports resolve by name among the script's modules)
+   and its default export's ``fetch(request, env, ctx)`` is called; the returned
+   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`.
+
+Service-worker scripts (``addEventListener("fetch", e => e.respondWith(...))``, uploaded
+with ``body_part``) run too; their bindings are globals.
+
+Limits (see ``docs/abi.md``, "JavaScript workers"): QuickJS calls an interrupt handler
+from its interpreter loop (every few thousand bytecodes, ~50 µs in a tight loop); this
+module's handler stops the guest once the request's CPU or wall deadline has passed, or
+once it has broken a limit in a host call (too many subrequests). The CPU budget is
+wall-clock time spent *in the guest*: time in the outbound handler is excluded. Memory is
+capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enforce its own
+``memory_limit``): a ``memory.grow`` past the limit fails and QuickJS throws out of memory.
+
+Guest execution is serialized with :data:`~dispatch_emu.runtime.engine.EXECUTION_LOCK`,
+like wasm workers: quickjs-rs runs on wasmtime-py too. Three internals of quickjs-rs 0.2.x
+are used, all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler hook (the
+public runtime only offers one wall-clock timeout per eval), running promise jobs without
+an asyncio loop (which a nested run from an outbound handler could not start), and the
+instance's wasmtime store, for the memory cap.
+
+The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
+prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.call` (one request's state,
+limits and host function), :mod:`~.runner` (:class:`JsRunner`).
+"""
+
+from __future__ import annotations
+
+from dispatch_emu.runtime.js.modules import (
+    JS_MODULE_TYPES,
+    JS_SCRIPT_TYPES,
+    JS_TYPES,
+    base_type,
+    is_js,
+    is_js_module,
+    module_source,
+)
+from dispatch_emu.runtime.js.quickjs import QUICKJS_PACKAGE, quickjs_available
+from dispatch_emu.runtime.js.runner import JsRunner
+
+__all__ = [
+    "JS_MODULE_TYPES",
+    "JS_SCRIPT_TYPES",
+    "JS_TYPES",
+    "QUICKJS_PACKAGE",
+    "JsRunner",
+    "base_type",
+    "is_js",
+    "is_js_module",
+    "module_source",
+    "quickjs_available",
+]

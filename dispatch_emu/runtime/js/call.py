@@ -1,0 +1,107 @@
+"""One JavaScript request in progress: its deadlines, logs, and the host function."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
+from dispatch_emu.runtime.messages import GuestRequest, OutboundHandler
+from dispatch_emu.runtime.settings import LOG_LIMIT, ExecutionLimits
+
+
+@dataclass
+class JsCall:
+    """One request (or one upload check) in progress."""
+
+    worker: str
+    modules: Mapping[str, tuple[str, bytes]]
+    limits: ExecutionLimits
+    outbound: OutboundHandler | None
+    logs: list[str] = field(default_factory=list)
+    log_size: int = 0
+    subrequests: int = 0
+    cpu_deadline: float = float("inf")
+    wall_deadline: float = float("inf")
+    tripped: WorkerError | None = None  # a limit the guest broke; fails the whole call
+    memory_full: bool = False  # the guest's memory was near its limit when it stopped
+
+    def start_clock(self) -> None:
+        now = time.monotonic()
+        assert self.limits.cpu_ms is not None and self.limits.wall_ms is not None
+        self.cpu_deadline = now + self.limits.cpu_ms / 1000
+        self.wall_deadline = now + self.limits.wall_ms / 1000
+
+    def trip(self, error: WorkerError) -> None:
+        if self.tripped is None:
+            error.worker = self.worker
+            error.logs = list(self.logs)
+            self.tripped = error
+
+    def poll(self) -> bool:
+        """The interrupt handler's question: must the guest stop now?"""
+        if self.tripped is not None:
+            return True
+        now = time.monotonic()
+        if now >= self.cpu_deadline:
+            self.trip(CpuLimitExceeded(cause=f"ran more than {self.limits.cpu_ms} ms of JavaScript"))
+            return True
+        if now >= self.wall_deadline:
+            self.trip(WallTimeExceeded(cause=f"ran more than {self.limits.wall_ms} ms of wall time"))
+            return True
+        return False
+
+    def add_logs(self, text: str) -> None:
+        if self.log_size > LOG_LIMIT:
+            return
+        self.log_size += len(text)
+        self.logs.extend(text.splitlines() or [""])
+        if self.log_size > LOG_LIMIT:
+            self.logs.append(f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]")
+
+    # -- the one host function the prelude calls: host(op, ...)
+
+    def host(self, op: str, *args: Any) -> Any:
+        if op == "fetch":
+            return self.subrequest(*args)
+        if op == "random":
+            return os.urandom(max(0, min(int(args[0]), 65536)))
+        return None
+
+    def subrequest(self, method: str, url: str, headers: list[list[str]], body: bytes | None) -> dict[str, Any]:
+        self.subrequests += 1
+        limit = self.limits.subrequests
+        assert limit is not None
+        if self.subrequests > limit:
+            self.trip(SubrequestLimitExceeded(cause=f"more than {limit} subrequests"))
+            return {"error": SubrequestLimitExceeded.default_message}
+        if self.outbound is None:
+            return {"error": "fetch() is disabled: this worker has no outbound handler (dispatch_emu never uses the network)"}
+        request = GuestRequest(
+            method=str(method).upper(),
+            url=str(url),
+            headers=[(str(name), str(value)) for name, value in headers],
+            body=bytes(body or b""),
+        )
+        started = time.monotonic()
+        try:
+            response = self.outbound(request)
+        except Exception as error:  # a failed fetch() rejects, as in a Worker
+            message = error.message if isinstance(error, WorkerError) else f"{type(error).__name__}: {error}"
+            return {"error": str(message)}
+        finally:
+            # time in the outbound handler is not the guest's CPU time, but it is wall time
+            self.cpu_deadline += time.monotonic() - started
+            if time.monotonic() >= self.wall_deadline:
+                self.trip(WallTimeExceeded(cause=f"ran more than {self.limits.wall_ms} ms of wall time"))
+        return {
+            "status": int(response.status),
+            "headers": [[name, value] for name, value in response.headers],
+            "body": bytes(response.body),
+        }
+
+
+__all__ = ["JsCall"]

@@ -1,0 +1,71 @@
+"""JavaScript module types, what an ``import`` of each evaluates, and the prelude's text."""
+
+from __future__ import annotations
+
+import base64
+import json
+from importlib import resources
+
+#: ES-module workers (``main_module``).
+JS_MODULE_TYPES = ("application/javascript+module", "text/javascript+module")
+#: Service-worker scripts (``body_part``).
+JS_SCRIPT_TYPES = ("application/javascript", "text/javascript")
+JS_TYPES = JS_MODULE_TYPES + JS_SCRIPT_TYPES
+
+
+def base_type(content_type: str | None) -> str:
+    """``text/javascript+module; charset=utf-8`` → ``text/javascript+module``."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_js(content_type: str | None) -> bool:
+    """Whether a module of this content type is JavaScript the runner can start from."""
+    return base_type(content_type) in JS_TYPES
+
+
+def is_js_module(content_type: str | None) -> bool:
+    return base_type(content_type) in JS_MODULE_TYPES
+
+
+def prelude() -> str:
+    """The prelude's source, read once from the package."""
+    global _PRELUDE
+    if _PRELUDE is None:
+        _PRELUDE = resources.files("dispatch_emu.runtime.js").joinpath("prelude.js").read_text("utf-8")
+    return _PRELUDE
+
+
+_PRELUDE: str | None = None
+
+
+def module_source(name: str, content_type: str, content: bytes) -> str | None:
+    """The JavaScript an ``import`` of this module evaluates, or ``None`` if not importable.
+
+    JavaScript modules are themselves; Cloudflare's other module types become a default
+    export: ``text/plain`` a string, ``application/json`` the parsed value,
+    ``application/octet-stream`` an ArrayBuffer. A wasm module cannot be imported (QuickJS
+    has no WebAssembly), so importing one throws.
+    """
+    kind = base_type(content_type)
+    if kind in JS_TYPES:
+        # quickjs-rs treats an empty source as "not found": give it a newline instead
+        return content.decode("utf-8", "replace") or "\n"
+    if kind == "text/plain":
+        return f"export default {json.dumps(content.decode('utf-8', 'replace'))};\n"
+    if kind == "application/json":
+        return f"export default JSON.parse({json.dumps(content.decode('utf-8', 'replace'))});\n"
+    if kind == "application/octet-stream":
+        data = base64.b64encode(content).decode("ascii")
+        return (
+            f'const s = atob("{data}"); const b = new Uint8Array(s.length);\n'
+            "for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);\n"
+            "export default b.buffer;\n"
+        )
+    if kind == "application/wasm":
+        return (
+            f"throw new Error({json.dumps(f'cannot import {name}: dispatch_emu runs JavaScript workers on QuickJS, which has no WebAssembly')});\n"
+        )
+    return None
+
+
+__all__ = ["JS_MODULE_TYPES", "JS_SCRIPT_TYPES", "JS_TYPES", "base_type", "is_js", "is_js_module", "module_source", "prelude"]
