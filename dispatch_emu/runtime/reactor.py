@@ -38,7 +38,7 @@ from dispatch_emu.runtime.cgi import binding_text
 from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse
 from dispatch_emu.runtime.pool import PooledInstance, PoolKey
-from dispatch_emu.runtime.settings import LOG_LIMIT
+from dispatch_emu.runtime.settings import add_log_text
 
 HOST_MODULE = "dispatch_emu"
 REUSE_EXPORT = "dispatch_emu_reuse"
@@ -115,12 +115,7 @@ class _Call:
         return len(value)
 
     def add_logs(self, text: str) -> None:
-        if self.log_size > LOG_LIMIT:
-            return
-        self.log_size += len(text)
-        self.logs.extend(text.splitlines() or [""])
-        if self.log_size > LOG_LIMIT:
-            self.logs.append(f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]")
+        self.log_size = add_log_text(self.logs, self.log_size, text)
 
 
 # Requests in progress, innermost last; guarded by EXECUTION_LOCK (a nested run from an

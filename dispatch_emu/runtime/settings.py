@@ -34,6 +34,7 @@ EPOCH_TICK_MS = 10
 
 #: Bytes of log output (stderr, log calls) kept per request; the rest is dropped with a note.
 LOG_LIMIT = 1 << 20
+LOG_TRUNCATED = f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]"
 
 #: Environment variable naming the on-disk cache directory of compiled modules.
 CACHE_DIR_ENV = "DISPATCH_EMU_CACHE_DIR"
@@ -160,4 +161,25 @@ def _limit_value(limits: Mapping[str, Any], key: str) -> int | None:
     return int(value)
 
 
-__all__ = ["CACHE_DIR_ENV", "EPOCH_TICK_MS", "FUEL_PER_MS", "LOG_LIMIT", "ExecutionLimits", "RuntimeSettings"]
+def add_log_text(lines: list[str], size: int, text: str) -> int:
+    """Append ``text``'s lines to a worker's log unless :data:`LOG_LIMIT` bytes are kept
+    already; the first time the cap is passed, a note says so. Returns the new size."""
+    if size > LOG_LIMIT:
+        return size
+    size += len(text)
+    lines.extend(text.splitlines() or [""])
+    if size > LOG_LIMIT:
+        lines.append(LOG_TRUNCATED)
+    return size
+
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "EPOCH_TICK_MS",
+    "FUEL_PER_MS",
+    "LOG_LIMIT",
+    "LOG_TRUNCATED",
+    "ExecutionLimits",
+    "RuntimeSettings",
+    "add_log_text",
+]

@@ -42,7 +42,7 @@ from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
 from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
 from dispatch_emu.runtime.messages import GuestResponse
-from dispatch_emu.runtime.settings import LOG_LIMIT
+from dispatch_emu.runtime.settings import LOG_LIMIT, LOG_TRUNCATED
 
 WASI_MODULE = "wasi_snapshot_preview1"
 
@@ -149,7 +149,7 @@ def _quiesce() -> None:
 def _split_logs(stderr: bytes, truncated: bool) -> list[str]:
     lines = stderr.decode("utf-8", "replace").splitlines()
     if truncated:
-        lines.append(f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]")
+        lines.append(LOG_TRUNCATED)
     return lines
 
 

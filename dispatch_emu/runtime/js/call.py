@@ -10,7 +10,7 @@ from typing import Any
 
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
 from dispatch_emu.runtime.messages import GuestRequest, OutboundHandler
-from dispatch_emu.runtime.settings import LOG_LIMIT, ExecutionLimits
+from dispatch_emu.runtime.settings import ExecutionLimits, add_log_text
 
 
 @dataclass
@@ -55,12 +55,7 @@ class JsCall:
         return False
 
     def add_logs(self, text: str) -> None:
-        if self.log_size > LOG_LIMIT:
-            return
-        self.log_size += len(text)
-        self.logs.extend(text.splitlines() or [""])
-        if self.log_size > LOG_LIMIT:
-            self.logs.append(f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]")
+        self.log_size = add_log_text(self.logs, self.log_size, text)
 
     # -- the one host function the prelude calls: host(op, ...)
 
