@@ -183,6 +183,7 @@ class Runtime:
                 env=env if env is not None else {},
                 limits=self._default_limits if limits is None else limits.filled(self.settings),
                 outbound=outbound,
+                reuse=self.settings.reuse_instances,
             )
         try:
             abi = self.abi_for(code.wasm, digest=code.digest)

@@ -4,14 +4,24 @@ A worker wrangler deploys is an ES module (``export default { async fetch(reques
 ctx) {...} }``), often one esbuild bundle, sometimes several modules that import each
 other. :class:`JsRunner` runs one request of such a worker:
 
-1. a fresh QuickJS context (its own wasm instance and heap: nothing is shared between
-   requests, let alone between workers);
-2. the prelude (``prelude.js``) adds the Workers fetch API QuickJS lacks: ``Request``,
-   ``Response``, ``Headers``, ``URL``, ``URLSearchParams``, ``TextEncoder``/``TextDecoder``,
-   ``console``, ``fetch``, timers, ``crypto.getRandomValues``/``randomUUID``;
-3. the main module is imported (its imports resolve by name among the script's modules)
-   and its default export's ``fetch(request, env, ctx)`` is called; the returned
+1. a QuickJS context (its own wasm instance and heap: nothing is shared between
+   workers, nor between the contexts of one worker);
+2. in a new context, the prelude (``prelude.js``) adds the Workers fetch API QuickJS
+   lacks: ``Request``, ``Response``, ``Headers``, ``URL``, ``URLSearchParams``,
+   ``TextEncoder``/``TextDecoder``, ``console``, ``fetch``, timers,
+   ``crypto.getRandomValues``/``randomUUID``; then the main module is imported (its
+   imports resolve by name among the script's modules);
+3. the default export's ``fetch(request, env, ctx)`` is called; the returned
    ``Response`` (or a promise of one) becomes the :class:`GuestResponse`.
+
+With ``RuntimeSettings.reuse_instances`` (the default), a context that served a request
+successfully is kept, prepared, for the next request of the same worker version (name,
+etag, main module, memory limit, bindings): steps 1 and 2 are skipped, and the worker's
+module-level state persists between requests, as in a Cloudflare isolate. Per-request
+state (deadlines, logs, the subrequest counter, timers, the outbound handler,
+``request.cf``) is new for each request; a context is closed after any failure, when its
+memory is near the cap, when a new version of its worker runs, and past the pool's bound
+(:mod:`~.pool`). Without reuse every request gets a new context.
 
 Service-worker scripts (``addEventListener("fetch", e => e.respondWith(...))``, uploaded
 with ``body_part``) run too; their bindings are globals.
@@ -23,6 +33,7 @@ once it has broken a limit in a host call (too many subrequests). The CPU budget
 wall-clock time spent *in the guest*: time in the outbound handler is excluded. Memory is
 capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enforce its own
 ``memory_limit``): a ``memory.grow`` past the limit fails and QuickJS throws out of memory.
+The cap holds for a context's whole life, across the requests it serves.
 
 Guest execution is serialized with :data:`~dispatch_emu.runtime.engine.EXECUTION_LOCK`,
 like wasm workers: quickjs-rs runs on wasmtime-py too. Three internals of quickjs-rs 0.2.x
@@ -33,7 +44,8 @@ instance's wasmtime store, for the memory cap.
 
 The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
 prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.call` (one request's state,
-limits and host function), :mod:`~.runner` (:class:`JsRunner`).
+limits and host function), :mod:`~.pool` (prepared contexts kept for reuse),
+:mod:`~.outcome` (what the prelude's outcome becomes), :mod:`~.runner` (:class:`JsRunner`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 // dispatch_emu's JavaScript prelude: the Workers fetch API on bare QuickJS.
 //
-// Evaluated (script mode) in every fresh context before the user worker. QuickJS gives
+// Evaluated (script mode) once in every new context, before the user worker. QuickJS gives
 // ECMAScript only; this file adds what a Workers `fetch` handler expects: Headers,
 // Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, console, fetch,
 // setTimeout, crypto.getRandomValues/randomUUID, navigator, and addEventListener for
@@ -8,7 +8,8 @@
 //
 // The host (dispatch_emu/runtime/js/) registers one function, __dispatch_emu_host,
 // which this file captures and removes from the global object, and calls
-// globalThis.__dispatch_emu ("run", "tick", "bind") to serve a request.
+// globalThis.__dispatch_emu: "bind" (a script's globals), "load" (import the main
+// module), then "start" and "step" for each request the context serves.
 (function () {
   "use strict";
   // Host calls dispatch by this name, so a context restored from a snapshot of this
@@ -1069,12 +1070,14 @@
     return { status: response._status, headers: response._headers._list, body: response._bytes || new Uint8Array(0) };
   }
 
-  // The main module's default export, once imported.
+  // The main module's default export, once imported, and the worker's kind.
   let worker;
+  let workerKind = "module";
   // Outside a handler (the global scope at startup), fetch() is refused, as on Cloudflare.
   let inHandler = false;
 
-  async function run(kind, main, req, body, env) {
+  async function importMain(kind, main) {
+    workerKind = kind;
     if (kind === "module") {
       try {
         worker = (await import(main)).default;
@@ -1082,13 +1085,16 @@
         return { error: describe(error), startup: true };
       }
     }
-    if (req === null) return { loaded: true };
+    return { loaded: true };
+  }
+
+  async function handle(req, body, env) {
     inHandler = true;
     const waits = [];
     const request = makeRequest(req, body);
     let answer;
     try {
-      if (kind === "module") {
+      if (workerKind === "module") {
         const handler = worker === null || worker === undefined ? undefined : worker.fetch;
         if (typeof handler !== "function") {
           return { invalid: worker === undefined || worker === null
@@ -1119,19 +1125,30 @@
     for (const key of Object.keys(env)) define(key, env[key]);
   }
 
-  // start() runs the handler; the host drains the job queue, then asks poll() for the
-  // outcome and, while there is none, fires the next timer with tick().
+  // load() imports the main module, start() runs the handler for one request (a context
+  // may serve many: the host keeps it prepared). After either, the host drains the job
+  // queue, then asks step() for the outcome and, while there is none, fires the next
+  // timer with it.
   let outcome = null;
+  let loading = false;
   const OUT_OF_MEMORY = { error: { name: "InternalError", message: "out of memory", stack: "" } };
-  function start(json, body) {
-    const { kind, main, req, env } = JSON.parse(json);
+  function settle(promise) {
     outcome = null;
-    run(kind, main, req, body, env).then(
+    promise.then(
       (value) => { outcome = value; },
       (error) => {
         try { outcome = { error: describe(error) }; } catch (e) { outcome = OUT_OF_MEMORY; }
       },
     );
+  }
+  function load(kind, main) {
+    loading = true;
+    settle(importMain(kind, main));
+  }
+  function start(json, body) {
+    const { req, env } = JSON.parse(json);
+    loading = false;
+    settle(handle(req, body, env));
   }
   // The outcome as one Uint8Array (a single crossing back to the host): 4 bytes of
   // big-endian length, that many bytes of JSON (status, headers, or the failure), the body.
@@ -1145,17 +1162,26 @@
     out.set(body, 4 + meta.length);
     return out;
   }
+  // A request is over once its outcome is out: what it left behind must not run during
+  // the next one (Cloudflare cancels a finished request's timers too), and the log cap
+  // is per request.
+  function finish() {
+    timerQueue.clear();
+    logSize = 0;
+    outcome = null;
+  }
 
   // After the host has drained the job queue: the packed outcome if there is one, else
   // fire the next timer and answer whether one fired (false: nothing will ever happen).
   function step() {
-    if (outcome !== null) return pack(outcome);
-    return tick();
+    if (outcome === null) return tick();
+    const packed = pack(outcome);
+    if (!loading) finish();
+    return packed;
   }
 
-
   hidden(globalThis, {
-    __dispatch_emu: Object.freeze({ start, step, bind, logs }),
+    __dispatch_emu: Object.freeze({ load, start, step, bind, logs }),
   });
 
   for (const [name, value] of Object.entries({

@@ -1,23 +1,28 @@
-"""The runner of JavaScript workers: a fresh QuickJS context per request."""
+"""The runner of JavaScript workers: QuickJS contexts, prepared once and reused per worker version.
+
+A request of a worker is served by a *prepared* context (the prelude evaluated, the main
+module imported): with reuse on, the one a previous request of the same worker version
+left in the pool (:mod:`~.pool`), else a new one prepared now. Module-level state of the
+worker persists between the requests a context serves, as in a Cloudflare isolate; the
+request's own state (deadlines, logs, subrequests, timers, the outbound handler,
+``request.cf``) is new for each. After any failure the context is closed, never reused.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from dispatch_emu.errors import (
-    InvalidModule,
-    MemoryLimitExceeded,
-    OutputLimitExceeded,
-    WorkerError,
-    WorkerException,
-)
+from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime.engine import EXECUTION_LOCK
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
+from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.call import JsCall
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
+from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
 from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
@@ -28,25 +33,30 @@ STARTUP_MS = 1000
 #: A context's own timeout, unused: this module's interrupt handler enforces the limits.
 _CONTEXT_TIMEOUT = 24 * 3600.0
 
-#: Lines of a JS stack kept in an error's ``cause``.
-STACK_TAIL = 10
+#: A context is not reused once less than ``1 / REUSE_HEADROOM`` of its memory limit (and
+#: at least 1 MiB) is left after a request: wasm memory never shrinks, so the next request
+#: would start near the cap and fail where a fresh context would not.
+REUSE_HEADROOM = 4
 
 
 class JsRunner:
     """Runs JavaScript workers for one :class:`~dispatch_emu.runtime.Runtime`.
 
-    quickjs-rs runtimes are created lazily, one per memory limit in use (a quickjs-rs
-    runtime holds the limit its contexts get); each request gets a new context. The
-    caller must hold :data:`EXECUTION_LOCK`.
+    One quickjs-rs runtime, created lazily, holds the interrupt handler and the module
+    loader every context uses; each context is its own wasm instance. ``pool_limit``
+    bounds the idle prepared contexts kept for reuse. The caller of :meth:`run` and
+    :meth:`check` must not hold a context of its own (they take :data:`EXECUTION_LOCK`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT) -> None:
         self._qjs = import_quickjs()
         self._runtime_: Any = None
         self._active: list[JsCall] = []  # innermost last (an outbound handler may nest a run)
+        self.contexts = ContextPool(pool_limit)
+        self.created = 0  # contexts created (tests, benchmarks)
         self._closed = False
 
-    # -- quickjs-rs runtimes
+    # -- the quickjs-rs runtime, and the callbacks every context shares
 
     def _runtime(self) -> Any:
         if self._runtime_ is None:
@@ -59,8 +69,15 @@ class JsRunner:
             self._runtime_ = runtime
         return self._runtime_
 
+    # Only the innermost call's context runs guest code (an outer one is blocked in its
+    # outbound handler), so every callback serves ``self._active[-1]``. That is also what
+    # lets a reused context reach the call of its current request.
+
     def _interrupt(self) -> bool:
         return self._active[-1].poll() if self._active else False
+
+    def _host(self, op: str, *args: Any) -> Any:
+        return self._active[-1].host(op, *args) if self._active else None
 
     def _normalize(self, base: str, specifier: str) -> str | None:
         modules = self._active[-1].modules if self._active else {}
@@ -92,14 +109,39 @@ class JsRunner:
         env: Mapping[str, object],
         limits: ExecutionLimits,
         outbound: OutboundHandler | None,
+        reuse: bool = False,
     ) -> GuestResponse:
-        """Run one request; raises a :class:`~dispatch_emu.errors.WorkerError` on failure."""
+        """Run one request; raises a :class:`~dispatch_emu.errors.WorkerError` on failure.
+
+        With ``reuse``, the request is served by the pooled context of this worker
+        version if there is one, and its context goes back to the pool if it succeeds.
+        """
         call = JsCall(code.name, self._modules_of(code), limits, outbound)
         kind = "module" if is_js_module(code.content_type) else "script"
         main = self._main_name(code)
+        env_json = _env_json(call, env)
+        assert limits.memory_bytes is not None
+        key = None
+        if reuse:
+            env_digest = hashlib.sha256(env_json.encode()).hexdigest()
+            key = ContextKey(code.name, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
         with EXECUTION_LOCK:
-            outcome = self._execute(call, kind, main, code.wasm, request, env)
-        return self._response(call, outcome)
+            prepared = self.contexts.take(key, call.modules) if key is not None else None
+            if prepared is None:
+                prepared = self._open(call)
+            keep = False
+            try:
+                result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
+                response = outcomes.response(call, result)
+                prepared.requests += 1
+                keep = key is not None and not self._closed and not _worn(call, prepared.context)
+                return response
+            finally:
+                if keep:
+                    assert key is not None
+                    self.contexts.give(key, prepared)
+                else:
+                    prepared.close()
 
     def check(self, name: str, main: str, modules: Mapping[str, tuple[str, bytes]], *, memory_limit: int) -> None:
         """Evaluate a worker's global scope as Cloudflare does at upload.
@@ -115,14 +157,18 @@ class JsRunner:
         kind = "module" if is_js_module(content_type) else "script"
         try:
             with EXECUTION_LOCK:
-                outcome = self._execute(call, kind, main, source, None, {})
-            if "error" in outcome:
-                raise _thrown(call, outcome["error"])
+                prepared = self._open(call)
+                try:
+                    result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                finally:
+                    prepared.close()
+            if "error" in result:
+                raise outcomes.thrown(call, result["error"])
         except WorkerError as error:
             detail = error.message
             if detail.startswith("Worker threw exception: "):
                 detail = "Uncaught " + detail[len("Worker threw exception: "):]
-            location = _location(error.cause)
+            location = outcomes.location(error.cause)
             raise InvalidModule(f"{detail}{location} (the worker failed to start)") from error
 
     def _modules_of(self, code: WorkerCode) -> Mapping[str, tuple[str, bytes]]:
@@ -134,73 +180,56 @@ class JsRunner:
     def _main_name(code: WorkerCode) -> str:
         return code.main_module or "worker.js"
 
+    def _open(self, call: JsCall) -> PreparedContext:
+        """A new, unprepared context (the caller holds EXECUTION_LOCK)."""
+        if self._closed:
+            raise RuntimeError("this JsRunner is closed")
+        self.created += 1
+        return PreparedContext(self._runtime().new_context(timeout=_CONTEXT_TIMEOUT), call.modules)
+
     def _execute(
         self,
         call: JsCall,
+        prepared: PreparedContext,
         kind: str,
         main: str,
         source: bytes,
         request: GuestRequest | None,
         env: Mapping[str, object],
+        env_json: str,
     ) -> dict[str, Any]:
-        """Start the worker and run it to its outcome: the prelude's dict (``error``,
-        ``invalid``, ``loaded`` for a startup check, or ``status``/``headers``/``body``)."""
-        if self._closed:
-            raise RuntimeError("this JsRunner is closed")
-        assert call.limits.memory_bytes is not None
-        runtime = self._runtime()
-        context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+        """Prepare the context if it is new, then serve ``request`` in it: the prelude's
+        outcome (``error``, ``invalid``, ``loaded`` for a startup check, or
+        ``status``/``headers``/``body``). The caller closes the context after a failure."""
+        context = prepared.context
         self._active.append(call)
-        handles: list[Any] = []
         try:
-            QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
-            context.register("__dispatch_emu_host", call.host, is_async=False)
-            call.start_clock()
-            context.eval(prelude(), filename="dispatch_emu:prelude")
-            api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
-            handles.append(api)
-            if kind == "script":
-                # a service-worker script reads its bindings as globals; it runs here, at once
-                handles.append(api.call_method("bind", dict(env)))
-                context.eval(source.decode("utf-8", "replace"), filename=main)
-                self._raise_tripped(call)
-            start: dict[str, Any] = {"kind": kind, "main": main, "req": None, "env": dict(env)}
-            body = None
-            if request is not None:
-                start["req"] = {
-                    "method": request.method,
-                    "url": request.url,
-                    "headers": [[name, value] for name, value in request.headers],
-                    "cf": request.cf,
-                }
-                body = bytes(request.body) if request.body else None
-            handles.append(api.call_method("start", json.dumps(start), body))
-            while True:
-                QuickJsInternals.run_pending_jobs(context)
-                self._raise_tripped(call)
-                with api.call_method("step") as stepped:
-                    outcome = stepped.to_python()
-                self._raise_tripped(call)
-                if isinstance(outcome, bytes):
-                    result = _unpack(outcome)
-                    for line in result.pop("logs", None) or ():
-                        call.add_logs(str(line))
-                    return result
-                if not outcome:
-                    raise WorkerException(
-                        "The script will never generate a response.",
-                        worker=call.worker,
-                        cause="the fetch handler's promise is pending with nothing left to run",
-                        logs=call.logs,
-                    )
+            if not prepared.ready:
+                loaded = self._prepare(call, prepared, kind, main, source, env)
+                if request is None or "error" in loaded:
+                    return loaded
+            else:
+                call.start_clock()
+            assert request is not None
+            req = {
+                "method": request.method,
+                "url": request.url,
+                "headers": [[name, value] for name, value in request.headers],
+                "cf": request.cf,
+            }
+            body = bytes(request.body) if request.body else None
+            started = '{"req": ' + json.dumps(req) + ', "env": ' + env_json + "}"
+            with prepared.api.call_method("start", started, body):
+                pass
+            return self._drive(call, prepared)
         except WorkerError as error:
-            self._collect_logs(call, handles)
+            self._collect_logs(call, prepared)
             failure = call.tripped or error
             failure.worker = failure.worker or call.worker
             failure.logs = list(call.logs)
             raise failure from None
         except self._qjs.QuickJSError as error:
-            self._collect_logs(call, handles)
+            self._collect_logs(call, prepared)
             raise self._translate(call, error, context) from None
         except Exception as error:  # a trap of the QuickJS guest itself (e.g. an allocation abort)
             if _memory_full(call, context):
@@ -215,22 +244,67 @@ class JsRunner:
             ) from None
         finally:
             call.memory_full = call.memory_full or _memory_full(call, context)
-            for handle in reversed(handles):
-                try:
-                    handle.dispose()
-                except Exception:  # the guest trapped: its store is unusable, close() frees it
-                    pass
             self._active.pop()
-            context.close()
 
-    def _collect_logs(self, call: JsCall, handles: list[Any]) -> None:
+    def _prepare(
+        self,
+        call: JsCall,
+        prepared: PreparedContext,
+        kind: str,
+        main: str,
+        source: bytes,
+        env: Mapping[str, object],
+    ) -> dict[str, Any]:
+        """Cap a new context's memory, evaluate the prelude, start the worker; the load outcome."""
+        context = prepared.context
+        assert call.limits.memory_bytes is not None
+        QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
+        # one host function for the context's whole life: it serves whichever call is active
+        context.register("__dispatch_emu_host", self._host, is_async=False)
+        call.start_clock()
+        context.eval(prelude(), filename="dispatch_emu:prelude")
+        prepared.api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
+        if kind == "script":
+            # a service-worker script reads its bindings as globals; it runs here, at once
+            with prepared.api.call_method("bind", dict(env)):
+                pass
+            context.eval(source.decode("utf-8", "replace"), filename=main)
+            self._raise_tripped(call)
+        with prepared.api.call_method("load", kind, main):
+            pass
+        loaded = self._drive(call, prepared)
+        prepared.ready = "loaded" in loaded
+        return loaded
+
+    def _drive(self, call: JsCall, prepared: PreparedContext) -> dict[str, Any]:
+        """Run promise jobs and timers until the prelude has an outcome."""
+        while True:
+            QuickJsInternals.run_pending_jobs(prepared.context)
+            self._raise_tripped(call)
+            with prepared.api.call_method("step") as stepped:
+                outcome = stepped.to_python()
+            self._raise_tripped(call)
+            if isinstance(outcome, bytes):
+                result = outcomes.unpack(outcome)
+                for line in result.pop("logs", None) or ():
+                    call.add_logs(str(line))
+                return result
+            if not outcome:
+                raise WorkerException(
+                    "The script will never generate a response.",
+                    worker=call.worker,
+                    cause="the fetch handler's promise is pending with nothing left to run",
+                    logs=call.logs,
+                )
+
+    def _collect_logs(self, call: JsCall, prepared: PreparedContext) -> None:
         """After a failure, the log lines the guest still holds (best effort: it may be out of memory)."""
-        if not handles:
+        if prepared.api is None:
             return
         saved, call.tripped = call.tripped, None  # let the guest run this one call
         call.cpu_deadline = call.wall_deadline = float("inf")
         try:
-            with handles[0].call_method("logs") as text:
+            with prepared.api.call_method("logs") as text:
                 lines = json.loads(text.to_python())
             for line in lines:
                 call.add_logs(str(line))
@@ -253,39 +327,28 @@ class JsRunner:
         if isinstance(error, self._qjs.InterruptError):
             return WorkerException("Worker was interrupted.", worker=call.worker, cause=str(error), logs=call.logs)
         if isinstance(error, self._qjs.JSError):
-            return _thrown(call, {"name": error.name, "message": error.message, "stack": error.stack or ""})
+            return outcomes.thrown(call, {"name": error.name, "message": error.message, "stack": error.stack or ""})
         return WorkerException(f"Worker failed to run: {error}", worker=call.worker, cause=str(error), logs=call.logs)
-
-    def _response(self, call: JsCall, outcome: Any) -> GuestResponse:
-        if not isinstance(outcome, dict):
-            raise WorkerException(
-                "Worker returned a malformed response.", worker=call.worker, cause=repr(outcome)[:200], logs=call.logs
-            )
-        if "error" in outcome:
-            raise _thrown(call, outcome["error"])
-        if "invalid" in outcome:
-            raise WorkerException(
-                f"Worker returned no Response: {outcome['invalid']}.",
-                worker=call.worker,
-                cause=str(outcome["invalid"]),
-                logs=call.logs,
-            )
-        body = outcome.get("body") or b""
-        limit = call.limits.output_bytes
-        assert limit is not None
-        if len(body) > limit:
-            raise OutputLimitExceeded(worker=call.worker, cause=f"response passed {limit} bytes", logs=call.logs)
-        headers = [(str(name), str(value)) for name, value in outcome.get("headers") or []]
-        return GuestResponse(status=int(outcome["status"]), headers=headers, body=bytes(body), logs=call.logs)
 
     # -- lifetime
 
     def close(self) -> None:
+        """Close the pooled contexts and the quickjs-rs runtime."""
         with EXECUTION_LOCK:
             self._closed = True
+            self.contexts.close()
             runtime, self._runtime_ = self._runtime_, None
             if runtime is not None:
                 runtime.close()
+
+
+def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
+    try:
+        return json.dumps(dict(env))
+    except (TypeError, ValueError) as error:
+        raise WorkerException(
+            f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)
+        ) from None
 
 
 def _memory_full(call: JsCall, context: Any) -> bool:
@@ -295,36 +358,10 @@ def _memory_full(call: JsCall, context: Any) -> bool:
     return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // 8)
 
 
-def _unpack(packed: bytes) -> dict[str, Any]:
-    """The prelude's packed outcome: a length, JSON, then the body."""
-    size = int.from_bytes(packed[:4], "big")
-    outcome: dict[str, Any] = json.loads(packed[4 : 4 + size].decode("utf-8"))
-    outcome["body"] = packed[4 + size :]
-    return outcome
+def _worn(call: JsCall, context: Any) -> bool:
+    """Whether a context that served a request has too little memory left to be reused."""
+    limit = call.limits.memory_bytes or 0
+    return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // REUSE_HEADROOM)
 
 
-def _thrown(call: JsCall, error: Mapping[str, Any]) -> WorkerError:
-    """The error for an uncaught JS exception, described by the prelude or quickjs-rs."""
-    name = str(error.get("name") or "")
-    message = str(error.get("message") or "")
-    stack = str(error.get("stack") or "")
-    if (name == "InternalError" and "out of memory" in message) or call.memory_full:
-        return MemoryLimitExceeded(worker=call.worker, cause="QuickJS ran out of memory", logs=call.logs)
-    text = f"{name}: {message}" if name else message
-    # the prelude's frames (QuickJS names its scripts eval_script) and native ones are noise
-    frames = [line.rstrip() for line in stack.splitlines() if line.strip()]
-    tail = [line for line in frames if "eval_script" not in line and "(native)" not in line][-STACK_TAIL:]
-    cause = "\n".join([text, *tail]) if tail else text
-    return WorkerException(f"Worker threw exception: {text}", worker=call.worker, cause=cause, logs=call.logs)
-
-
-def _location(cause: str | None) -> str:
-    """`` at index.js:3:7`` from the first stack line of a cause, if any."""
-    for line in (cause or "").splitlines()[1:]:
-        line = line.strip()
-        if line.startswith("at "):
-            return f"\n  {line}"
-    return ""
-
-
-__all__ = ["STARTUP_MS", "JsRunner"]
+__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner"]

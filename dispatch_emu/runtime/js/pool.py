@@ -1,0 +1,122 @@
+"""Prepared QuickJS contexts kept between requests of one worker version.
+
+A *prepared* context has the prelude evaluated and the worker's main module imported
+(for a service-worker script: its bindings bound and the script run), so the next
+request of the same worker only calls the handler. That is what a Cloudflare isolate
+does for the requests of one worker version, module-level state included.
+
+A context is kept under a :class:`ContextKey`: the worker's name, the upload's version
+(etag), the main module (name, type, digest), the memory limit its wasm store was
+capped with, and a digest of ``env``. The bindings are in the key because a settings
+change that alters them keeps the etag, and a service-worker script reads them as
+globals when it starts; on Cloudflare such a change is a new version, with a new
+isolate. The worker's other modules are compared with the ones the context was
+prepared from when it is taken (a context prepared from other imports is closed).
+
+A context is *taken* out of the pool for the length of a request, so a nested run of
+the same worker (its outbound handler calling it) prepares another one; it is given
+back only after a successful request. The pool holds at most ``limit`` idle contexts
+and closes the least recently used past it; taking a context for a worker closes the
+idle contexts of its other versions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Idle prepared contexts a runner keeps (each is a QuickJS wasm instance, ~2 MiB and up).
+CONTEXT_POOL_LIMIT = 32
+
+
+@dataclass(frozen=True)
+class ContextKey:
+    worker: str
+    version: str
+    kind: str  # "module" or "script"
+    main: str
+    digest: str  # sha256 of the main module
+    memory_bytes: int  # the cap on the context's wasm store, set once when it is created
+    env_digest: str  # sha256 of the bindings' JSON
+
+
+@dataclass(eq=False)
+class PreparedContext:
+    """A quickjs-rs context, the prelude's API object in it, and what it was prepared from."""
+
+    context: Any
+    modules: Mapping[str, tuple[str, bytes]]
+    api: Any = None  # the prelude's __dispatch_emu object, once the prelude has run
+    ready: bool = False  # the main module is imported (or the script has run)
+    requests: int = 0  # requests served, for tests and benchmarks
+    closed: bool = field(default=False, init=False)
+
+    def close(self) -> None:
+        """Free the context's wasm instance (its handle first: QuickJS asserts no live references)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if self.api is not None:
+                self.api.dispose()
+        except Exception:  # the guest trapped: its store is unusable, closing frees it
+            pass
+        finally:
+            self.api = None
+            self.context.close()
+
+
+class ContextPool:
+    """At most one idle :class:`PreparedContext` per :class:`ContextKey`, ``limit`` overall (LRU)."""
+
+    def __init__(self, limit: int = CONTEXT_POOL_LIMIT) -> None:
+        self.limit = limit
+        self._idle: OrderedDict[ContextKey, PreparedContext] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: ContextKey, modules: Mapping[str, tuple[str, bytes]]) -> PreparedContext | None:
+        """Remove and return the idle context for ``key`` if it was prepared from ``modules``;
+        close the idle contexts of the worker's other versions."""
+        stale: list[PreparedContext] = []
+        with self._lock:
+            item = self._idle.pop(key, None)
+            for other in [k for k in self._idle if k.worker == key.worker and k.version != key.version]:
+                stale.append(self._idle.pop(other))
+        # the same name, version and main module, but other imports (callers that reuse a
+        # version string for other code): the cheap check, since the bytes are usually the
+        # very objects the context was prepared from
+        if item is not None and item.modules != modules:
+            stale.append(item)
+            item = None
+        for old in stale:
+            old.close()
+        return item
+
+    def give(self, key: ContextKey, item: PreparedContext) -> None:
+        """Keep a context after a successful request (closed if the slot is taken or the pool full)."""
+        evicted: list[PreparedContext] = []
+        with self._lock:
+            if key in self._idle or self.limit <= 0:
+                evicted.append(item)
+            else:
+                self._idle[key] = item
+                while len(self._idle) > self.limit:
+                    evicted.append(self._idle.popitem(last=False)[1])
+        for old in evicted:
+            old.close()
+
+    def __len__(self) -> int:
+        return len(self._idle)
+
+    def close(self) -> None:
+        with self._lock:
+            items = list(self._idle.values())
+            self._idle.clear()
+        for item in items:
+            item.close()
+
+
+__all__ = ["CONTEXT_POOL_LIMIT", "ContextKey", "ContextPool", "PreparedContext"]
