@@ -9,8 +9,9 @@ from pathlib import Path
 from werkzeug import Response
 from werkzeug.test import Client
 
-from dispatch_emu.emulator import DEFAULT_ACCOUNT
+from dispatch_emu.emulator import DEFAULT_ACCOUNT, Emulator
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WorkerException
+from dispatch_emu.runtime import RuntimeSettings
 from dispatch_emu.store import ModuleSource
 
 JS = Path(__file__).parents[1] / "workers" / "js"
@@ -193,3 +194,52 @@ def test_rest_upload_runs_and_a_syntax_error_is_refused_with_10021(emu, ns) -> N
     )
     assert throws.status_code == 400
     assert throws.json["errors"][0]["message"].startswith("Module 'index.js': Uncaught Error: no config")
+
+
+COUNTER = b"let n = 0;\nexport default { fetch(request, env) { return new Response(`${++n} ${env.PLAN}`); } };"
+
+
+def put_counter(ns, source: bytes = COUNTER, **options):
+    return ns.put_script("counter", modules=[ModuleSource("index.js", MODULE, source)], main_module="index.js", **options)
+
+
+def counts(emu, times: int) -> list[str]:
+    app = client(emu)
+    return [app.get("/", base_url="https://counter.example.com").get_data(as_text=True) for _ in range(times)]
+
+
+def test_module_state_persists_between_dispatches_until_a_new_upload(emu, ns) -> None:
+    put_counter(ns, bindings={"PLAN": "free"})
+    assert counts(emu, 3) == ["1 free", "2 free", "3 free"]
+    put_counter(ns, COUNTER + b"// v2\n", bindings={"PLAN": "free"})  # other content: a new etag
+    assert counts(emu, 2) == ["1 free", "2 free"]
+
+
+def test_a_bindings_change_keeps_the_etag_and_gets_a_new_context(emu, ns) -> None:
+    before = put_counter(ns, bindings={"PLAN": "free"})
+    assert counts(emu, 2) == ["1 free", "2 free"]
+    after = emu.store.update_settings(
+        DEFAULT_ACCOUNT, "customers", "counter", {"bindings": [{"type": "plain_text", "name": "PLAN", "text": "pro"}]}
+    )
+    assert after.etag == before.etag
+    assert counts(emu, 2) == ["1 pro", "2 pro"]
+
+
+def test_a_dispatch_that_fails_discards_the_context(emu, ns) -> None:
+    source = (
+        b"let n = 0;\nexport default { fetch(request) { n++;"
+        b' if (new URL(request.url).pathname === "/fail") throw new Error("once");'
+        b" return new Response(String(n)); } };"
+    )
+    put_counter(ns, source)
+    app = client(emu)
+    get = lambda path: app.get(path, base_url="https://counter.example.com")  # noqa: E731
+    assert [get("/").data for _ in range(2)] == [b"1", b"2"]
+    assert get("/fail").status_code == 500
+    assert [get("/").data for _ in range(2)] == [b"1", b"2"]
+
+
+def test_without_reuse_every_dispatch_starts_afresh() -> None:
+    with Emulator(runtime_settings=RuntimeSettings(reuse_instances=False), load_entrypoints=False) as emu:
+        put_counter(emu.namespace("customers"), bindings={"PLAN": "free"})
+        assert counts(emu, 3) == ["1 free", "1 free", "1 free"]

@@ -238,12 +238,15 @@ def test_wrangler_bundle_shape(runtime) -> None:
     assert response.logs == ["after the response"]
 
 
-def test_no_state_leaks_between_requests(runtime) -> None:
-    code = inline(
+def test_no_state_leaks_between_workers(runtime) -> None:
+    # (between requests of one worker, module state persists: test_runtime_js_reuse.py)
+    source = (
         "globalThis.hits = (globalThis.hits || 0) + 1;\n"
-        "export default { fetch() { return new Response(String(globalThis.hits)); } };"
+        "export default { fetch() { globalThis.hits++; return new Response(String(globalThis.hits)); } };"
     )
-    assert [runtime.run(code, req()).body for _ in range(3)] == [b"1", b"1", b"1"]
+    one, other = js_code("one", source=source.encode()), js_code("other", source=source.encode())
+    assert [runtime.run(one, req()).body for _ in range(2)] == [b"2", b"3"]
+    assert runtime.run(other, req()).body == b"2"
 
 
 def test_cpu_limit_stops_a_loop_and_the_runtime_keeps_serving(runtime) -> None:
