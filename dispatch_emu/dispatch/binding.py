@@ -173,14 +173,16 @@ class DispatchNamespace:
         script, wasm, trusted = found
         main = script.main
         main_type = main.content_type.split(";")[0].strip().lower()
+        # a new deployment, even of identical bytes, gets fresh instances (as a new isolate)
+        version, scope = script.deployment_id, f"{self.account_id}/{self.namespace}"
         if main_type in WASM_TYPES:
-            code = WorkerCode(name=name, wasm=wasm, digest=main.digest, version=script.etag)
+            code = WorkerCode(name=name, wasm=wasm, digest=main.digest, version=version, scope=scope)
         elif main_type in JS_TYPES:
             # every module of the script can be imported by name
             modules = {ref.name: (ref.content_type, self.store.module_bytes(ref)) for ref in script.modules}
             modules[main.name] = (main.content_type, wasm)
             code = WorkerCode(
-                name=name, wasm=wasm, digest=main.digest, version=script.etag,
+                name=name, wasm=wasm, digest=main.digest, version=version, scope=scope,
                 content_type=main_type, main_module=main.name, modules=modules,
             )
         else:

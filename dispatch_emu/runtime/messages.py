@@ -39,9 +39,12 @@ class GuestResponse:
 class WorkerCode:
     """A worker's main module.
 
-    ``digest`` is the sha256 of ``wasm`` (hex) and keys the compile cache; ``version`` is
-    the upload's etag and keys reused instances, so a re-upload never meets an instance of
-    the code it replaced, even when the bytes are the same.
+    ``digest`` is the sha256 of ``wasm`` (hex) and keys the compile cache; ``version``
+    names the deployment (the dispatcher passes the upload's ``deployment_id``) and keys
+    reused instances, so a re-upload never meets an instance of the code it replaced, even
+    when the bytes are the same. ``scope`` says whose worker it is (the dispatcher passes
+    ``account/namespace``): workers of the same name in two namespaces never share, or
+    retire, each other's reused instances.
 
     ``content_type`` says what the main module is: ``application/wasm`` (the default), or
     JavaScript (``application/javascript+module`` and ``text/javascript+module`` for ES
@@ -54,9 +57,15 @@ class WorkerCode:
     wasm: bytes
     digest: str
     version: str = ""
+    scope: str = ""
     content_type: str = "application/wasm"
     main_module: str = ""
     modules: Mapping[str, tuple[str, bytes]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def identity(self) -> str:
+        """The worker's identity for instance reuse: its scope and name."""
+        return f"{self.scope}\0{self.name}" if self.scope else self.name
 
     @classmethod
     def from_bytes(cls, name: str, wasm: bytes, version: str = "") -> WorkerCode:

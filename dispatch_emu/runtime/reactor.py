@@ -299,7 +299,7 @@ class ReactorAbi:
         if inv.instances is not None and inv.host.memo(
             ("reactor-reusable", inv.code.digest), lambda: self.reusable(inv.module)
         ):
-            key = PoolKey(self.name, inv.code.name, inv.code.digest, inv.code.version, limits)
+            key = PoolKey(self.name, inv.code.identity, inv.code.digest, inv.code.version, limits)
         item = inv.instances.take(key) if key is not None and inv.instances is not None else None
         if item is None:
             item = self._instantiate(inv)

@@ -213,6 +213,8 @@ def test_module_state_persists_between_dispatches_until_a_new_upload(emu, ns) ->
     assert counts(emu, 3) == ["1 free", "2 free", "3 free"]
     put_counter(ns, COUNTER + b"// v2\n", bindings={"PLAN": "free"})  # other content: a new etag
     assert counts(emu, 2) == ["1 free", "2 free"]
+    put_counter(ns, COUNTER + b"// v2\n", bindings={"PLAN": "free"})  # the same bytes: a new deployment
+    assert counts(emu, 2) == ["1 free", "2 free"]
 
 
 def test_a_bindings_change_keeps_the_etag_and_gets_a_new_context(emu, ns) -> None:

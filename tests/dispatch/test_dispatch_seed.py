@@ -133,3 +133,24 @@ def test_subdomain_routing_reads_the_raw_host_like_a_url_parser(emu, ns, worker_
     assert response.status_code == 200
     url = response.get_data(as_text=True).split("\n--\n")[1]
     assert url == f"http://{host.lower()}/p?q=1"
+
+
+def _count(handle, name: str) -> str:
+    return handle.binding().get(name).fetch(f"https://{name}.example.com/").get_data(as_text=True).strip()
+
+
+def test_every_upload_is_a_new_deployment_with_fresh_instances(emu, ns, worker_wasm) -> None:
+    counter = worker_wasm("reactor/counter")  # counts requests in a global while its instance lives
+    ns.put_script("counter", wasm=counter)
+    assert [_count(ns, "counter") for _ in range(3)] == ["1", "2", "3"]
+    ns.put_script("counter", wasm=counter)  # the same bytes again: still a new deployment
+    assert _count(ns, "counter") == "1"
+
+
+def test_same_named_workers_of_two_namespaces_keep_their_own_instances(emu, worker_wasm) -> None:
+    counter = worker_wasm("reactor/counter")
+    first, second = emu.namespace("first"), emu.namespace("second")
+    first.put_script("counter", wasm=counter)
+    second.put_script("counter", wasm=counter)
+    answers = [(_count(first, "counter"), _count(second, "counter")) for _ in range(3)]
+    assert answers == [("1", "1"), ("2", "2"), ("3", "3")]

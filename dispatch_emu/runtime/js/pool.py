@@ -5,10 +5,10 @@ A *prepared* context has the prelude evaluated and the worker's main module impo
 request of the same worker only calls the handler. That is what a Cloudflare isolate
 does for the requests of one worker version, module-level state included.
 
-A context is kept under a :class:`ContextKey`: the worker's name, the upload's version
-(etag), the main module (name, type, digest), the memory limit its wasm store was
-capped with, and a digest of ``env``. The bindings are in the key because a settings
-change that alters them keeps the etag, and a service-worker script reads them as
+A context is kept under a :class:`ContextKey`: the worker's identity (its namespace and
+name), the version (the upload's deployment id), the main module (name, type, digest),
+the memory limit its wasm store was capped with, and a digest of ``env``. The bindings
+are in the key because a settings change that alters them keeps the deployment, and a service-worker script reads them as
 globals when it starts; on Cloudflare such a change is a new version, with a new
 isolate. The worker's other modules are compared with the ones the context was
 prepared from when it is taken (a context prepared from other imports is closed).

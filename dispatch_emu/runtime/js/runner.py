@@ -124,7 +124,7 @@ class JsRunner:
         key = None
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
-            key = ContextKey(code.name, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
+            key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
         with EXECUTION_LOCK:
             prepared = self.contexts.take(key, call.modules) if key is not None else None
             if prepared is None:
