@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import wasmtime
 
@@ -45,18 +45,41 @@ class PoolKey:
     limits: Hashable
 
 
-class InstancePool:
-    """At most one idle instance per :class:`PoolKey`."""
+class Versioned(Protocol):
+    """A pool key: ``worker`` names whose entry it is, ``version`` which deployment."""
 
-    def __init__(self, limit: int = POOL_LIMIT) -> None:
+    @property
+    def worker(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+K = TypeVar("K", bound=Versioned)
+V = TypeVar("V", bound=Closable)
+
+
+class IdlePool(Generic[K, V]):
+    """At most one idle entry per key and ``limit`` overall, least recently used out first.
+
+    Entries are *taken* for the length of a request and given back only after a
+    successful one; taking an entry for a worker closes the idle entries of that
+    worker's other versions. Entries are closed outside the lock (closing a store can be
+    slow). Both the reactor's instances and the JavaScript runner's contexts live in one.
+    """
+
+    def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._idle: OrderedDict[PoolKey, PooledInstance] = OrderedDict()
+        self._idle: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
-        self.created = 0  # instances the ABIs reported creating for the pool (tests, benchmarks)
 
-    def take(self, key: PoolKey) -> PooledInstance | None:
-        """Remove and return the idle instance for ``key``; close stale versions of the worker."""
-        stale: list[PooledInstance] = []
+    def take(self, key: K) -> V | None:
+        """Remove and return the idle entry for ``key``; close stale versions of the worker."""
+        stale: list[V] = []
         with self._lock:
             item = self._idle.pop(key, None)
             for other in [k for k in self._idle if k.worker == key.worker and k.version != key.version]:
@@ -65,11 +88,11 @@ class InstancePool:
             old.close()
         return item
 
-    def give(self, key: PoolKey, item: PooledInstance) -> None:
-        """Return an instance after a successful request (closed if the slot is taken)."""
-        evicted: list[PooledInstance] = []
+    def give(self, key: K, item: V) -> None:
+        """Keep an entry after a successful request (closed if the slot is taken or the pool full)."""
+        evicted: list[V] = []
         with self._lock:
-            if key in self._idle:
+            if key in self._idle or self.limit <= 0:
                 evicted.append(item)
             else:
                 self._idle[key] = item
@@ -89,4 +112,12 @@ class InstancePool:
             item.close()
 
 
-__all__ = ["POOL_LIMIT", "InstancePool", "PoolKey", "PooledInstance"]
+class InstancePool(IdlePool[PoolKey, PooledInstance]):
+    """The reactor ABI's reusable instances, one per :class:`PoolKey`."""
+
+    def __init__(self, limit: int = POOL_LIMIT) -> None:
+        super().__init__(limit)
+        self.created = 0  # instances the ABIs reported creating for the pool (tests, benchmarks)
+
+
+__all__ = ["POOL_LIMIT", "IdlePool", "InstancePool", "PoolKey", "PooledInstance"]

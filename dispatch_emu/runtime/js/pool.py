@@ -22,11 +22,11 @@ idle contexts of its other versions.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from dispatch_emu.runtime.pool import IdlePool
 
 #: Idle prepared contexts a runner keeps (each a QuickJS wasm instance: ~0.7 MiB resident
 #: for a hello worker, more for a bigger one).
@@ -70,54 +70,22 @@ class PreparedContext:
             self.context.close()
 
 
-class ContextPool:
+class ContextPool(IdlePool[ContextKey, PreparedContext]):
     """At most one idle :class:`PreparedContext` per :class:`ContextKey`, ``limit`` overall (LRU)."""
 
     def __init__(self, limit: int = CONTEXT_POOL_LIMIT) -> None:
-        self.limit = limit
-        self._idle: OrderedDict[ContextKey, PreparedContext] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(limit)
 
-    def take(self, key: ContextKey, modules: Mapping[str, tuple[str, bytes]]) -> PreparedContext | None:
-        """Remove and return the idle context for ``key`` if it was prepared from ``modules``;
-        close the idle contexts of the worker's other versions."""
-        stale: list[PreparedContext] = []
-        with self._lock:
-            item = self._idle.pop(key, None)
-            for other in [k for k in self._idle if k.worker == key.worker and k.version != key.version]:
-                stale.append(self._idle.pop(other))
+    def take_prepared(self, key: ContextKey, modules: Mapping[str, tuple[str, bytes]]) -> PreparedContext | None:
+        """The idle context for ``key`` if it was prepared from ``modules`` (else closed)."""
+        item = self.take(key)
         # the same name, version and main module, but other imports (callers that reuse a
         # version string for other code): the cheap check, since the bytes are usually the
         # very objects the context was prepared from
         if item is not None and item.modules != modules:
-            stale.append(item)
-            item = None
-        for old in stale:
-            old.close()
-        return item
-
-    def give(self, key: ContextKey, item: PreparedContext) -> None:
-        """Keep a context after a successful request (closed if the slot is taken or the pool full)."""
-        evicted: list[PreparedContext] = []
-        with self._lock:
-            if key in self._idle or self.limit <= 0:
-                evicted.append(item)
-            else:
-                self._idle[key] = item
-                while len(self._idle) > self.limit:
-                    evicted.append(self._idle.popitem(last=False)[1])
-        for old in evicted:
-            old.close()
-
-    def __len__(self) -> int:
-        return len(self._idle)
-
-    def close(self) -> None:
-        with self._lock:
-            items = list(self._idle.values())
-            self._idle.clear()
-        for item in items:
             item.close()
+            return None
+        return item
 
 
 __all__ = ["CONTEXT_POOL_LIMIT", "ContextKey", "ContextPool", "PreparedContext"]

@@ -126,7 +126,7 @@ class JsRunner:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
         with EXECUTION_LOCK:
-            prepared = self.contexts.take(key, call.modules) if key is not None else None
+            prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
             if prepared is None:
                 prepared = self._open(call)
             keep = False
