@@ -1,4 +1,4 @@
-"""Shared timing helpers for the benchmarks: interleaved rounds, medians, RSS."""
+"""Shared helpers for the benchmarks: interleaved rounds, medians, RSS, raw WSGI calls."""
 
 from __future__ import annotations
 
@@ -38,3 +38,19 @@ def rss_bytes() -> int:
 
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:8.1f} µs"
+
+
+def environ(host: str, path: str = "/hello") -> dict:
+    """A WSGI environ for ``GET http://<host>.example.com<path>``."""
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=path, base_url=f"http://{host}.example.com")
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
+def call_wsgi(app, env: dict) -> bytes:
+    """One raw WSGI call, as a server makes it (minus the socket); the body."""
+    return b"".join(app(dict(env), lambda status, headers, exc_info=None: None))

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import wasmtime
 from werkzeug import Request, Response
-from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import interleaved, us  # noqa: E402
+from _timing import call_wsgi, environ, interleaved, us  # noqa: E402
 
 from dispatch_emu import Emulator, RuntimeSettings  # noqa: E402
 from dispatch_emu.runtime import GuestRequest  # noqa: E402
@@ -33,18 +32,6 @@ from dispatch_emu.runtime.cache import ModuleCache  # noqa: E402
 from dispatch_emu.runtime.cgi import cgi_environ  # noqa: E402
 
 WORKERS = Path(__file__).resolve().parents[1] / "tests" / "workers"
-
-
-def environ(host: str) -> dict:
-    builder = EnvironBuilder(path="/hello", base_url=f"http://{host}.example.com")
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()
-
-
-def call_wsgi(app, env: dict) -> bytes:
-    return b"".join(app(dict(env), lambda status, headers, exc_info=None: None))
 
 
 def bare_wagi(wasm: bytes, engine: wasmtime.Engine | None = None, *, sandboxed: bool = False):

@@ -14,28 +14,14 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from werkzeug.test import EnvironBuilder
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import interleaved, us  # noqa: E402
+from _timing import call_wsgi, environ, interleaved, us  # noqa: E402
 
 from dispatch_emu import Emulator, RuntimeSettings  # noqa: E402
 from dispatch_emu.store import ModuleSource  # noqa: E402
 
 WORKERS = Path(__file__).resolve().parents[1] / "tests" / "workers"
 MODULE = "application/javascript+module"
-
-
-def environ(host: str) -> dict:
-    builder = EnvironBuilder(path="/hello", base_url=f"http://{host}.example.com")
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()
-
-
-def call_wsgi(app, env: dict) -> bytes:
-    return b"".join(app(dict(env), lambda status, headers, exc_info=None: None))
 
 
 def main() -> None:
