@@ -103,6 +103,7 @@ def main() -> None:
             "dispatch": lambda: call_wsgi(app, env_wagi),
         },
         n=300,
+        rounds=11,
     )
     print(f"   floor, sandboxed engine (fuel + epoch, as ours)  {us(t['floor'])}")
     print(f"   floor, default engine (no CPU/wall sandbox)      {us(t['plain'])}")

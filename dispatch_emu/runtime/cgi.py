@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.runtime.messages import GuestRequest
@@ -34,9 +34,14 @@ def binding_text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def cgi_environ(request: GuestRequest, env: Mapping[str, object]) -> list[tuple[str, str]]:
-    """The environment of one WAGI request (see the module documentation)."""
-    parts = urlsplit(request.url)
+def cgi_environ(
+    request: GuestRequest, env: Mapping[str, object], parts: SplitResult | None = None
+) -> list[tuple[str, str]]:
+    """The environment of one WAGI request (see the module documentation).
+
+    ``parts`` is ``urlsplit(request.url)`` when the caller has it already.
+    """
+    parts = parts or urlsplit(request.url)
     variables: dict[str, str] = {}
     for name, value in request.headers:
         key = name.strip().lower()

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import wasmtime
 from wasmtime import _ffi
+from wasmtime._extern import wrap_extern
 
 from dispatch_emu.errors import OutputLimitExceeded
 from dispatch_emu.runtime.abi import Invocation
@@ -184,8 +185,9 @@ class WagiAbi:
             store.set_fuel(limits.fuel())
             store.set_epoch_deadline(limits.epoch_ticks())
             wasi = wasmtime.WasiConfig()
-            wasi.argv = [_path_of(inv.request.url)]
-            wasi.env = cgi_environ(inv.request, inv.env)
+            parts = urlsplit(inv.request.url)
+            wasi.argv = [parts.path or "/"]
+            wasi.env = cgi_environ(inv.request, inv.env, parts)
             wasi.stdout_custom = stdout
             wasi.stderr_custom = stderr
             cleanup = set_stdin(wasi, inv.request.body)
@@ -199,9 +201,7 @@ class WagiAbi:
                     error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=logs
                 ) from error
             try:
-                start = instance.exports(store)["_start"]
-                assert isinstance(start, wasmtime.Func)  # matches() checked the export's type
-                start(store)
+                _export_func(instance, store, b"_start")(store)
             except wasmtime.ExitTrap as error:
                 if error.code != 0:
                     failure = error
@@ -249,8 +249,23 @@ def _memory_of(instance: wasmtime.Instance | None, store: wasmtime.Store) -> was
     return memory if isinstance(memory, wasmtime.Memory) else None
 
 
-def _path_of(url: str) -> str:
-    return urlsplit(url).path or "/"
+def _export_func(instance: wasmtime.Instance, store: wasmtime.Store, name: bytes) -> wasmtime.Func:
+    """``instance.exports(store)[name]`` without building the whole export map.
+
+    wasmtime-py's public route wraps every export of the instance (~7 µs a request for a
+    C program); the C API looks one up by name. Private names, hence the fallback.
+    """
+    getter = getattr(_ffi, "wasmtime_instance_export_get", None)
+    if getter is not None:
+        item = _ffi.wasmtime_extern_t()
+        found = getter(store._context(), ctypes.byref(instance._instance), name, len(name), ctypes.byref(item))
+        if found:
+            func = wrap_extern(item)
+            if isinstance(func, wasmtime.Func):
+                return func
+    func = instance.exports(store)[name.decode()]
+    assert isinstance(func, wasmtime.Func)  # matches() checked the export's type
+    return func
 
 
 __all__ = ["HEAD_ALLOWANCE", "WASI_MODULE", "WagiAbi", "set_stdin"]

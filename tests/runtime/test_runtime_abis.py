@@ -81,6 +81,14 @@ def test_wagi_empty_body_is_an_empty_stdin(runtime):
     assert echoed["body"] == "" and echoed["env"]["CONTENT_LENGTH"] == "0"
 
 
+def test_wagi_start_is_found_without_the_c_api_lookup_too(runtime, monkeypatch):
+    from wasmtime import _ffi
+
+    assert hasattr(_ffi, "wasmtime_instance_export_get")  # the fast path wasmtime-py 50 ships
+    monkeypatch.delattr(_ffi, "wasmtime_instance_export_get")
+    assert runtime.run(code("wagi/hello"), request()).status == 200
+
+
 def test_wagi_cf_only_when_given(runtime):
     response = runtime.run(code("wagi/echo"), request(cf={"colo": "AMS", "country": "NL"}))
     assert json.loads(json.loads(response.body)["env"]["X_CF"]) == {"colo": "AMS", "country": "NL"}
