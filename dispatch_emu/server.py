@@ -23,7 +23,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -196,20 +196,4 @@ class EmulatorServer:
         return f"<EmulatorServer {where}>"
 
 
-def wait_until_serving(url: str, timeout: float = 5.0, opener: Callable[[str], Any] | None = None) -> None:
-    """Poll ``url``'s health endpoint until it answers (for servers started elsewhere)."""
-    import urllib.request
-
-    open_url = opener or (lambda u: urllib.request.urlopen(u, timeout=1).read())
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            open_url(f"{url}/__dispatch_emu/health")
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-__all__ = ["CombinedApp", "EmulatorServer", "wait_until_serving"]
+__all__ = ["CombinedApp", "EmulatorServer"]

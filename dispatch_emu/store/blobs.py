@@ -66,9 +66,6 @@ class BlobStore:
     def __len__(self) -> int:
         return len(self._data)
 
-    def total_bytes(self) -> int:
-        return sum(len(b) for b in self._data.values())
-
     def clear(self) -> None:
         self._data.clear()
         self._refs.clear()
