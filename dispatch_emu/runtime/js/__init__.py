@@ -6,7 +6,7 @@ other. :class:`JsRunner` runs one request of such a worker:
 
 1. a QuickJS context (its own wasm instance and heap: nothing is shared between
    workers, nor between the contexts of one worker);
-2. in a new context, the prelude (``prelude.js``) adds the Workers fetch API QuickJS
+2. in a new context, the prelude (``prelude/*.js``, joined in order) adds the Workers fetch API QuickJS
    lacks: ``Request``, ``Response``, ``Headers``, ``URL``, ``URLSearchParams``,
    ``TextEncoder``/``TextDecoder``, ``console``, ``fetch``, timers,
    ``crypto.getRandomValues``/``randomUUID``; then the main module is imported (its

@@ -27,11 +27,34 @@ def is_js_module(content_type: str | None) -> bool:
     return base_type(content_type) in JS_MODULE_TYPES
 
 
+#: The prelude's files (``runtime/js/prelude/``), in the order they are joined: one
+#: function body, opened by the first and closed by the last; each file defines what later
+#: ones use.
+PRELUDE_FILES = (
+    "begin.js",
+    "encoding.js",
+    "console.js",
+    "searchparams.js",
+    "url.js",
+    "headers.js",
+    "body.js",
+    "request.js",
+    "response.js",
+    "fetch.js",
+    "timers.js",
+    "crypto.js",
+    "service-worker.js",
+    "entry.js",
+    "end.js",
+)
+
+
 def prelude() -> str:
-    """The prelude's source, read once from the package."""
+    """The prelude's source: its files joined in :data:`PRELUDE_FILES` order, read once."""
     global _PRELUDE
     if _PRELUDE is None:
-        _PRELUDE = resources.files("dispatch_emu.runtime.js").joinpath("prelude.js").read_text("utf-8")
+        folder = resources.files("dispatch_emu.runtime.js").joinpath("prelude")
+        _PRELUDE = "".join(folder.joinpath(name).read_text("utf-8") for name in PRELUDE_FILES)
     return _PRELUDE
 
 
@@ -68,4 +91,14 @@ def module_source(name: str, content_type: str, content: bytes) -> str | None:
     return None
 
 
-__all__ = ["JS_MODULE_TYPES", "JS_SCRIPT_TYPES", "JS_TYPES", "base_type", "is_js", "is_js_module", "module_source", "prelude"]
+__all__ = [
+    "JS_MODULE_TYPES",
+    "JS_SCRIPT_TYPES",
+    "JS_TYPES",
+    "PRELUDE_FILES",
+    "base_type",
+    "is_js",
+    "is_js_module",
+    "module_source",
+    "prelude",
+]

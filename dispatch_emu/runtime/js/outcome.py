@@ -1,6 +1,6 @@
 """What a JavaScript request's outcome becomes: a :class:`GuestResponse` or a :class:`WorkerError`.
 
-The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude.js``):
+The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude/entry.js``):
 a response (``status``, ``headers``, ``body``), an uncaught exception (``error``), a
 handler that returned no ``Response`` (``invalid``), or a finished startup (``loaded``).
 """

@@ -1,0 +1,20 @@
+  // ------------------------------------------------------------------ crypto, navigator
+
+  function getRandomValues(array) {
+    if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
+      throw new TypeError("getRandomValues: the argument must be an integer typed array");
+    }
+    if (array.byteLength > 65536) throw new RangeError("getRandomValues: at most 65536 bytes at once");
+    const bytes = host("random", array.byteLength);
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(toBytes(bytes, "random"));
+    return array;
+  }
+
+  function randomUUID() {
+    const b = getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => (x < 16 ? "0" : "") + x.toString(16)).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
