@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
+from dispatch_emu.runtime.js.host import HOST_OPS, call_host_op
 from dispatch_emu.runtime.messages import GuestRequest, OutboundHandler
 from dispatch_emu.runtime.settings import ExecutionLimits, add_log_text
 
@@ -64,6 +65,8 @@ class JsCall:
             return self.subrequest(*args)
         if op == "random":
             return os.urandom(max(0, min(int(args[0]), 65536)))
+        if op in HOST_OPS:
+            return call_host_op(op, args)
         return None
 
     def subrequest(self, method: str, url: str, headers: list[list[str]], body: bytes | None) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-  // ------------------------------------------------------------------ crypto, navigator
+  // ------------------------------------------------------------------ crypto
 
   function getRandomValues(array) {
     if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
       throw new TypeError("getRandomValues: the argument must be an integer typed array");
     }
-    if (array.byteLength > 65536) throw new RangeError("getRandomValues: at most 65536 bytes at once");
+    if (array.byteLength > 65536) {
+      throw new DOMException(`The data provided (${array.byteLength} bytes) exceeds the maximum of 65536 bytes.`, "QuotaExceededError");
+    }
     const bytes = host("random", array.byteLength);
     new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(toBytes(bytes, "random"));
     return array;
@@ -18,3 +20,13 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
+
+  class Crypto {
+    constructor(token) { if (token !== SLOT) throw new TypeError("Illegal constructor"); }
+    get subtle() { return subtle; }
+    getRandomValues(array) { return getRandomValues(array); }
+    randomUUID() { return randomUUID(); }
+    get [Symbol.toStringTag]() { return "Crypto"; }
+  }
+  const cryptoObject = new Crypto(SLOT);
+  define("Crypto", Crypto);

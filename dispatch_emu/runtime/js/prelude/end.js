@@ -6,7 +6,7 @@
     TextEncoder, TextDecoder, URL, URLSearchParams, Headers, Request, Response, ReadableStream,
     fetch, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console,
     addEventListener, FetchEvent,
-    crypto: Object.freeze({ getRandomValues, randomUUID }),
+    crypto: cryptoObject,
     navigator: Object.freeze({ userAgent: "Cloudflare-Workers" }),
     self: globalThis,
   })) {
