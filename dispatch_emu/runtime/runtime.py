@@ -206,6 +206,24 @@ class Runtime:
         with EXECUTION_LOCK:
             return abi.run(invocation)
 
+    # -- JavaScript ctx.waitUntil() work, which runs after its response
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a JavaScript request's ``ctx.waitUntil()`` work is still to run."""
+        return self._js is not None and self._js.has_pending
+
+    def wait_for_pending(self) -> None:
+        """Run every answered request's ``ctx.waitUntil()`` work to its end.
+
+        A JavaScript worker's response never waits for its ``waitUntil()`` work: the work
+        runs after the response, here, when the server has sent the answer (the WSGI
+        response's ``close()``), or before the next JavaScript request. A test that checks
+        the work's effects calls this first. Failures go to the request's logs.
+        """
+        if self._js is not None:
+            self._js.drain_pending()
+
     # -- lifetime
 
     def close(self) -> None:

@@ -29,6 +29,7 @@ class JsCall:
     wall_deadline: float = float("inf")
     tripped: WorkerError | None = None  # a limit the guest broke; fails the whole call
     memory_full: bool = False  # the guest's memory was near its limit when it stopped
+    cpu_left: float = 0.0  # seconds of CPU left when the response went (for waitUntil() work)
 
     def start_clock(self) -> None:
         now = time.monotonic()
@@ -74,8 +75,10 @@ class JsCall:
         limit = self.limits.subrequests
         assert limit is not None
         if self.subrequests > limit:
-            self.trip(SubrequestLimitExceeded(cause=f"more than {limit} subrequests"))
-            return {"error": SubrequestLimitExceeded.default_message}
+            if self.limits.subrequests_strict:  # options.limits.subRequests: the worker fails at once
+                self.trip(SubrequestLimitExceeded(cause=f"more than {limit} subrequests"))
+            # past the plan's limit, this fetch() rejects and the worker may catch it
+            return {"error": SubrequestLimitExceeded.default_message, "kind": "Error"}
         if self.outbound is None:
             return {"error": "fetch() is disabled: this worker has no outbound handler (dispatch_emu never uses the network)"}
         request = GuestRequest(

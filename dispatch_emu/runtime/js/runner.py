@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
@@ -39,6 +41,15 @@ _CONTEXT_TIMEOUT = 24 * 3600.0
 REUSE_HEADROOM = 4
 
 
+@dataclass
+class PendingWork:
+    """A request answered while its ``ctx.waitUntil()`` work was still running."""
+
+    call: JsCall
+    prepared: PreparedContext
+    key: ContextKey | None
+
+
 class JsRunner:
     """Runs JavaScript workers for one :class:`~dispatch_emu.runtime.Runtime`.
 
@@ -52,6 +63,7 @@ class JsRunner:
         self._qjs = import_quickjs()
         self._runtime_: Any = None
         self._active: list[JsCall] = []  # innermost last (an outbound handler may nest a run)
+        self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
         self.contexts = ContextPool(pool_limit)
         self.created = 0  # contexts created (tests, benchmarks)
         self._closed = False
@@ -125,23 +137,90 @@ class JsRunner:
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
+        if self._pending and not self._active:
+            self.drain_pending()  # earlier requests' waitUntil() work runs before this one
         with EXECUTION_LOCK:
             prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
             if prepared is None:
                 prepared = self._open(call)
-            keep = False
+            keep = deferred = False
             try:
                 result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
                 response = outcomes.response(call, result)
                 prepared.requests += 1
-                keep = key is not None and not self._closed and not _worn(call, prepared.context)
+                if result.get("pending"):
+                    # waitUntil() work is left: the response goes now, the work runs later
+                    # (drain_pending), and the context is not reused before it is done
+                    call.cpu_left = max(0.0, call.cpu_deadline - time.monotonic())
+                    self._pending.append(PendingWork(call, prepared, key))
+                    deferred = True
+                else:
+                    keep = key is not None and not self._closed and not _worn(call, prepared.context)
                 return response
             finally:
                 if keep:
                     assert key is not None
                     self.contexts.give(key, prepared)
-                else:
+                elif not deferred:
                     prepared.close()
+
+    # -- waitUntil() work, after the response
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a request's ``ctx.waitUntil()`` work is still to run."""
+        return bool(self._pending)
+
+    def drain_pending(self) -> None:
+        """Run the ``waitUntil()`` work of answered requests to its end.
+
+        Each request's work gets the CPU time its request had left and a new wall budget;
+        a failure (an exception, a limit) goes to that request's log (the ``logs`` of the
+        response already returned), never to its response. A context whose work ended
+        cleanly goes back to the pool.
+        """
+        while self._pending:
+            work = self._pending.pop(0)
+            with EXECUTION_LOCK:
+                self._finish(work)
+
+    def _finish(self, work: PendingWork) -> None:
+        call, prepared = work.call, work.prepared
+        now = time.monotonic()
+        call.tripped = None
+        call.cpu_deadline = now + call.cpu_left
+        assert call.limits.wall_ms is not None
+        call.wall_deadline = now + call.limits.wall_ms / 1000
+        clean = False
+        self._active.append(call)
+        try:
+            while True:
+                QuickJsInternals.run_pending_jobs(prepared.context)
+                self._raise_tripped(call)
+                with prepared.api.call_method("drain") as drained:
+                    state = drained.to_python()
+                self._raise_tripped(call)
+                if state == "done":
+                    clean = True
+                    break
+                if state == "stuck":
+                    call.add_logs("waitUntil(): a promise never settled (nothing was left to run); its work was dropped")
+                    clean = True
+                    break
+        except WorkerError as error:
+            call.add_logs(f"Uncaught (in waitUntil) {error.message}")
+        except self._qjs.QuickJSError as error:
+            failure = self._translate(call, error, prepared.context)
+            call.add_logs(f"Uncaught (in waitUntil) {failure.message}")
+        except Exception as error:  # the guest trapped
+            call.add_logs(f"Uncaught (in waitUntil) {type(error).__name__}: {error}")
+        finally:
+            self._active.pop()
+            self._collect_logs(call, prepared)
+            if clean and work.key is not None and not self._closed and not _worn(call, prepared.context):
+                self.contexts.give(work.key, prepared)
+            else:
+                prepared.close()
 
     def check(self, name: str, main: str, modules: Mapping[str, tuple[str, bytes]], *, memory_limit: int) -> None:
         """Evaluate a worker's global scope as Cloudflare does at upload.
@@ -333,9 +412,12 @@ class JsRunner:
     # -- lifetime
 
     def close(self) -> None:
-        """Close the pooled contexts and the quickjs-rs runtime."""
+        """Close the pooled contexts and the quickjs-rs runtime (pending waitUntil() work is dropped)."""
         with EXECUTION_LOCK:
             self._closed = True
+            for work in self._pending:
+                work.prepared.close()
+            self._pending.clear()
             self.contexts.close()
             runtime, self._runtime_ = self._runtime_, None
             if runtime is not None:
@@ -364,4 +446,4 @@ def _worn(call: JsCall, context: Any) -> bool:
     return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // REUSE_HEADROOM)
 
 
-__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner"]
+__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]

@@ -20,9 +20,10 @@ from typing import Any
 from dispatch_emu.runtime.js.host.codecs import CODEC_OPS
 from dispatch_emu.runtime.js.host.errors import HostError
 from dispatch_emu.runtime.js.host.subtle import crypto_op
+from dispatch_emu.runtime.js.host.vendor import vendored_source
 
 #: op name → function of the op's arguments
-HOST_OPS: dict[str, Callable[..., Any]] = {"crypto": crypto_op, **CODEC_OPS}
+HOST_OPS: dict[str, Callable[..., Any]] = {"crypto": crypto_op, "vendor": vendored_source, **CODEC_OPS}
 
 
 def call_host_op(op: str, args: tuple[Any, ...]) -> Any:

@@ -25,3 +25,39 @@
     }
   };
 
+  // The Function constructor, kept before the prelude refuses code generation from
+  // strings to workers (as Cloudflare does): vendored libraries are evaluated with it.
+  const CompileFunction = Function;
+  const vendorCache = new Map();
+  // A vendored CommonJS library (runtime/js/vendor/), evaluated on first use only.
+  function vendored(name) {
+    let exports = vendorCache.get(name);
+    if (exports === undefined) {
+      const module = { exports: {} };
+      CompileFunction("exports", "module", "globalThis", host("vendor", name))(module.exports, module, globalThis);
+      exports = module.exports;
+      vendorCache.set(name, exports);
+    }
+    return exports;
+  }
+  // A global made on first access (then an ordinary data property).
+  function lazyGlobal(name, make) {
+    const settle = (value) => define(name, value);
+    Object.defineProperty(globalThis, name, {
+      get() { const value = make(); settle(value); return value; },
+      set(value) { settle(value); },
+      configurable: true,
+      enumerable: false,
+    });
+  }
+
+  // A host op whose failure comes back as {error: {name, message}}: thrown as that error.
+  function hostCall(op, ...args) {
+    const answer = host(op, ...args);
+    if (answer !== null && typeof answer === "object" && !ArrayBuffer.isView(answer) && answer.error !== undefined) {
+      const { name, message } = answer.error;
+      if (name === "TypeError" || name === "RangeError") throw new globalThis[name](message);
+      throw new DOMException(message, name);
+    }
+    return answer;
+  }

@@ -1,94 +1,139 @@
   // ------------------------------------------------------------------ bodies
+  // A Request or Response body is either buffered bytes (`_bytes`, the fast path: strings,
+  // buffers, forms, and every incoming body) or a ReadableStream (`_stream`) the worker
+  // gave. `.body` turns buffered bytes into a byte stream on first access; the host
+  // still receives a response's bytes in one piece once the stream has ended.
 
-  // A buffered stand-in for ReadableStream: what `response.body` returns, so that
-  // `new Response(other.body, other)` and `body.getReader()` work on buffered bytes.
-  class ReadableStream {
-    constructor(source) {
-      if (source !== undefined) {
-        throw new TypeError("dispatch_emu's JavaScript runtime has no streams: use strings, ArrayBuffers or Uint8Arrays as bodies");
-      }
-      this._bytes = new Uint8Array(0);
-      this._read = false;
-      this._locked = false;
-    }
-    get locked() { return this._locked; }
-    getReader() {
-      if (this._locked) throw new TypeError("ReadableStream is locked");
-      this._locked = true;
-      const stream = this;
-      return {
-        read() {
-          if (stream._read || !stream._bytes.length) { stream._read = true; return Promise.resolve({ done: true, value: undefined }); }
-          stream._read = true;
-          return Promise.resolve({ done: false, value: stream._bytes });
-        },
-        releaseLock() { stream._locked = false; },
-        cancel() { stream._read = true; return Promise.resolve(); },
-        get closed() { return Promise.resolve(); },
-      };
-    }
-    async *[Symbol.asyncIterator]() {
-      const reader = this.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    }
+  const BUFFERED = Symbol("buffered bytes");
+
+  // a byte stream over buffered bytes: read lazily (pull), so that a stream nobody reads
+  // costs no copy, and marked so that `new Response(other.body)` can take the bytes whole
+  function streamOfBytes(bytes) {
+    const stream = new (streams().ReadableStream)({
+      type: "bytes",
+      pull(controller) {
+        if (bytes.length) controller.enqueue(bytes.slice());
+        controller.close();
+      },
+    });
+    stream[BUFFERED] = bytes;
+    return stream;
   }
 
-  function streamOf(bytes) {
-    const s = new ReadableStream();
-    s._bytes = bytes;
-    return s;
+  // the bytes of a stream made by streamOfBytes that nobody has touched yet
+  function untouchedBytes(stream) {
+    if (stream === null || stream[BUFFERED] === undefined || stream.locked || stream._disturbed) return null;
+    return stream[BUFFERED];
   }
 
-  // [bytes or null, content type or null] for a body init value
+  function disturb(stream) {
+    stream.getReader(); // locked for good, as a body that was used
+    stream._disturbed = true;
+  }
+
+  // {bytes, stream, type} for a body init value
   function extractBody(body) {
-    if (body === undefined || body === null) return [null, null];
-    if (typeof body === "string") return [utf8Encode(body), "text/plain;charset=UTF-8"];
-    if (body instanceof URLSearchParams) return [utf8Encode(body.toString()), "application/x-www-form-urlencoded;charset=UTF-8"];
-    if (body instanceof ReadableStream) {
-      if (body._read || body._locked) throw new TypeError("This ReadableStream is disturbed or locked");
-      body._read = true;
-      return [body._bytes, null];
+    if (body === undefined || body === null) return { bytes: null, stream: null, type: null };
+    if (typeof body === "string") return { bytes: utf8Encode(body), stream: null, type: "text/plain;charset=UTF-8" };
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: toBytes(body, "body").slice(), stream: null, type: null };
+    if (body instanceof URLSearchParams) {
+      return { bytes: utf8Encode(body.toString()), stream: null, type: "application/x-www-form-urlencoded;charset=UTF-8" };
     }
-    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return [toBytes(body, "body").slice(), null];
-    return [utf8Encode(String(body)), "text/plain;charset=UTF-8"];
+    if (body instanceof Blob) return { bytes: body._bytes, stream: null, type: body.type || null };
+    if (body instanceof FormData) {
+      const [bytes, boundary] = encodeMultipart(body);
+      return { bytes, stream: null, type: `multipart/form-data; boundary=${boundary}` };
+    }
+    if (isReadableStream(body)) {
+      if (body.locked || body._disturbed) {
+        throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
+      }
+      const bytes = untouchedBytes(body);
+      if (bytes !== null) {
+        disturb(body);
+        return { bytes, stream: null, type: null };
+      }
+      return { bytes: null, stream: body, type: null };
+    }
+    return { bytes: utf8Encode(String(body)), stream: null, type: "text/plain;charset=UTF-8" };
   }
+
+  // Set a new Request's or Response's body from an init value; its content type if none is set.
+  function initBody(target, body) {
+    const { bytes, stream, type } = extractBody(body);
+    target._bytes = bytes;
+    target._stream = stream;
+    if (type && !target._headers.has("content-type")) target._headers.set("content-type", type);
+  }
+
+  function bodyUsed(owner) {
+    return owner._used || (owner._stream !== null && owner._stream._disturbed === true);
+  }
+
+  // the whole body, once: bytes at once when buffered, else read from the stream
+  function consumeBody(owner) {
+    if (bodyUsed(owner) || (owner._stream !== null && owner._stream.locked)) {
+      throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
+    }
+    owner._used = true;
+    const stream = owner._stream;
+    if (stream === null) return owner._bytes || new Uint8Array(0);
+    const bytes = untouchedBytes(stream);
+    if (bytes !== null) { disturb(stream); return bytes; }
+    return readAllBytes(stream);
+  }
+
+  // the body bytes for the host (a response, a subrequest), not marking it used
+  async function finalBytes(owner) {
+    const stream = owner._stream;
+    if (stream === null) return owner._bytes;
+    const bytes = untouchedBytes(stream);
+    if (bytes !== null) return bytes;
+    if (stream.locked || stream._disturbed) throw new TypeError("The body's ReadableStream is locked or was already read.");
+    return readAllBytes(stream);
+  }
+
+  // a copy of the body for clone(): buffered bytes are shared (never written), a stream is teed
+  function cloneBody(owner, copy) {
+    if (bodyUsed(owner)) throw new TypeError(`Cannot clone a ${owner[Symbol.toStringTag]} whose body has already been used.`);
+    copy._bytes = owner._bytes;
+    copy._stream = null;
+    if (owner._stream !== null && untouchedBytes(owner._stream) === null) {
+      const [a, b] = owner._stream.tee();
+      owner._stream = a;
+      copy._stream = b;
+    }
+  }
+
+  function contentTypeOf(owner) { return owner._headers.get("content-type") || ""; }
 
   const BodyMixin = {
-    _take() {
-      if (this._used) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
-      this._used = true;
-      return this._bytes || new Uint8Array(0);
+    async arrayBuffer() { const b = await consumeBody(this); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); },
+    async bytes() { return (await consumeBody(this)).slice(); },
+    async text() { return utf8Decode(await consumeBody(this), false); },
+    async json() { return JSON.parse(utf8Decode(await consumeBody(this), false)); },
+    async formData() { return parseFormBody(contentTypeOf(this), await consumeBody(this)); },
+    async blob() {
+      const bytes = await consumeBody(this);
+      const type = contentTypeOf(this);
+      return new Blob([bytes], { type });
     },
-    async arrayBuffer() { const b = this._take(); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); },
-    async bytes() { return this._take().slice(); },
-    async text() { return utf8Decode(this._take(), false); },
-    async json() { return JSON.parse(utf8Decode(this._take(), false)); },
-    async formData() { throw new TypeError("dispatch_emu's JavaScript runtime has no FormData"); },
-    async blob() { throw new TypeError("dispatch_emu's JavaScript runtime has no Blob"); },
   };
 
   function bodyAccessors(cls) {
     for (const key of Object.keys(BodyMixin)) {
       Object.defineProperty(cls.prototype, key, { value: BodyMixin[key], writable: true, configurable: true });
     }
-    Object.defineProperty(cls.prototype, "bodyUsed", { get() { return this._used; }, configurable: true });
+    Object.defineProperty(cls.prototype, "bodyUsed", { get() { return bodyUsed(this); }, configurable: true });
     Object.defineProperty(cls.prototype, "body", {
       get() {
-        if (this._bytes === null) return null;
-        if (!this._stream) {
-          this._stream = streamOf(this._bytes);
-          const owner = this;
-          // reading the stream uses the body
-          const getReader = this._stream.getReader.bind(this._stream);
-          this._stream.getReader = () => { owner._used = true; return getReader(); };
+        if (this._stream === null) {
+          if (this._bytes === null) return null;
+          this._stream = streamOfBytes(this._used ? new Uint8Array(0) : this._bytes);
+          if (this._used) disturb(this._stream);
         }
         return this._stream;
       },
       configurable: true,
     });
   }
-

@@ -24,6 +24,8 @@
   class Crypto {
     constructor(token) { if (token !== SLOT) throw new TypeError("Illegal constructor"); }
     get subtle() { return subtle; }
+    // Cloudflare's WritableStream whose `digest` promise gives the hash of what was written
+    get DigestStream() { return streams().DigestStream; }
     getRandomValues(array) { return getRandomValues(array); }
     randomUUID() { return randomUUID(); }
     get [Symbol.toStringTag]() { return "Crypto"; }

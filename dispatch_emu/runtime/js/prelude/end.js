@@ -1,13 +1,14 @@
   hidden(globalThis, {
-    __dispatch_emu: Object.freeze({ load, start, step, bind, logs }),
+    __dispatch_emu: Object.freeze({ load, start, step, drain, bind, logs }),
   });
 
   for (const [name, value] of Object.entries({
-    TextEncoder, TextDecoder, URL, URLSearchParams, Headers, Request, Response, ReadableStream,
+    TextEncoder, TextDecoder, URL, URLSearchParams, Headers, Request, Response,
     fetch, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console,
-    addEventListener, FetchEvent,
+    addEventListener, FetchEvent, scheduler,
     crypto: cryptoObject,
-    navigator: Object.freeze({ userAgent: "Cloudflare-Workers" }),
+    performance: new Performance(SLOT),
+    navigator: Object.freeze({ userAgent: "Cloudflare-Workers", hardwareConcurrency: 1 }),
     self: globalThis,
   })) {
     define(name, value);

@@ -10,8 +10,9 @@
     return { name: "", message: text, stack: "" };
   }
 
+  // an incoming request: redirect "manual" and a signal of its own, as workerd gives
   function makeRequest(req, body) {
-    const init = { method: req.method, headers: req.headers };
+    const init = { method: req.method, headers: req.headers, redirect: "manual" };
     if (body !== null && req.method !== "GET" && req.method !== "HEAD") init.body = body;
     if (req.cf !== null) init.cf = req.cf;
     const request = new Request("http://h/", init);
@@ -21,16 +22,21 @@
     return request;
   }
 
-  async function settleWaits(waits) {
+  // ctx.waitUntil() work: it never delays the response. The host asks drain() to run it
+  // after the outcome is out, and keeps the context out of the pool until it is done.
+  let waits = [];
+  let waitsDone = true;
+  async function settleWaits(list) {
     // waitUntil() promises may add more while they run
-    for (let i = 0; i < waits.length; i++) {
+    for (let i = 0; i < list.length; i++) {
       try {
-        await waits[i];
+        await list[i];
       } catch (error) {
         const d = describe(error);
         writeLog(`Uncaught (in waitUntil) ${d.name ? d.name + ": " : ""}${d.message}`);
       }
     }
+    waitsDone = true;
   }
 
   async function respond(response) {
@@ -39,8 +45,9 @@
       return { invalid: `the fetch handler returned ${kind}, not a Response` };
     }
     if (response._type === "error") return { invalid: "the fetch handler returned Response.error()" };
-    if (response._used) return { invalid: "the fetch handler returned a Response whose body was already used" };
-    return { status: response._status, headers: response._headers._list, body: response._bytes || new Uint8Array(0) };
+    if (response.bodyUsed) return { invalid: "the fetch handler returned a Response whose body was already used" };
+    const body = await finalBytes(response);
+    return { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) };
   }
 
   // The main module's default export, once imported, and the worker's kind.
@@ -63,7 +70,8 @@
 
   async function handle(req, body, env) {
     inHandler = true;
-    const waits = [];
+    waits = [];
+    waitsDone = false;
     const request = makeRequest(req, body);
     let answer;
     try {
@@ -87,9 +95,10 @@
         answer = await respond(await event._response);
       }
     } catch (error) {
+      settleWaits(waits);
       return { error: describe(error) };
     }
-    await settleWaits(waits);
+    settleWaits(waits);
     return answer;
   }
 
@@ -121,13 +130,16 @@
   function start(json, body) {
     const { req, env } = JSON.parse(json);
     loading = false;
+    startClock();
     settle(handle(req, body, env));
   }
   // The outcome as one Uint8Array (a single crossing back to the host): 4 bytes of
-  // big-endian length, that many bytes of JSON (status, headers, or the failure), the body.
+  // big-endian length, that many bytes of JSON (status, headers, or the failure, and
+  // whether waitUntil() work is pending), the body.
   function pack(result) {
     const body = result.body || new Uint8Array(0);
-    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, logs: logLines })));
+    const pending = !loading && !waitsDone;
+    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, logs: logLines, pending })));
     logLines = [];
     const out = new Uint8Array(4 + meta.length + body.length);
     new DataView(out.buffer).setUint32(0, meta.length);
@@ -149,7 +161,17 @@
   function step() {
     if (outcome === null) return tick();
     const packed = pack(outcome);
-    if (!loading) finish();
+    outcome = null;
+    if (!loading && waitsDone) finish();
     return packed;
+  }
+
+  // After the outcome, while waitUntil() work is pending: "done" once it has settled (the
+  // request is then over), "fired" if a timer fired, "stuck" if nothing is left to run.
+  function drain() {
+    if (waitsDone) { finish(); return "done"; }
+    if (tick()) return "fired";
+    finish();
+    return "stuck";
   }
 

@@ -18,21 +18,19 @@
       this._method = method;
       this._headers = new Headers(init.headers !== undefined ? init.headers : source ? source._headers : undefined);
       this._redirect = init.redirect || (source ? source._redirect : "follow");
-      this._signal = init.signal || (source ? source._signal : null);
+      this._signal = init.signal || (source ? source._signal : null) || newSignal();
       this._cf = init.cf !== undefined ? init.cf : source ? source._cf : undefined;
       this._used = false;
       this._stream = null;
+      this._bytes = null;
       if (init.body !== undefined && init.body !== null) {
         if (method === "GET" || method === "HEAD") throw new TypeError("Request with a GET or HEAD method cannot have a body.");
-        const [bytes, type] = extractBody(init.body);
-        this._bytes = bytes;
-        if (type && !this._headers.has("content-type")) this._headers.set("content-type", type);
+        initBody(this, init.body);
       } else if (source && init.body === undefined) {
-        if (source._used) throw new TypeError("Cannot construct a Request with a Request whose body has already been used.");
+        if (bodyUsed(source)) throw new TypeError("Cannot construct a Request with a Request whose body has already been used.");
         this._bytes = source._bytes;
-        if (source._bytes !== null) source._used = true;
-      } else {
-        this._bytes = null;
+        this._stream = source._stream;
+        if (source._bytes !== null || source._stream !== null) source._used = true;
       }
     }
     get method() { return this._method; }
@@ -45,9 +43,8 @@
     get integrity() { return ""; }
     get keepalive() { return false; }
     clone() {
-      if (this._used) throw new TypeError("Cannot clone a Request whose body has already been used.");
-      const copy = new Request(this._url, { method: this._method, headers: this._headers, redirect: this._redirect, cf: this._cf });
-      copy._bytes = this._bytes === null ? null : this._bytes.slice();
+      const copy = new Request(this._url, { method: this._method, headers: this._headers, redirect: this._redirect, cf: this._cf, signal: this._signal });
+      cloneBody(this, copy);
       return copy;
     }
     get [Symbol.toStringTag]() { return "Request"; }

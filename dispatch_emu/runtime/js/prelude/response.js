@@ -2,6 +2,23 @@
 
   const REDIRECTS = [301, 302, 303, 307, 308];
   const NULL_BODY = [101, 204, 205, 304];
+  const STATUS_TEXT = {
+    100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
+    200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information", 204: "No Content",
+    205: "Reset Content", 206: "Partial Content", 207: "Multi-Status", 208: "Already Reported", 226: "IM Used",
+    300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+    305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required", 408: "Request Timeout",
+    409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed", 413: "Payload Too Large",
+    414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable", 417: "Expectation Failed",
+    418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
+    424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required",
+    429: "Too Many Requests", 431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+    504: "Gateway Timeout", 505: "HTTP Version Not Supported", 506: "Variant Also Negotiates",
+    507: "Insufficient Storage", 508: "Loop Detected", 510: "Not Extended", 511: "Network Authentication Required",
+  };
 
   class Response {
     constructor(body = null, init = {}) {
@@ -13,7 +30,8 @@
         }
       }
       this._status = status;
-      this._statusText = init.statusText === undefined ? "" : String(init.statusText);
+      // workerd fills in the reason phrase when none is given (new Response("").statusText is "OK")
+      this._statusText = init.statusText === undefined ? STATUS_TEXT[status] || "" : String(init.statusText);
       this._headers = new Headers(init.headers);
       this._type = "default";
       this._url = "";
@@ -22,12 +40,10 @@
       this._stream = null;
       this._webSocket = init.webSocket || null;
       this._cf = init.cf;
-      const [bytes, type] = extractBody(body);
-      if (bytes !== null && NULL_BODY.includes(status)) {
+      initBody(this, body);
+      if ((this._bytes !== null || this._stream !== null) && NULL_BODY.includes(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
-      this._bytes = bytes;
-      if (type && !this._headers.has("content-type")) this._headers.set("content-type", type);
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
@@ -58,12 +74,11 @@
     get webSocket() { return this._webSocket; }
     get cf() { return this._cf; }
     clone() {
-      if (this._used) throw new TypeError("Cannot clone a Response whose body has already been used.");
       const copy = new Response(null, { status: this._status || 200, statusText: this._statusText, headers: this._headers });
       copy._status = this._status;
       copy._type = this._type;
       copy._url = this._url;
-      copy._bytes = this._bytes === null ? null : this._bytes.slice();
+      cloneBody(this, copy);
       return copy;
     }
     get [Symbol.toStringTag]() { return "Response"; }
