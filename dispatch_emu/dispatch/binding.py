@@ -200,6 +200,8 @@ class DispatchNamespace:
             code, to_guest(call.request, trusted=trusted), env=env, limits=limits, outbound=outbound
         )
         self.observer.logged(self.account_id, self.namespace, name, result.logs)
+        # what ctx.waitUntil() work logs after the response reaches the same log
+        result.on_late_logs = lambda lines: self.observer.logged(self.account_id, self.namespace, name, lines)
         return from_guest(result)
 
     def _limits(

@@ -41,6 +41,7 @@ PRELUDE_FILES = (
     "headers.js",
     "body.js",
     "forms.js",
+    "clone.js",
     "request.js",
     "response.js",
     "fetch.js",
@@ -49,6 +50,7 @@ PRELUDE_FILES = (
     "crypto.js",
     "service-worker.js",
     "entry.js",
+    "sandbox.js",
     "end.js",
 )
 

@@ -48,6 +48,7 @@ class PendingWork:
     call: JsCall
     prepared: PreparedContext
     key: ContextKey | None
+    response: GuestResponse
 
 
 class JsRunner:
@@ -152,7 +153,7 @@ class JsRunner:
                     # waitUntil() work is left: the response goes now, the work runs later
                     # (drain_pending), and the context is not reused before it is done
                     call.cpu_left = max(0.0, call.cpu_deadline - time.monotonic())
-                    self._pending.append(PendingWork(call, prepared, key))
+                    self._pending.append(PendingWork(call, prepared, key, response))
                     deferred = True
                 else:
                     keep = key is not None and not self._closed and not _worn(call, prepared.context)
@@ -192,6 +193,8 @@ class JsRunner:
         assert call.limits.wall_ms is not None
         call.wall_deadline = now + call.limits.wall_ms / 1000
         clean = False
+        failure: str | None = None
+        answered = len(call.logs)
         self._active.append(call)
         try:
             while True:
@@ -208,15 +211,19 @@ class JsRunner:
                     clean = True
                     break
         except WorkerError as error:
-            call.add_logs(f"Uncaught (in waitUntil) {error.message}")
+            failure = error.message
         except self._qjs.QuickJSError as error:
-            failure = self._translate(call, error, prepared.context)
-            call.add_logs(f"Uncaught (in waitUntil) {failure.message}")
+            failure = self._translate(call, error, prepared.context).message
         except Exception as error:  # the guest trapped
-            call.add_logs(f"Uncaught (in waitUntil) {type(error).__name__}: {error}")
+            failure = f"{type(error).__name__}: {error}"
         finally:
             self._active.pop()
-            self._collect_logs(call, prepared)
+            self._collect_logs(call, prepared)  # what the guest logged before it failed, first
+            if failure is not None:
+                call.add_logs(f"Uncaught (in waitUntil) {failure}")
+            late = call.logs[answered:]
+            if late and work.response.on_late_logs is not None:
+                work.response.on_late_logs(list(late))
             if clean and work.key is not None and not self._closed and not _worn(call, prepared.context):
                 self.contexts.give(work.key, prepared)
             else:
@@ -311,6 +318,16 @@ class JsRunner:
             self._collect_logs(call, prepared)
             raise self._translate(call, error, context) from None
         except Exception as error:  # a trap of the QuickJS guest itself (e.g. an allocation abort)
+            if "call stack exhausted" in str(error):
+                # runaway recursion exhausts the wasm stack before QuickJS's own check can
+                # throw, so it cannot be caught in JavaScript; it fails like an uncaught
+                # RangeError (and the context, whose guest trapped, is closed)
+                raise WorkerException(
+                    "Worker threw exception: RangeError: Maximum call stack size exceeded",
+                    worker=call.worker,
+                    cause="the JavaScript call stack overflowed (the QuickJS guest exhausted its wasm stack)",
+                    logs=call.logs,
+                ) from None
             if _memory_full(call, context):
                 raise MemoryLimitExceeded(
                     worker=call.worker, cause=f"the guest failed with its memory at the limit: {error}", logs=call.logs

@@ -93,14 +93,21 @@ def _wbits(fmt: str) -> int:
 
 
 def idna_to_ascii(host: str) -> str:
+    """The URL standard's domain-to-ASCII: UTS #46 mapping, non-transitional, without the
+    STD3 and IDNA2008 context rules (browsers and workerd accept ``☕.example``)."""
+    import idna
+
+    host = str(host)
     try:
-        import idna
-    except ImportError:  # pragma: no cover - idna is a dependency
-        return str(host).encode("idna").decode("ascii")
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        pass
     try:
-        return idna.encode(str(host), uts46=True, transitional=False).decode("ascii")
-    except idna.IDNAError as error:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+        labels = [label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii") for label in mapped.split(".")]
+    except (idna.IDNAError, UnicodeError) as error:
         raise HostError("TypeError", f"Invalid URL: the host {host!r} is not a valid domain name ({error})") from None
+    return ".".join(labels)
 
 
 CODEC_OPS = {

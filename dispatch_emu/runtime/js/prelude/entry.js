@@ -130,6 +130,7 @@
   function start(json, body) {
     const { req, env } = JSON.parse(json);
     loading = false;
+    trustedRequest = req.cf !== null; // only a trusted namespace's workers see request.cf
     startClock();
     settle(handle(req, body, env));
   }

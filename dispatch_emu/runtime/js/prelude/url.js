@@ -1,6 +1,7 @@
   // ------------------------------------------------------------------ URL
   // A WHATWG-style parser for the URLs workers meet: special schemes (http, https, ws,
-  // wss, ftp, file) with an authority, and opaque ones (mailto:, data:). No IDNA.
+  // wss, ftp, file) with an authority, and opaque ones (mailto:, data:). Non-ASCII hosts
+  // go through IDNA on the host.
 
   const SPECIAL = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21", "file:": "" };
   const PATH_SET = /[^\x21\x24-\x3b\x3d\x40-\x5f\x61-\x7a\x7e\x7c\x5b\x5d]/; // encode controls, space, " # < > ? ` { } and non-ASCII
@@ -66,6 +67,8 @@
     }
     if (special) {
       hostname = percentDecode(hostname).toLowerCase();
+      // IDNA (UTS #46, on the host): new URL("https://bücher.de/").host is "xn--bcher-kva.de"
+      if (NON_ASCII.test(hostname)) hostname = hostCall("idna", hostname);
       if (!hostname && protocol !== "file:") throw new TypeError("Invalid URL: empty host");
       if (/[\x00-\x20#%\/:<>?@[\\\]^|]/.test(hostname.replace(/^\[.*\]$/, "h"))) {
         throw new TypeError(`Invalid URL host: ${hostname}`);
