@@ -13,17 +13,19 @@ from typing import Any
 
 from dispatch_emu.errors import MemoryLimitExceeded, OutputLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime.js.call import JsCall
+from dispatch_emu.runtime.js.host.codecs import utf8encode
 from dispatch_emu.runtime.messages import GuestResponse
 
 #: Lines of a JS stack kept in an error's ``cause``.
 STACK_TAIL = 10
 
 
-def unpack(packed: bytes) -> dict[str, Any]:
-    """The prelude's packed outcome: a length, JSON, then the body."""
+def unpack(packed: bytes, text: str | None = None) -> dict[str, Any]:
+    """The prelude's packed outcome: a length, JSON, then the body; or, for a string
+    body (``text``), the body is that string, UTF-8 encoded here in one step."""
     size = int.from_bytes(packed[:4], "big")
     outcome: dict[str, Any] = json.loads(packed[4 : 4 + size].decode("utf-8"))
-    outcome["body"] = packed[4 + size :]
+    outcome["body"] = utf8encode(text) if text is not None else packed[4 + size :]
     return outcome
 
 

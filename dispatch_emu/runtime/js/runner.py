@@ -380,6 +380,11 @@ class JsRunner:
             with prepared.api.call_method("step") as stepped:
                 outcome = stepped.to_python()
             self._raise_tripped(call)
+            if isinstance(outcome, list):  # [packed, text]: a string body, encoded here
+                result = outcomes.unpack(outcome[0], outcome[1])
+                for line in result.pop("logs", None) or ():
+                    call.add_logs(str(line))
+                return result
             if isinstance(outcome, bytes):
                 result = outcomes.unpack(outcome)
                 for line in result.pop("logs", None) or ():

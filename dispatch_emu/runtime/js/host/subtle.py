@@ -31,12 +31,12 @@ JWK_HASH = {"SHA-1": "1", "SHA-256": "256", "SHA-384": "384", "SHA-512": "512"}
 
 def _hazmat() -> Any:
     # imported on first use: most workers never touch crypto.subtle
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes, keywrap, serialization
+    from cryptography.hazmat.primitives import padding as sympadding
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils, x25519
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
     from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-    from cryptography.hazmat.primitives import keywrap, padding as sympadding
 
     return {
         "hashes": hashes, "serialization": serialization, "ec": ec, "ed25519": ed25519, "x25519": x25519,

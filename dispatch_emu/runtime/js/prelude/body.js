@@ -31,13 +31,13 @@
     stream._disturbed = true;
   }
 
-  // {bytes, stream, type} for a body init value
+  // {bytes, stream, type} (or {text, ...}) for a body init value
   function extractBody(body) {
     if (body === undefined || body === null) return { bytes: null, stream: null, type: null };
-    if (typeof body === "string") return { bytes: utf8Encode(body), stream: null, type: "text/plain;charset=UTF-8" };
+    if (typeof body === "string") return { text: body, bytes: null, stream: null, type: "text/plain;charset=UTF-8" };
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: toBytes(body, "body").slice(), stream: null, type: null };
     if (body instanceof URLSearchParams) {
-      return { bytes: utf8Encode(body.toString()), stream: null, type: "application/x-www-form-urlencoded;charset=UTF-8" };
+      return { text: body.toString(), bytes: null, stream: null, type: "application/x-www-form-urlencoded;charset=UTF-8" };
     }
     if (body instanceof Blob) return { bytes: body._bytes, stream: null, type: body.type || null };
     if (body instanceof FormData) {
@@ -55,13 +55,14 @@
       }
       return { bytes: null, stream: body, type: null };
     }
-    return { bytes: utf8Encode(String(body)), stream: null, type: "text/plain;charset=UTF-8" };
+    return { text: String(body), bytes: null, stream: null, type: "text/plain;charset=UTF-8" };
   }
 
   // Set a new Request's or Response's body from an init value; its content type if none is set.
   function initBody(target, body) {
-    const { bytes, stream, type } = extractBody(body);
+    const { text, bytes, stream, type } = extractBody(body);
     target._bytes = bytes;
+    if (text !== undefined) target._text = text;
     target._stream = stream;
     if (type && !target._headers.has("content-type")) target._headers.set("content-type", type);
   }
@@ -110,7 +111,11 @@
   const BodyMixin = {
     async arrayBuffer() { const b = await consumeBody(this); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); },
     async bytes() { return (await consumeBody(this)).slice(); },
-    async text() { return utf8Decode(await consumeBody(this), false); },
+    async text() {
+      const text = textBody(this);
+      if (text !== null && !this._used) { this._used = true; return text; }
+      return utf8Decode(await consumeBody(this), false);
+    },
     async json() { return JSON.parse(utf8Decode(await consumeBody(this), false)); },
     async formData() { return parseFormBody(contentTypeOf(this), await consumeBody(this)); },
     async blob() {
@@ -120,7 +125,19 @@
     },
   };
 
+  // A string body stays a string until something needs its bytes (`_bytes` encodes it
+  // then): a response body goes to the host as the string, encoded there in one step.
+  function textBody(owner) { return owner._stream === null && typeof owner._text === "string" ? owner._text : null; }
+
   function bodyAccessors(cls) {
+    Object.defineProperty(cls.prototype, "_bytes", {
+      get() {
+        if (typeof this._text === "string") { this._encoded = utf8Encode(this._text); this._text = null; }
+        return this._encoded === undefined ? null : this._encoded;
+      },
+      set(value) { this._encoded = value; this._text = null; },
+      configurable: true,
+    });
     for (const key of Object.keys(BodyMixin)) {
       Object.defineProperty(cls.prototype, key, { value: BodyMixin[key], writable: true, configurable: true });
     }

@@ -7,7 +7,8 @@
 
   function utf8Encode(input) {
     const s = String(input);
-    if (s.length > BULK) return host("utf8encode", s);
+    // (a lone surrogate cannot cross to the host: toWellFormed() makes it U+FFFD first, as encoding does)
+    if (s.length > BULK) return host("utf8encode", s.isWellFormed() ? s : s.toWellFormed());
     return utf8EncodeHere(s);
   }
 

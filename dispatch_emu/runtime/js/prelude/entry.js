@@ -46,6 +46,8 @@
     }
     if (response._type === "error") return { invalid: "the fetch handler returned Response.error()" };
     if (response.bodyUsed) return { invalid: "the fetch handler returned a Response whose body was already used" };
+    const text = textBody(response);
+    if (text !== null) return { status: response._status, headers: response._headers._list, text: text.toWellFormed() };
     const body = await finalBytes(response);
     return { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) };
   }
@@ -137,16 +139,17 @@
   // The outcome as one Uint8Array (a single crossing back to the host): 4 bytes of
   // big-endian length, that many bytes of JSON (status, headers, or the failure, and
   // whether waitUntil() work is pending), the body.
+  // A string body goes beside it instead ([packed, text]): the host encodes it.
   function pack(result) {
     const body = result.body || new Uint8Array(0);
     const pending = !loading && !waitsDone;
-    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, logs: logLines, pending })));
+    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs: logLines, pending })));
     logLines = [];
     const out = new Uint8Array(4 + meta.length + body.length);
     new DataView(out.buffer).setUint32(0, meta.length);
     out.set(meta, 4);
     out.set(body, 4 + meta.length);
-    return out;
+    return typeof result.text === "string" ? [out, result.text] : out;
   }
   // A request is over once its outcome is out: what it left behind must not run during
   // the next one (Cloudflare cancels a finished request's timers too), and the log cap
