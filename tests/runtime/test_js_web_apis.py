@@ -241,9 +241,10 @@ def test_what_is_not_available_says_so(runtime) -> None:
         intl: await caught(() => new Intl.NumberFormat("de-DE")),
         cachesDefault: await caught(() => caches.default.match("https://x/")),
         cachesOpen: await caught(() => caches.open("mine")),
+        webSocket: await caught(() => new WebSocketPair()),
       };
     """)
-    for key in ("wasm", "html", "intl", "cachesDefault", "cachesOpen"):
+    for key in ("wasm", "html", "intl", "cachesDefault", "cachesOpen", "webSocket"):
         assert out[key][0] == "Error", key
         assert "not available in dispatch_emu" in out[key][2], key
     assert out["wasm"][2].startswith("WebAssembly.compile is not available")

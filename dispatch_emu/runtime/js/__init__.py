@@ -6,13 +6,13 @@ other. :class:`JsRunner` runs one request of such a worker:
 
 1. a QuickJS context (its own wasm instance and heap: nothing is shared between
    workers, nor between the contexts of one worker);
-2. in a new context, the prelude (``prelude/*.js``, joined in order) adds the Workers fetch API QuickJS
-   lacks: ``Request``, ``Response``, ``Headers``, ``URL``, ``URLSearchParams``,
-   ``TextEncoder``/``TextDecoder``, ``console``, ``fetch``, timers,
-   ``crypto.getRandomValues``/``randomUUID``; then the main module is imported (its
-   imports resolve by name among the script's modules);
+2. in a new context, the prelude (``prelude/*.js``, joined in order) adds the Workers
+   runtime APIs QuickJS lacks (``Request``, ``Response``, ``fetch``, ``URL``, streams,
+   ``crypto.subtle``, forms, events...; the table is ``docs/javascript.md``); then the
+   main module is imported (its imports resolve by name among the script's modules);
 3. the default export's ``fetch(request, env, ctx)`` is called; the returned
-   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`.
+   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`. Work the handler
+   left to ``ctx.waitUntil()`` runs after that (:meth:`JsRunner.drain_pending`).
 
 With ``RuntimeSettings.reuse_instances`` (the default), a context that served a request
 successfully is kept, prepared, for the next request of the same worker version (name,
@@ -44,7 +44,8 @@ instance's wasmtime store, for the memory cap.
 
 The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
 prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.call` (one request's state,
-limits and host function), :mod:`~.pool` (prepared contexts kept for reuse),
+limits and host function), :mod:`~.host` (the host ops: crypto, codecs, IDNA, vendored
+libraries), :mod:`~.pool` (prepared contexts kept for reuse),
 :mod:`~.outcome` (what the prelude's outcome becomes), :mod:`~.runner` (:class:`JsRunner`).
 """
 

@@ -39,6 +39,8 @@
   class HTMLRewriter {
     constructor() { throw notAvailable("HTMLRewriter", "there is no streaming HTML parser in dispatch_emu's JavaScript runtime"); }
   }
+  const unavailableClass = (name, why) => ({ [name]: class { constructor() { throw notAvailable(name, why); } } })[name];
+  const NO_SOCKETS = "dispatch_emu's JavaScript runtime has no sockets (subrequests go through fetch() to the outbound handler only)";
 
   // caches: the namespace's trust decides what production does (the contract, section 4):
   // an untrusted namespace (the default) has no caches.default; a trusted one would, but
@@ -59,6 +61,9 @@
     Intl: unavailableObject("Intl", "dispatch_emu's QuickJS build has no Intl (toLocaleString() gives the default locale's format)"),
     HTMLRewriter,
     caches,
+    WebSocket: unavailableClass("WebSocket", NO_SOCKETS),
+    WebSocketPair: unavailableClass("WebSocketPair", NO_SOCKETS),
+    EventSource: unavailableClass("EventSource", NO_SOCKETS),
   })) {
     if (!(name in globalThis)) define(name, value);
   }
