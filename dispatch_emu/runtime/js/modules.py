@@ -55,12 +55,25 @@ PRELUDE_FILES = (
 )
 
 
+#: Prelude files joined as text and compiled only when a worker first needs them (QuickJS
+#: compiles a script whole, so a new context pays for every line it evaluates): each is a
+#: function body of ``$`` (the internals it imports) that returns its exports.
+LAZY_FILES = frozenset({"subtle.js", "forms.js"})
+
+
+def prelude_part(name: str, text: str) -> str:
+    """A prelude file as it is joined: itself, or for a lazy one, its text registered."""
+    if name in LAZY_FILES:
+        return f"  sections.set({json.dumps(name)}, {json.dumps(text)});\n"
+    return text
+
+
 def prelude() -> str:
     """The prelude's source: its files joined in :data:`PRELUDE_FILES` order, read once."""
     global _PRELUDE
     if _PRELUDE is None:
         folder = resources.files("dispatch_emu.runtime.js").joinpath("prelude")
-        _PRELUDE = "".join(folder.joinpath(name).read_text("utf-8") for name in PRELUDE_FILES)
+        _PRELUDE = "".join(prelude_part(name, folder.joinpath(name).read_text("utf-8")) for name in PRELUDE_FILES)
     return _PRELUDE
 
 
@@ -101,10 +114,12 @@ __all__ = [
     "JS_MODULE_TYPES",
     "JS_SCRIPT_TYPES",
     "JS_TYPES",
+    "LAZY_FILES",
     "PRELUDE_FILES",
     "base_type",
     "is_js",
     "is_js_module",
     "module_source",
     "prelude",
+    "prelude_part",
 ]

@@ -40,6 +40,16 @@
     }
     return exports;
   }
+  // The token of constructors that are not for workers to call ("Illegal constructor").
+  const SLOT = Symbol("internal");
+
+  // Lazy sections: prelude files kept as text (see LAZY_FILES in modules.py) and compiled
+  // on first use, as a function of the internals they import ($); they return their exports.
+  const sections = new Map();
+  function section(name, internals) {
+    return CompileFunction("$", sections.get(name))(internals);
+  }
+
   // A global made on first access (then an ordinary data property).
   function lazyGlobal(name, make) {
     const settle = (value) => define(name, value);

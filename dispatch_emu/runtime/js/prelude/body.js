@@ -6,6 +6,16 @@
 
   const BUFFERED = Symbol("buffered bytes");
 
+  // Blob, File and FormData: the lazy section forms.js
+  let formsLib = null;
+  function formsSection() {
+    if (formsLib === null) {
+      formsLib = section("forms.js", { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams });
+    }
+    return formsLib;
+  }
+  for (const name of ["Blob", "File", "FormData"]) lazyGlobal(name, () => formsSection()[name]);
+
   // a byte stream over buffered bytes: read lazily (pull), so that a stream nobody reads
   // costs no copy, and marked so that `new Response(other.body)` can take the bytes whole
   function streamOfBytes(bytes) {
@@ -39,9 +49,9 @@
     if (body instanceof URLSearchParams) {
       return { text: body.toString(), bytes: null, stream: null, type: "application/x-www-form-urlencoded;charset=UTF-8" };
     }
-    if (body instanceof Blob) return { bytes: body._bytes, stream: null, type: body.type || null };
-    if (body instanceof FormData) {
-      const [bytes, boundary] = encodeMultipart(body);
+    if (formsLib !== null && body instanceof formsLib.Blob) return { bytes: body._bytes, stream: null, type: body.type || null };
+    if (formsLib !== null && body instanceof formsLib.FormData) {
+      const [bytes, boundary] = formsLib.encodeMultipart(body);
       return { bytes, stream: null, type: `multipart/form-data; boundary=${boundary}` };
     }
     if (isReadableStream(body)) {
@@ -117,11 +127,11 @@
       return utf8Decode(await consumeBody(this), false);
     },
     async json() { return JSON.parse(utf8Decode(await consumeBody(this), false)); },
-    async formData() { return parseFormBody(contentTypeOf(this), await consumeBody(this)); },
+    async formData() { return formsSection().parseFormBody(contentTypeOf(this), await consumeBody(this)); },
     async blob() {
       const bytes = await consumeBody(this);
       const type = contentTypeOf(this);
-      return new Blob([bytes], { type });
+      return new (formsSection().Blob)([bytes], { type });
     },
   };
 

@@ -38,10 +38,10 @@
         out = new type(v.message);
         if (v.stack !== undefined) out.stack = v.stack;
         if ("cause" in v) out.cause = clone(v.cause);
-      } else if (v instanceof File) {
-        out = new File([v._bytes], v.name, { type: v.type, lastModified: v.lastModified });
-      } else if (v instanceof Blob) {
-        out = new Blob([v._bytes], { type: v.type });
+      } else if (formsLib !== null && v instanceof formsLib.File) {
+        out = new formsLib.File([v._bytes], v.name, { type: v.type, lastModified: v.lastModified });
+      } else if (formsLib !== null && v instanceof formsLib.Blob) {
+        out = new formsLib.Blob([v._bytes], { type: v.type });
       } else if (v instanceof Boolean || v instanceof Number || v instanceof String) {
         out = Object(v.valueOf());
       } else if (Array.isArray(v)) {
@@ -49,8 +49,8 @@
         seen.set(v, out);
         for (const key of Object.keys(v)) out[key] = clone(v[key]);
         return out;
-      } else if (v instanceof CryptoKey) {
-        out = new CryptoKey(SLOT, v.type, v.extractable, Object.assign({}, v.algorithm), v.usages.slice(), v[SLOT].material);
+      } else if (cryptoLib !== null && v instanceof cryptoLib.CryptoKey) {
+        out = new cryptoLib.CryptoKey(SLOT, v.type, v.extractable, Object.assign({}, v.algorithm), v.usages.slice(), v[SLOT].material);
       } else {
         const platform = [Promise, WeakMap, WeakSet, WeakRef, Request, Response, Headers, AbortSignal, EventTarget];
         if (platform.some((T) => v instanceof T) || isReadableStream(v)) {

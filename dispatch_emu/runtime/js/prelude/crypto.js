@@ -21,9 +21,18 @@
   }
 
 
+  let cryptoLib = null;
+  // crypto.subtle and CryptoKey: the lazy section subtle.js
+  function cryptoSection() {
+    if (cryptoLib === null) cryptoLib = section("subtle.js", { host, toBytes, utf8Encode, utf8Decode, DOMException, SLOT });
+    return cryptoLib;
+  }
+  lazyGlobal("CryptoKey", () => cryptoSection().CryptoKey);
+  lazyGlobal("SubtleCrypto", () => cryptoSection().SubtleCrypto);
+
   class Crypto {
     constructor(token) { if (token !== SLOT) throw new TypeError("Illegal constructor"); }
-    get subtle() { return subtle; }
+    get subtle() { return cryptoSection().subtle; }
     // Cloudflare's WritableStream whose `digest` promise gives the hash of what was written
     get DigestStream() { return streams().DigestStream; }
     getRandomValues(array) { return getRandomValues(array); }

@@ -1,4 +1,8 @@
   // ------------------------------------------------------------------ Blob, File, FormData
+  // A lazy section (LAZY_FILES in modules.py): compiled the first time a worker touches
+  // Blob, File, FormData, formData() or blob(), with the internals below as $.
+  "use strict";
+  const { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams } = $;
 
   function blobParts(parts) {
     const chunks = [];
@@ -194,4 +198,4 @@
     );
   }
 
-  for (const [name, value] of Object.entries({ Blob, File, FormData })) define(name, value);
+  return { Blob, File, FormData, encodeMultipart, parseFormBody };

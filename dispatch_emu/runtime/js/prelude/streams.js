@@ -149,6 +149,7 @@
 
     class DigestStream extends WritableStream {
       constructor(algorithm) {
+        const { algorithmName, DIGESTS, cryptoError, hostCrypto, arrayBufferOf } = cryptoSection();
         const name = algorithmName(algorithm);
         if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", `Unrecognized or unimplemented digest algorithm "${name}" requested.`);
         const input = collector("DigestStream");

@@ -3,6 +3,11 @@
   // is a host call, host("crypto", op, ...), over Python's `cryptography` package
   // (dispatch_emu/runtime/js/host/subtle.py). A key's material (raw bytes, PKCS #8 or
   // SPKI DER) stays in a private slot of its CryptoKey.
+  //
+  // A lazy section (LAZY_FILES in modules.py): compiled the first time a worker touches
+  // crypto.subtle, CryptoKey or a DigestStream, with the internals below as $.
+  "use strict";
+  const { host, toBytes, utf8Encode, utf8Decode, DOMException, SLOT } = $;
 
   const ALGORITHMS = [
     "SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5", "HMAC", "AES-GCM", "AES-CBC", "AES-CTR", "AES-KW",
@@ -90,8 +95,6 @@
     }
     return out;
   }
-
-  const SLOT = Symbol("CryptoKey");
 
   class CryptoKey {
     constructor(token, type, extractable, algorithm, usages, material) {
@@ -311,5 +314,4 @@
   }
   const subtle = new SubtleCrypto(SLOT);
 
-  define("CryptoKey", CryptoKey);
-  define("SubtleCrypto", SubtleCrypto);
+  return { subtle, CryptoKey, SubtleCrypto, DIGESTS, algorithmName, cryptoError, hostCrypto, arrayBufferOf };
