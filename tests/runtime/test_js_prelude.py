@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import configparser
-import json
 import fnmatch
+import json
 from pathlib import Path
 
 from dispatch_emu.runtime import GuestRequest, Runtime, RuntimeSettings, WorkerCode
