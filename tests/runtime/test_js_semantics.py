@@ -57,7 +57,8 @@ def test_response_and_incoming_request_defaults(runtime) -> None:
       };
     """)
     assert out == {
-        "statusText": ["OK", "Not Found", "", "Fine"],
+        # recorded from workerd (wrangler 4, 2026-12-07): unknown codes get their class's name
+        "statusText": ["OK", "Not Found", "Successful", "Fine"],
         "redirect": "manual", "signal": True, "aborted": False,
         "constructed": ["follow", True],
     }

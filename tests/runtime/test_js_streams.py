@@ -74,7 +74,8 @@ def test_streamed_response_bodies(runtime) -> None:
 def test_a_stream_of_strings_is_not_a_body(runtime) -> None:
     from dispatch_emu.errors import WorkerException
 
-    with pytest.raises(WorkerException, match="not an ArrayBuffer or ArrayBufferView"):
+    # workerd's words (recorded with wrangler 4)
+    with pytest.raises(WorkerException, match="This ReadableStream did not return bytes."):
         worker(runtime, """
         export default { fetch() {
           return new Response(new ReadableStream({ start(c) { c.enqueue("text"); c.close(); } }));

@@ -222,14 +222,16 @@ def test_navigator_performance_scheduler(runtime) -> None:
       const d0 = Date.now();
       await scheduler.wait(250);
       return {
-        navigator: [navigator.userAgent, navigator.hardwareConcurrency],
+        navigator: [navigator.userAgent, navigator.hardwareConcurrency, navigator.language],
         waited: [performance.now() - t0, Date.now() - d0],
-        origin: performance.timeOrigin > 1.7e12,
+        perf: [performance.timeOrigin, performance.now() === Date.now()],
       };
     """)
-    assert out["navigator"] == ["Cloudflare-Workers", 1]
+    # recorded from workerd (wrangler 4): timeOrigin 0, performance.now() equals Date.now(),
+    # both moved 100 by scheduler.wait(100)
+    assert out["navigator"] == ["Cloudflare-Workers", 1, "en"]
     assert out["waited"] == [250, 250]
-    assert out["origin"] is True
+    assert out["perf"] == [0, True]
 
 
 def test_what_is_not_available_says_so(runtime) -> None:
@@ -255,3 +257,48 @@ def test_what_is_not_available_says_so(runtime) -> None:
         method="GET", url="https://a.example/", headers=[], body=b"", cf={"colo": "LHR"}
     ))
     assert trusted[2] == "caches.default is not available in dispatch_emu: dispatch_emu has no Cache API"
+
+
+def test_messages_recorded_from_workerd(runtime) -> None:
+    # each expected value below was answered by workerd (wrangler 4 `wrangler dev`,
+    # 2026-12-07) to the same code
+    out = run(runtime, """
+      const k = await crypto.subtle.generateKey({ name: "AES-GCM", length: 128 }, false, ["encrypt"]);
+      const form = new FormData(); form.append("a", "1");
+      const body = await new Response(form).text();
+      return {
+        aesLen: await caught(() => crypto.subtle.importKey("raw", new Uint8Array(5), "AES-GCM", false, ["encrypt"])),
+        nonExtractable: await caught(() => crypto.subtle.exportKey("raw", k)),
+        wrongUsage: await caught(() => crypto.subtle.decrypt({ name: "AES-GCM", iv: new Uint8Array(12) }, k, new Uint8Array(32))),
+        emptyUsages: await caught(() => crypto.subtle.generateKey({ name: "AES-GCM", length: 128 }, true, [])),
+        badUsage: await caught(() => crypto.subtle.generateKey({ name: "AES-GCM", length: 128 }, true, ["sign"])),
+        digest: await caught(() => crypto.subtle.digest("SHA-3", new Uint8Array(1))),
+        quota: await caught(() => crypto.getRandomValues(new Uint8Array(65537))),
+        timing: await caught(() => crypto.subtle.timingSafeEqual(new Uint8Array(1), new Uint8Array(2))),
+        decoder: await caught(() => new TextDecoder("klingon")),
+        latin: ["latin1", "ascii", "utf-16", "iso-8859-1"].map((l) => new TextDecoder(l).encoding),
+        boundary: /^--[0-9a-f]{32}\\r\\n/.test(body) && /--[0-9a-f]{32}--$/.test(body),
+        decompress: await caught(() => new Response(new Response("not gzip").body.pipeThrough(new DecompressionStream("gzip"))).text()),
+        abort: await caught(() => fetch("https://x.example/", { signal: AbortSignal.abort() })),
+        pbkdf2: (await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: new Uint8Array(4), iterations: 100001 },
+          await crypto.subtle.importKey("raw", new Uint8Array(4), "PBKDF2", false, ["deriveBits"]), 256)).byteLength,
+      };
+    """)
+    assert out["aesLen"] == ["DOMException", "DataError", "Imported AES key length must be 128, 192, or 256 bits but provided 40."]
+    assert out["nonExtractable"] == ["DOMException", "InvalidAccessError", "Attempt to export non-extractable AES-GCM key."]
+    assert out["wrongUsage"] == [
+        "DOMException", "InvalidAccessError", 'Requested key usage "decrypt" does not match any usage listed in this CryptoKey.',
+    ]
+    assert out["emptyUsages"] == ["DOMException", "SyntaxError", "Secret/private CryptoKeys must have at least one usage."]
+    assert out["badUsage"] == ["DOMException", "SyntaxError", 'Attempt to generate AES-GCM key with invalid usage "sign".']
+    assert out["digest"] == ["DOMException", "NotSupportedError", "Unrecognized or unimplemented digest algorithm requested."]
+    assert out["quota"] == [
+        "DOMException", "QuotaExceededError", "getRandomValues() only accepts buffers of size <= 64K but provided 65537 bytes.",
+    ]
+    assert out["timing"] == ["TypeError", "TypeError", "Input buffers must have the same byte length."]
+    assert out["decoder"] == ["RangeError", "RangeError", '"klingon" is not a valid encoding.']
+    assert out["latin"] == ["windows-1252", "windows-1252", "utf-16le", "windows-1252"]
+    assert out["boundary"] is True
+    assert out["decompress"] == ["TypeError", "TypeError", "Decompression failed."]
+    assert out["abort"] == ["DOMException", "AbortError", "The operation was aborted"]
+    assert out["pbkdf2"] == 32

@@ -77,12 +77,10 @@ def decompress(fmt: str, data: bytes) -> bytes:
     decompressor = zlib.decompressobj(wbits)
     try:
         out = decompressor.decompress(bytes(data)) + decompressor.flush()
-    except zlib.error as error:
-        raise HostError("TypeError", f"Decompression failed: {error}") from None
-    if not decompressor.eof:
-        raise HostError("TypeError", "Decompression failed: the compressed data is truncated.")
-    if decompressor.unused_data:
-        raise HostError("TypeError", "Decompression failed: trailing data after the end of the compressed stream.")
+    except zlib.error:
+        raise HostError("TypeError", "Decompression failed.") from None  # workerd's words
+    if not decompressor.eof or decompressor.unused_data:  # truncated, or trailing data
+        raise HostError("TypeError", "Decompression failed.")
     return out
 
 

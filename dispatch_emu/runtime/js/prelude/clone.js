@@ -13,7 +13,7 @@
     const clone = (v) => {
       if (v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol")) return v;
       if (typeof v === "symbol") throw cannot(String(v));
-      if (typeof v === "function") throw cannot(`${v.name ? `function ${v.name}` : "function"}`);
+      if (typeof v === "function") throw cannot(String(v));
       if (seen.has(v)) return seen.get(v);
       let out;
       if (v instanceof RealDate) out = new RealDate(v.getTime());

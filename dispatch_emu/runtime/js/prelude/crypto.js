@@ -5,7 +5,7 @@
       throw new TypeError("getRandomValues: the argument must be an integer typed array");
     }
     if (array.byteLength > 65536) {
-      throw new DOMException(`The data provided (${array.byteLength} bytes) exceeds the maximum of 65536 bytes.`, "QuotaExceededError");
+      throw new DOMException(`getRandomValues() only accepts buffers of size <= 64K but provided ${array.byteLength} bytes.`, "QuotaExceededError");
     }
     const bytes = host("random", array.byteLength);
     new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(toBytes(bytes, "random"));

@@ -131,7 +131,7 @@
   class TextDecoder {
     constructor(label = "utf-8", options = {}) {
       const encoding = ENCODING_OF.get(String(label).trim().toLowerCase());
-      if (encoding === undefined) throw new RangeError(`The "${label}" encoding is not supported.`);
+      if (encoding === undefined) throw new RangeError(`"${label}" is not a valid encoding.`);
       this._encoding = encoding;
       this._fatal = Boolean(options && options.fatal);
       this._ignoreBOM = Boolean(options && options.ignoreBOM);

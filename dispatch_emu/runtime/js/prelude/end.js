@@ -8,7 +8,7 @@
     addEventListener, FetchEvent, scheduler,
     crypto: cryptoObject,
     performance: new Performance(SLOT),
-    navigator: Object.freeze({ userAgent: "Cloudflare-Workers", hardwareConcurrency: 1 }),
+    navigator: Object.freeze({ userAgent: "Cloudflare-Workers", hardwareConcurrency: 1, language: "en" }),
     self: globalThis,
   })) {
     define(name, value);

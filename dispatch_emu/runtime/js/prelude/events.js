@@ -137,7 +137,7 @@
     [ABORT](reason) {
       if (this._aborted) return;
       this._aborted = true;
-      this._reason = reason === undefined ? new DOMException("The operation was aborted.", "AbortError") : reason;
+      this._reason = reason === undefined ? new DOMException("The operation was aborted", "AbortError") : reason;
       const event = new Event("abort");
       if (typeof this.onabort === "function") {
         try { this.onabort.call(this, event); } catch (error) { reportError(error); }

@@ -106,7 +106,7 @@
   // multipart/form-data (RFC 7578): [bytes, boundary]
   function encodeMultipart(form) {
     const random = getRandomValues(new Uint8Array(16));
-    const boundary = "----formdata-dispatch-emu-" + Array.from(random, (x) => (x < 16 ? "0" : "") + x.toString(16)).join("");
+    const boundary = Array.from(random, (x) => (x < 16 ? "0" : "") + x.toString(16)).join(""); // 32 hex digits, as workerd
     const parts = [];
     let total = 0;
     const push = (bytes) => { parts.push(bytes); total += bytes.length; };
@@ -121,7 +121,7 @@
         push(utf8Encode(`${head}\r\n\r\n${value.replace(/\r?\n|\r/g, "\r\n")}\r\n`));
       }
     }
-    push(utf8Encode(`--${boundary}--\r\n`));
+    push(utf8Encode(`--${boundary}--`)); // no CRLF after the close delimiter (workerd)
     return [concatBytes(parts, total), boundary];
   }
 

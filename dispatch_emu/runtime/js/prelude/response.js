@@ -2,6 +2,10 @@
 
   const REDIRECTS = [301, 302, 303, 307, 308];
   const NULL_BODY = [101, 204, 205, 304];
+  // workerd's reason phrases: the known ones, else the class's name (recorded: 250 and 299
+  // "Successful", 350 "Redirection", 450 "Client Error", 550 "Server Error")
+  const STATUS_CLASSES = { 1: "Informational", 2: "Successful", 3: "Redirection", 4: "Client Error", 5: "Server Error" };
+  function defaultStatusText(status) { return STATUS_TEXT[status] || STATUS_CLASSES[Math.floor(status / 100)] || ""; }
   const STATUS_TEXT = {
     100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
     200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information", 204: "No Content",
@@ -31,7 +35,7 @@
       }
       this._status = status;
       // workerd fills in the reason phrase when none is given (new Response("").statusText is "OK")
-      this._statusText = init.statusText === undefined ? STATUS_TEXT[status] || "" : String(init.statusText);
+      this._statusText = init.statusText === undefined ? defaultStatusText(status) : String(init.statusText);
       this._headers = new Headers(init.headers);
       this._type = "default";
       this._url = "";

@@ -22,7 +22,7 @@
   function chunkBytes(chunk, what) {
     if (chunk instanceof Uint8Array) return chunk;
     if (chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk)) return toBytes(chunk, what);
-    throw new TypeError(`${what}: this stream is used as a byte stream, but received a chunk that is not an ArrayBuffer or ArrayBufferView.`);
+    throw new TypeError("This ReadableStream did not return bytes."); // workerd's words
   }
 
   function concatBytes(parts, total) {
@@ -149,9 +149,9 @@
 
     class DigestStream extends WritableStream {
       constructor(algorithm) {
-        const { algorithmName, DIGESTS, cryptoError, hostCrypto, arrayBufferOf } = cryptoSection();
-        const name = algorithmName(algorithm);
-        if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", `Unrecognized or unimplemented digest algorithm "${name}" requested.`);
+        const { digestName, DIGESTS, cryptoError, hostCrypto, arrayBufferOf } = cryptoSection();
+        const name = digestName(algorithm);
+        if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", "Unrecognized or unimplemented digest algorithm requested.");
         const input = collector("DigestStream");
         let resolve, reject;
         const digest = new Promise((a, b) => { resolve = a; reject = b; });

@@ -40,6 +40,8 @@
   const USAGE_ORDER = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
 
   function cryptoError(name, message) { return new DOMException(message, name); }
+  const EMPTY_USAGES = "Secret/private CryptoKeys must have at least one usage.";
+  const UNKNOWN_DIGEST = "Unrecognized or unimplemented digest algorithm requested.";
 
   function hostCrypto(op, ...args) {
     const answer = host("crypto", op, ...args);
@@ -69,10 +71,18 @@
     return name;
   }
 
+  // a digest's name; any unknown one is "digest algorithm" in workerd's message
+  function digestName(algorithm) {
+    try { return algorithmName(algorithm); } catch (e) {
+      if (e instanceof DOMException) throw cryptoError("NotSupportedError", UNKNOWN_DIGEST);
+      throw e;
+    }
+  }
+
   function hashName(hash) {
     if (hash === undefined) throw new TypeError("Algorithm: the hash member is required");
     const name = algorithmName(hash);
-    if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", `Unrecognized or unimplemented digest algorithm "${name}" requested.`);
+    if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", UNKNOWN_DIGEST);
     return name;
   }
 
@@ -139,7 +149,7 @@
     for (const u of usages) {
       if (!permitted.includes(u)) throw cryptoError("SyntaxError", `Usage "${u}" is not valid for a ${type} ${name} key.`);
     }
-    if (type !== "public" && usages.length === 0) throw cryptoError("SyntaxError", "Usages cannot be empty when creating a key.");
+    if (type !== "public" && usages.length === 0) throw cryptoError("SyntaxError", EMPTY_USAGES);
   }
 
   function useKey(key, name, usage) {
@@ -156,7 +166,9 @@
   // the algorithm a key operation needs: the key's hash when the call omits it
   function withKeyParams(params, key) {
     if (params.hash === undefined && key.algorithm.hash) params.hash = key.algorithm.hash.name;
-    if (params.name === "ECDSA" && params.hash === undefined) throw new TypeError("Algorithm: ECDSA requires the hash member");
+    if (params.name === "ECDSA" && params.hash === undefined) {
+      throw new TypeError('Missing "hash" in AlgorithmIdentifier. (ECDSA requires that the hash algorithm be specified at call time rather than on the key. This differs from other WebCrypto algorithms for historical reasons.)');
+    }
     return params;
   }
 
@@ -180,8 +192,8 @@
 
   const subtleMethods = {
     async digest(algorithm, data) {
-      const name = algorithmName(algorithm);
-      if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", `Unrecognized or unimplemented digest algorithm "${name}" requested.`);
+      const name = digestName(algorithm);
+      if (!DIGESTS.includes(name)) throw cryptoError("NotSupportedError", UNKNOWN_DIGEST);
       return arrayBufferOf(hostCrypto("digest", name, bufferCopy(data, "data")));
     },
     async importKey(format, keyData, algorithm, extractable, usages) {
@@ -213,7 +225,7 @@
     },
     async exportKey(format, key) {
       if (!(key instanceof CryptoKey)) throw new TypeError("exportKey: the key must be a CryptoKey");
-      if (!key.extractable) throw cryptoError("InvalidAccessError", "Attempt to export non-extractable key.");
+      if (!key.extractable) throw cryptoError("InvalidAccessError", `Attempt to export non-extractable ${key.algorithm.name} key.`);
       format = String(format);
       const params = { name: key.algorithm.name.toUpperCase() };
       if (key.algorithm.hash) params.hash = key.algorithm.hash.name;
@@ -233,14 +245,14 @@
       if (!USAGES[name] || name === "PBKDF2" || name === "HKDF") throw cryptoError("NotSupportedError", `Unrecognized key generation algorithm "${name}" requested.`);
       const allowed = USAGES[name];
       for (const u of usages) {
-        if (!allowed[0].includes(u) && !allowed[1].includes(u)) throw cryptoError("SyntaxError", `Usage "${u}" is not valid for a ${name} key.`);
+        if (!allowed[0].includes(u) && !allowed[1].includes(u)) throw cryptoError("SyntaxError", `Attempt to generate ${name} key with invalid usage "${u}".`);
       }
-      if (usages.length === 0) throw cryptoError("SyntaxError", "Usages cannot be empty when creating a key.");
+      if (usages.length === 0) throw cryptoError("SyntaxError", EMPTY_USAGES);
       const made = hostCrypto("generateKey", params);
       if (made.secret) return keyOf(made.secret, name, params, extractable, usages);
       const privateUsages = usages.filter((u) => allowed[0].includes(u));
       const publicUsages = usages.filter((u) => allowed[1].includes(u));
-      if (privateUsages.length === 0) throw cryptoError("SyntaxError", "Usages cannot be empty when creating a key.");
+      if (privateUsages.length === 0) throw cryptoError("SyntaxError", EMPTY_USAGES);
       return {
         privateKey: keyOf(made.private, name, params, extractable, privateUsages),
         publicKey: keyOf(made.public, name, params, true, publicUsages),
@@ -298,7 +310,7 @@
     // Cloudflare's extension: compares in time that depends only on the length
     timingSafeEqual(a, b) {
       const x = toBytes(a, "a"), y = toBytes(b, "b");
-      if (x.byteLength !== y.byteLength) throw new TypeError("Input buffers must have the same byte length");
+      if (x.byteLength !== y.byteLength) throw new TypeError("Input buffers must have the same byte length.");
       let diff = 0;
       for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
       return diff === 0;
@@ -314,4 +326,4 @@
   }
   const subtle = new SubtleCrypto(SLOT);
 
-  return { subtle, CryptoKey, SubtleCrypto, DIGESTS, algorithmName, cryptoError, hostCrypto, arrayBufferOf };
+  return { subtle, CryptoKey, SubtleCrypto, DIGESTS, digestName, cryptoError, hostCrypto, arrayBufferOf };

@@ -31,9 +31,9 @@
 
   class Performance {
     constructor(token) { if (token !== SLOT) throw new TypeError("Illegal constructor"); }
-    // the start of the current request, on the worker's clock
-    get timeOrigin() { return requestOrigin; }
-    now() { return clock - requestOrigin; }
+    // as workerd: timeOrigin is 0 and now() is the worker's clock, the same as Date.now()
+    get timeOrigin() { return 0; }
+    now() { return clockNow(); }
     toJSON() { return { timeOrigin: this.timeOrigin }; }
     get [Symbol.toStringTag]() { return "Performance"; }
   }
