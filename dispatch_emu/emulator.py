@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from dispatch_emu.content import WASM_TYPE
 from dispatch_emu.observe import Observer
 from dispatch_emu.plugins import make_plugin_manager
 from dispatch_emu.store import ModuleSource, NamespaceStore, Script, ScriptUpload
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 DEFAULT_ACCOUNT = "demo-account"
 DEMO_NAMESPACE = "demo"
-WASM = "application/wasm"
 
 
 def bindings_from_mapping(values: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -88,7 +88,7 @@ class NamespaceHandle:
             raise TypeError("put_script() takes either wasm= or modules=, not both or neither")
         if wasm is not None:
             main_module = main_module or "worker.wasm"
-            modules = [ModuleSource(main_module, WASM, bytes(wasm))]
+            modules = [ModuleSource(main_module, WASM_TYPE, bytes(wasm))]
         assert modules is not None
         meta: dict[str, Any] = dict(metadata)
         meta["main_module"] = main_module or modules[0].name
@@ -247,7 +247,7 @@ class Emulator:
 
     def app(self, dispatcher: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest."""
-        from dispatch_emu.server import CombinedApp
+        from dispatch_emu.combined import CombinedApp
 
         return CombinedApp(self.api, dispatcher)
 

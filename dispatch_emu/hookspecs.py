@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pluggy
+from dispatch_emu.markers import PROJECT_NAME, hookimpl, hookspec
 
-if TYPE_CHECKING:  # imported for annotations only: this module sits below every layer
+if TYPE_CHECKING:  # annotations only; the specs sit above runtime and dispatch, which import only markers
     import wasmtime
     from werkzeug import Request, Response
 
@@ -29,11 +29,6 @@ if TYPE_CHECKING:  # imported for annotations only: this module sits below every
     from dispatch_emu.runtime.abi import GuestAbi
     from dispatch_emu.runtime.settings import RuntimeSettings
     from dispatch_emu.store.models import ScriptUpload
-
-PROJECT_NAME = "dispatch_emu"
-
-hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
@@ -105,3 +100,17 @@ def dispatch_emu_validate_upload(upload: ScriptUpload, account_id: str, namespac
     is written. The built-in runtime plugin compiles wasm modules here, so invalid wasm is
     refused with code 10021 and the compiled module is already cached for dispatch.
     """
+
+
+__all__ = [
+    "PROJECT_NAME",
+    "dispatch_emu_after_dispatch",
+    "dispatch_emu_before_dispatch",
+    "dispatch_emu_configure_engine",
+    "dispatch_emu_register_abis",
+    "dispatch_emu_render_error",
+    "dispatch_emu_resolve_worker",
+    "dispatch_emu_validate_upload",
+    "hookimpl",
+    "hookspec",
+]

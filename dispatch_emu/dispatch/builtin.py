@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from dispatch_emu.hookspecs import hookimpl
+from dispatch_emu.markers import hookimpl
 
 
 @hookimpl(trylast=True)

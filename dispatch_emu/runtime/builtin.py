@@ -15,18 +15,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dispatch_emu.content import is_js, is_wasm
 from dispatch_emu.errors import InvalidModule
-from dispatch_emu.hookspecs import hookimpl
+from dispatch_emu.markers import hookimpl
 from dispatch_emu.runtime.abi import GuestAbi
-from dispatch_emu.runtime.js import is_js, quickjs_available
+from dispatch_emu.runtime.js import quickjs_available
 from dispatch_emu.runtime.reactor import ReactorAbi
 from dispatch_emu.runtime.wagi import WagiAbi
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime.runtime import Runtime
-
-WASM_CONTENT_TYPE = "application/wasm"
-
 
 @hookimpl
 def dispatch_emu_register_abis() -> list[GuestAbi]:
@@ -35,9 +33,7 @@ def dispatch_emu_register_abis() -> list[GuestAbi]:
 
 def is_wasm_module(module: Any) -> bool:
     """Whether an upload part is a wasm module (by content type or by its magic bytes)."""
-    content = getattr(module, "content", b"") or b""
-    content_type = (getattr(module, "content_type", "") or "").split(";", 1)[0].strip().lower()
-    return content_type == WASM_CONTENT_TYPE or bytes(content[:4]) == b"\0asm"
+    return is_wasm(getattr(module, "content_type", ""), getattr(module, "content", b"") or b"")
 
 
 class RuntimeValidator:
