@@ -12,11 +12,8 @@ Every engine runs with fuel (CPU limit) and epoch interruption (wall-time limit)
 epoch timer is one daemon thread per engine, started on the first request and stopped
 when the last runtime using the engine closes.
 
-Guest execution is serialized by :data:`EXECUTION_LOCK`, one re-entrant lock for the
-whole process: wasmtime-py passes a host function's exception back through a single
-module-global slot, so two guests running at once on two threads could swap exceptions
-(even on two engines). It is re-entrant because an outbound handler called from inside a
-guest may run another worker on the same thread.
+Which guest may run when is not decided here but by the gate of
+:mod:`dispatch_emu.runtime.execution`.
 """
 
 from __future__ import annotations
@@ -34,9 +31,6 @@ from dispatch_emu.runtime.cache import ModuleCache
 from dispatch_emu.runtime.settings import EPOCH_TICK_MS
 
 T = TypeVar("T")
-
-#: Serializes every guest call in the process (see the module documentation).
-EXECUTION_LOCK = threading.RLock()
 
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 
@@ -165,4 +159,4 @@ def engine_host(configure: Callable[[RecordingConfig], None] | None = None) -> E
         return host
 
 
-__all__ = ["EXECUTION_LOCK", "WASMTIME_VERSION", "EngineHost", "RecordingConfig", "engine_host"]
+__all__ = ["WASMTIME_VERSION", "EngineHost", "RecordingConfig", "engine_host"]

@@ -32,13 +32,13 @@ from typing import Any
 
 import wasmtime
 
-from dispatch_emu.errors import OutputLimitExceeded, SubrequestLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.errors import OutputLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.cgi import binding_text
+from dispatch_emu.runtime.execution import Execution, current
 from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse
 from dispatch_emu.runtime.pool import PooledInstance, PoolKey
-from dispatch_emu.runtime.settings import add_log_text
 
 HOST_MODULE = "dispatch_emu"
 REUSE_EXPORT = "dispatch_emu_reuse"
@@ -72,18 +72,15 @@ HOST_FUNCTIONS: dict[str, tuple[int, int]] = {
 
 @dataclass
 class _Call:
-    """The state of one request while the guest runs (the top of :data:`_ACTIVE`)."""
+    """The reactor's own state of one request (``execution.state`` while the guest runs)."""
 
-    inv: Invocation
+    execution: Execution
     store: wasmtime.Store
     memory: wasmtime.Memory | None
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: list[bytes] = field(default_factory=list)
     body_size: int = 0
-    logs: list[str] = field(default_factory=list)
-    log_size: int = 0
-    subrequests: int = 0
     sub_headers: bytes | None = None
     sub_body: bytes | None = None
     sub_error: bytes | None = None
@@ -114,13 +111,11 @@ class _Call:
             ctypes.memmove(self._address(ptr, n, what), value, n)
         return len(value)
 
-    def add_logs(self, text: str) -> None:
-        self.log_size = add_log_text(self.logs, self.log_size, text)
 
-
-# Requests in progress, innermost last; guarded by EXECUTION_LOCK (a nested run from an
-# outbound handler pushes and pops on the same thread).
-_ACTIVE: list[_Call] = []
+def _active() -> _Call:
+    """The reactor state of the request running on this thread."""
+    state: _Call = current().state
+    return state
 
 
 def _headers_text(headers: list[tuple[str, str]]) -> bytes:
@@ -145,8 +140,9 @@ def _parse_header_lines(text: bytes, what: str) -> list[tuple[str, str]]:
 
 
 def _read(field_id: int, ptr: int, cap: int) -> int:
-    call = _ACTIVE[-1]
-    request = call.inv.request
+    call = _active()
+    request = call.execution.request
+    assert request is not None
     value: bytes | None
     if field_id == FIELD_METHOD:
         value = request.method.upper().encode()
@@ -165,28 +161,30 @@ def _read(field_id: int, ptr: int, cap: int) -> int:
     elif field_id == FIELD_SUB_ERROR:
         value = call.sub_error
     elif field_id == FIELD_WORKER:
-        value = call.inv.code.name.encode()
+        value = call.execution.code.name.encode()
     else:
         value = None
     return call.give(value, ptr, cap, "read")
 
 
 def _header(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call = _ACTIVE[-1]
+    call = _active()
     wanted = call.load(name_ptr, name_len, "header").decode("latin-1").lower()
-    values = [value for name, value in call.inv.request.headers if name.lower() == wanted]
+    request = call.execution.request
+    assert request is not None
+    values = [value for name, value in request.headers if name.lower() == wanted]
     return call.give(", ".join(values).encode("latin-1", "replace") if values else None, ptr, cap, "header")
 
 
 def _binding(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call = _ACTIVE[-1]
+    call = _active()
     name = call.load(name_ptr, name_len, "binding").decode("utf-8", "replace")
-    env = call.inv.env
+    env = call.execution.env
     return call.give(binding_text(env[name]).encode() if name in env else None, ptr, cap, "binding")
 
 
 def _response_head(status: int, headers_ptr: int, headers_len: int) -> None:
-    call = _ACTIVE[-1]
+    call = _active()
     if not 100 <= status <= 999:
         raise WorkerException(
             f"Worker answered with the invalid status {status}.", cause="status outside 100-999"
@@ -196,8 +194,8 @@ def _response_head(status: int, headers_ptr: int, headers_len: int) -> None:
 
 
 def _response_write(ptr: int, size: int) -> None:
-    call = _ACTIVE[-1]
-    limit = call.inv.limits.output_bytes
+    call = _active()
+    limit = call.execution.limits.output_bytes
     assert limit is not None
     if call.body_size + size > limit:
         raise OutputLimitExceeded(cause=f"response passed {limit} bytes")
@@ -206,20 +204,16 @@ def _response_write(ptr: int, size: int) -> None:
 
 
 def _log(ptr: int, size: int) -> None:
-    call = _ACTIVE[-1]
-    call.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
+    call = _active()
+    call.execution.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
 
 
 def _subrequest(ptr: int, size: int) -> int:
-    call = _ACTIVE[-1]
+    call = _active()
     call.sub_headers = call.sub_body = call.sub_error = None
-    call.subrequests += 1
-    limit = call.inv.limits.subrequests
-    assert limit is not None
-    if call.subrequests > limit:
-        raise SubrequestLimitExceeded(cause=f"more than {limit} subrequests")
-    outbound = call.inv.outbound
-    if outbound is None:
+    execution = call.execution
+    execution.count_subrequest()  # past the limit, the whole request fails
+    if execution.outbound is None:
         call.sub_error = b"subrequests are disabled: this worker has no outbound handler"
         return SUB_NO_HANDLER
     raw = call.load(ptr, size, "subrequest")
@@ -235,7 +229,7 @@ def _subrequest(ptr: int, size: int) -> int:
         call.sub_error = f"malformed subrequest: {error.message}".encode()
         return SUB_MALFORMED
     try:
-        response = outbound(GuestRequest(method=method.upper(), url=url.strip(), headers=headers, body=body))
+        response = execution.fetch(GuestRequest(method=method.upper(), url=url.strip(), headers=headers, body=body))
     except Exception as error:  # the guest sees a failed fetch, as a Worker's fetch() rejects
         message = error.message if isinstance(error, WorkerError) else f"{type(error).__name__}: {error}"
         call.sub_error = str(message).encode("utf-8", "replace")
@@ -306,11 +300,9 @@ class ReactorAbi:
             if key is not None and inv.instances is not None:
                 inv.instances.created += 1
         else:
-            item.store.set_fuel(limits.fuel())
-            item.store.set_epoch_deadline(limits.epoch_ticks())
+            inv.execution.refuel(item.store)
         fetch, memory = item.state
-        call = _Call(inv=inv, store=item.store, memory=memory)
-        _ACTIVE.append(call)
+        call = inv.execution.state = _Call(execution=inv.execution, store=item.store, memory=memory)
         ok = False
         try:
             result = fetch(item.store)
@@ -324,40 +316,35 @@ class ReactorAbi:
             raise translate(
                 error,
                 worker=inv.code.name,
-                logs=call.logs,
+                logs=inv.execution.logs,
                 memory_was_full=memory_full(memory, item.store, limits.memory_bytes),
             ) from error
         finally:
-            _ACTIVE.pop()
             item.requests += 1
             # a failed instance may hold broken state: it never serves again
             if ok and key is not None and inv.instances is not None:
                 inv.instances.give(key, item)
             else:
                 item.close()
-        return GuestResponse(status=call.status, headers=call.headers, body=b"".join(call.body), logs=call.logs)
+        return GuestResponse(
+            status=call.status, headers=call.headers, body=b"".join(call.body), logs=inv.execution.logs
+        )
 
     def _instantiate(self, inv: Invocation) -> PooledInstance:
         host, limits = inv.host, inv.limits
         assert limits.memory_bytes is not None
         linker = host.memo(("reactor-linker",), lambda: _reactor_linker(host.engine))
         pre = host.memo(("reactor-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
-        store = wasmtime.Store(host.engine)
-        store.set_limits(memory_size=limits.memory_bytes)
-        store.set_fuel(limits.fuel())
-        store.set_epoch_deadline(limits.epoch_ticks())
+        store = inv.execution.new_store(host.engine)
         # a start function may call the host: it sees the request but no memory yet
-        call = _Call(inv=inv, store=store, memory=None)
-        _ACTIVE.append(call)
+        inv.execution.state = _Call(execution=inv.execution, store=store, memory=None)
         try:
             instance = pre.instantiate(store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             store.close()
             raise instantiation_failure(
-                error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=call.logs
+                error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=inv.execution.logs
             ) from error
-        finally:
-            _ACTIVE.pop()
         exports = instance.exports(store)
         return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"]))
 

@@ -41,6 +41,7 @@ from wasmtime._extern import wrap_extern
 from dispatch_emu.errors import OutputLimitExceeded
 from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
+from dispatch_emu.runtime.execution import Execution
 from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
 from dispatch_emu.runtime.messages import GuestResponse
 from dispatch_emu.runtime.settings import LOG_LIMIT, LOG_TRUNCATED
@@ -147,11 +148,14 @@ def _quiesce() -> None:
         time.sleep(0.01)
 
 
-def _split_logs(stderr: bytes, truncated: bool) -> list[str]:
-    lines = stderr.decode("utf-8", "replace").splitlines()
-    if truncated:
-        lines.append(LOG_TRUNCATED)
-    return lines
+def _take_logs(execution: Execution, stderr: _Output) -> list[str]:
+    """The guest's stderr, as the request's log lines (capped as all logs are)."""
+    text = stderr.finish().decode("utf-8", "replace")
+    if text:
+        execution.add_logs(text)
+    if stderr.exceeded and not execution.logs_full:
+        execution.logs.append(LOG_TRUNCATED)
+    return execution.logs
 
 
 # ------------------------------------------------------------------------------- ABI
@@ -170,33 +174,31 @@ class WagiAbi:
 
     def run(self, invocation: Invocation) -> GuestResponse:
         inv = invocation
-        host, limits = inv.host, inv.limits
+        execution = inv.execution
+        host, limits, request = inv.host, execution.limits, inv.request
         assert limits.memory_bytes is not None and limits.output_bytes is not None
         linker = host.memo(("wagi-linker",), lambda: _wasi_linker(host.engine))
         pre = host.memo(("wagi-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
 
-        store = wasmtime.Store(host.engine)
+        store = execution.new_store(host.engine)
         stdout = _Output(store, limits.output_bytes + HEAD_ALLOWANCE, interrupt=True)
         stderr = _Output(store, LOG_LIMIT, interrupt=False)
         cleanup = _nothing
         instance: wasmtime.Instance | None = None
         try:
-            store.set_limits(memory_size=limits.memory_bytes)
-            store.set_fuel(limits.fuel())
-            store.set_epoch_deadline(limits.epoch_ticks())
             wasi = wasmtime.WasiConfig()
-            parts = urlsplit(inv.request.url)
+            parts = urlsplit(request.url)
             wasi.argv = [parts.path or "/"]
-            wasi.env = cgi_environ(inv.request, inv.env, parts)
+            wasi.env = cgi_environ(request, execution.env, parts)
             wasi.stdout_custom = stdout
             wasi.stderr_custom = stderr
-            cleanup = set_stdin(wasi, inv.request.body)
+            cleanup = set_stdin(wasi, request.body)
             store.set_wasi(wasi)
             failure: BaseException | None = None
             try:
                 instance = pre.instantiate(store)
             except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
-                logs = _split_logs(stderr.finish(), stderr.exceeded)
+                logs = _take_logs(execution, stderr)
                 raise instantiation_failure(
                     error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=logs
                 ) from error
@@ -208,7 +210,7 @@ class WagiAbi:
             except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
                 failure = error
             output = stdout.finish()
-            logs = _split_logs(stderr.finish(), stderr.exceeded)
+            logs = _take_logs(execution, stderr)
             if failure is not None or stdout.exceeded:
                 memory = _memory_of(instance, store)
                 raise translate(

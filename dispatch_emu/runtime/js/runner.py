@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
-from dispatch_emu.runtime.engine import EXECUTION_LOCK
+from dispatch_emu.runtime.execution import GATE, Execution, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.call import JsCall
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
 from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
 from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
-from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
 
 #: Startup budget of an upload's check (Cloudflare: 1 s of CPU to evaluate the global scope).
@@ -45,6 +45,7 @@ REUSE_HEADROOM = 4
 class PendingWork:
     """A request answered while its ``ctx.waitUntil()`` work was still running."""
 
+    execution: Execution
     call: JsCall
     prepared: PreparedContext
     key: ContextKey | None
@@ -56,18 +57,19 @@ class JsRunner:
 
     One quickjs-rs runtime, created lazily, holds the interrupt handler and the module
     loader every context uses; each context is its own wasm instance. ``pool_limit``
-    bounds the idle prepared contexts kept for reuse. The caller of :meth:`run` and
-    :meth:`check` must not hold a context of its own (they take :data:`EXECUTION_LOCK`).
+    bounds the idle prepared contexts kept for reuse. :meth:`run` is called with the
+    execution's gate held and the execution current on the thread; :meth:`check` takes
+    both itself.
     """
 
     def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT) -> None:
         self._qjs = import_quickjs()
         self._runtime_: Any = None
-        self._active: list[JsCall] = []  # innermost last (an outbound handler may nest a run)
-        self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
         self.contexts = ContextPool(pool_limit)
         self.created = 0  # contexts created (tests, benchmarks)
         self._closed = False
+        self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
+        self._depth = 0  # runs in progress (an outbound handler may nest one)
 
     # -- the quickjs-rs runtime, and the callbacks every context shares
 
@@ -82,18 +84,21 @@ class JsRunner:
             self._runtime_ = runtime
         return self._runtime_
 
-    # Only the innermost call's context runs guest code (an outer one is blocked in its
-    # outbound handler), so every callback serves ``self._active[-1]``. That is also what
-    # lets a reused context reach the call of its current request.
+    # Only the innermost execution of a thread runs guest code (an outer one is blocked in
+    # its outbound handler), so every callback serves the thread's current execution.
+    # That is also what lets a reused context reach the call of its current request.
 
     def _interrupt(self) -> bool:
-        return self._active[-1].poll() if self._active else False
+        call = _current_call()
+        return call.poll() if call is not None else False
 
     def _host(self, op: str, *args: Any) -> Any:
-        return self._active[-1].host(op, *args) if self._active else None
+        call = _current_call()
+        return call.host(op, *args) if call is not None else None
 
     def _normalize(self, base: str, specifier: str) -> str | None:
-        modules = self._active[-1].modules if self._active else {}
+        call = _current_call()
+        modules = call.modules if call is not None else {}
         if specifier in modules:
             return specifier
         if base not in modules:  # the prelude's import() of the main module
@@ -104,9 +109,10 @@ class JsRunner:
         return name if name in modules else None
 
     def _load(self, name: str) -> str | None:
-        if not self._active:
+        call = _current_call()
+        if call is None:
             return None
-        modules = self._active[-1].modules
+        modules = call.modules
         entry = modules.get(name)
         if entry is None:
             return None
@@ -114,22 +120,15 @@ class JsRunner:
 
     # -- requests
 
-    def run(
-        self,
-        code: WorkerCode,
-        request: GuestRequest,
-        *,
-        env: Mapping[str, object],
-        limits: ExecutionLimits,
-        outbound: OutboundHandler | None,
-        reuse: bool = False,
-    ) -> GuestResponse:
+    def run(self, execution: Execution, *, reuse: bool = False) -> GuestResponse:
         """Run one request; raises a :class:`~dispatch_emu.errors.WorkerError` on failure.
 
         With ``reuse``, the request is served by the pooled context of this worker
         version if there is one, and its context goes back to the pool if it succeeds.
         """
-        call = JsCall(code.name, self._modules_of(code), limits, outbound)
+        code, limits, env, request = execution.code, execution.limits, execution.env, execution.request
+        assert request is not None
+        call = execution.state = JsCall(execution, self._modules_of(code))
         kind = "module" if is_js_module(code.content_type) else "script"
         main = self._main_name(code)
         env_json = _env_json(call, env)
@@ -138,32 +137,33 @@ class JsRunner:
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
-        if self._pending and not self._active:
+        if self._pending and self._depth == 0:
             self.drain_pending()  # earlier requests' waitUntil() work runs before this one
-        with EXECUTION_LOCK:
-            prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
-            if prepared is None:
-                prepared = self._open(call)
-            keep = deferred = False
-            try:
-                result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
-                response = outcomes.response(call, result)
-                prepared.requests += 1
-                if result.get("pending"):
-                    # waitUntil() work is left: the response goes now, the work runs later
-                    # (drain_pending), and the context is not reused before it is done
-                    call.cpu_left = max(0.0, call.cpu_deadline - time.monotonic())
-                    self._pending.append(PendingWork(call, prepared, key, response))
-                    deferred = True
-                else:
-                    keep = key is not None and not self._closed and not _worn(call, prepared.context)
-                return response
-            finally:
-                if keep:
-                    assert key is not None
-                    self.contexts.give(key, prepared)
-                elif not deferred:
-                    prepared.close()
+        prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
+        if prepared is None:
+            prepared = self._open(call)
+        keep = deferred = False
+        self._depth += 1
+        try:
+            result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
+            response = outcomes.response(call, result)
+            prepared.requests += 1
+            if result.get("pending"):
+                # waitUntil() work is left: the response goes now, the work runs later
+                # (drain_pending), and the context is not reused before it is done
+                call.cpu_left = max(0.0, call.cpu_deadline - time.monotonic())
+                self._pending.append(PendingWork(execution, call, prepared, key, response))
+                deferred = True
+            else:
+                keep = key is not None and not self._closed and not _worn(call, prepared.context)
+            return response
+        finally:
+            self._depth -= 1
+            if keep:
+                assert key is not None
+                self.contexts.give(key, prepared)
+            elif not deferred:
+                prepared.close()
 
     # -- waitUntil() work, after the response
 
@@ -175,15 +175,22 @@ class JsRunner:
     def drain_pending(self) -> None:
         """Run the ``waitUntil()`` work of answered requests to its end.
 
-        Each request's work gets the CPU time its request had left and a new wall budget;
-        a failure (an exception, a limit) goes to that request's log (the ``logs`` of the
+        Each request's work runs as its own execution again (current on the thread, the
+        gate held), with the CPU time its request had left and a new wall budget; a
+        failure (an exception, a limit) goes to that request's log (the ``logs`` of the
         response already returned), never to its response. A context whose work ended
         cleanly goes back to the pool.
         """
         while self._pending:
             work = self._pending.pop(0)
-            with EXECUTION_LOCK:
+            with work.execution.active(), work.execution.gate.held():
                 self._finish(work)
+
+    def drop_pending(self) -> None:
+        """Forget the pending waitUntil() work, closing its contexts (a reset)."""
+        pending, self._pending = self._pending, []
+        for work in pending:
+            work.prepared.close()
 
     def _finish(self, work: PendingWork) -> None:
         call, prepared = work.call, work.prepared
@@ -195,7 +202,6 @@ class JsRunner:
         clean = False
         failure: str | None = None
         answered = len(call.logs)
-        self._active.append(call)
         try:
             while True:
                 QuickJsInternals.run_pending_jobs(prepared.context)
@@ -217,7 +223,6 @@ class JsRunner:
         except Exception as error:  # the guest trapped
             failure = f"{type(error).__name__}: {error}"
         finally:
-            self._active.pop()
             self._collect_logs(call, prepared)  # what the guest logged before it failed, first
             if failure is not None:
                 call.add_logs(f"Uncaught (in waitUntil) {failure}")
@@ -239,10 +244,12 @@ class JsRunner:
         limits = ExecutionLimits(
             cpu_ms=STARTUP_MS, wall_ms=STARTUP_MS * 2, memory_bytes=memory_limit, output_bytes=0, subrequests=0
         )
-        call = JsCall(name, modules, limits, None)
+        code = WorkerCode(name=name, wasm=source, digest="", content_type=content_type, main_module=main)
+        execution = Execution(code, None, env={}, limits=limits)
+        call = execution.state = JsCall(execution, modules)
         kind = "module" if is_js_module(content_type) else "script"
         try:
-            with EXECUTION_LOCK:
+            with execution.active(), execution.gate.held():
                 prepared = self._open(call)
                 try:
                     result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
@@ -267,7 +274,7 @@ class JsRunner:
         return code.main_module or "worker.js"
 
     def _open(self, call: JsCall) -> PreparedContext:
-        """A new, unprepared context (the caller holds EXECUTION_LOCK)."""
+        """A new, unprepared context (the caller holds the gate)."""
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
@@ -288,7 +295,6 @@ class JsRunner:
         outcome (``error``, ``invalid``, ``loaded`` for a startup check, or
         ``status``/``headers``/``body``). The caller closes the context after a failure."""
         context = prepared.context
-        self._active.append(call)
         try:
             if not prepared.ready:
                 loaded = self._prepare(call, prepared, kind, main, source, env)
@@ -340,7 +346,6 @@ class JsRunner:
             ) from None
         finally:
             call.memory_full = call.memory_full or _memory_full(call, context)
-            self._active.pop()
 
     def _prepare(
         self,
@@ -435,7 +440,7 @@ class JsRunner:
 
     def close(self) -> None:
         """Close the pooled contexts and the quickjs-rs runtime (pending waitUntil() work is dropped)."""
-        with EXECUTION_LOCK:
+        with GATE.held():
             self._closed = True
             for work in self._pending:
                 work.prepared.close()
@@ -444,6 +449,13 @@ class JsRunner:
             runtime, self._runtime_ = self._runtime_, None
             if runtime is not None:
                 runtime.close()
+
+
+def _current_call() -> JsCall | None:
+    """The JavaScript call of the execution running on this thread, if it is one."""
+    execution = current_or_none()
+    state = execution.state if execution is not None else None
+    return state if isinstance(state, JsCall) else None
 
 
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
