@@ -16,7 +16,6 @@ from dispatch_emu.content import (
     is_js_module,
 )
 
-
 #: The prelude's files (``runtime/js/prelude/``), in the order they are joined: one
 #: function body, opened by the first and closed by the last; each file defines what later
 #: ones use.
