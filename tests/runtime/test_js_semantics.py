@@ -203,3 +203,15 @@ def test_large_string_bodies_are_encoded_on_the_host() -> None:
         assert worker(runtime, source, request("https://a.example/echo", method="POST", body=body)).body == body
         counted = worker(runtime, source, request("https://a.example/count", method="POST", body=body))
         assert counted.body == b'{"length":1000000,"bytes":%d}' % len("héllo € 😀 ".encode() * 100000)
+
+
+def test_the_proxy_idiom_forwards_method_and_body(runtime) -> None:
+    seen: list[GuestRequest] = []
+    out = run(runtime, """
+      const upstream = await fetch("https://origin.example.com" + new URL(request.url).pathname, request);
+      return [await upstream.text(), request.bodyUsed];
+    """, request("https://front.example.com/submit", method="POST", headers=[("content-type", "text/plain")], body=b"payload"),
+        outbound=echo(seen))
+    assert out == ["https://origin.example.com/submit", True]
+    assert (seen[0].method, seen[0].body) == ("POST", b"payload")
+    assert ("content-type", "text/plain") in seen[0].headers

@@ -362,9 +362,10 @@ class JsRunner:
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
         # one host function for the context's whole life: it serves whichever call is active
         context.register("__dispatch_emu_host", self._host, is_async=False)
-        call.start_clock()
+        call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
         context.eval(prelude(), filename="dispatch_emu:prelude")
         prepared.api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
+        call.start_clock()  # ...but its time is the platform's, not the worker's: the worker's starts now
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
             with prepared.api.call_method("bind", dict(env)):
