@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi
     from dispatch_emu.runtime.cache import CacheStats
     from dispatch_emu.runtime.engine import EngineHost
+    from dispatch_emu.runtime.messages import Upload
     from dispatch_emu.runtime.pool import InstancePool
-    from dispatch_emu.store.models import ScriptUpload
 
 
 class Runtime:
@@ -148,7 +148,7 @@ class Runtime:
         assert engine is not None, "JavaScript needs the JavaScript engine"
         engine.validate(code)
 
-    def validate_upload(self, upload: ScriptUpload) -> None:
+    def validate_upload(self, upload: Upload) -> None:
         """Refuse an upload this runtime could not run (:class:`InvalidModule`, code 10021).
 
         Every wasm module must compile (the compile is cached, so the first dispatch
