@@ -212,6 +212,10 @@ class Runtime:
 
     # -- lifetime
 
+    def pooled(self) -> dict[str, int]:
+        """Idle instances and contexts kept for reuse, by engine name."""
+        return {engine.name: engine.pooled for engine in self.engines}
+
     def reset(self) -> None:
         """Drop every pooled instance and context; compiled modules stay cached."""
         with GATE.held():  # never close a store a running request holds

@@ -62,6 +62,10 @@ class JsEngine:
     def run(self, execution: Execution) -> GuestResponse:
         return self.runner.run(execution, reuse=self.settings.reuse_instances)
 
+    @property
+    def pooled(self) -> int:
+        return len(self._runner.contexts) if self._runner is not None else 0
+
     def reset(self) -> None:
         """Close the pooled contexts: the next request of every worker starts afresh."""
         if self._runner is not None:
