@@ -2,6 +2,11 @@
 
 The section between the ``differences:start`` and ``differences:end`` markers is generated
 from ``differences.toml`` and the corpus; ``test_fidelity.py`` checks that it is current.
+
+``--prune`` first replays the corpus on this checkout's dispatch_emu and drops from
+``differences.toml`` every entry whose request is now identical to workerd's answer (after
+an API lands); a request that differs and is not listed is printed, never added: it needs
+a reason written by a person.
 """
 
 from __future__ import annotations
@@ -48,7 +53,29 @@ def section_of(text: str) -> str:
     return text[text.index(START) : text.index(END) + len(END)]
 
 
+def prune() -> None:
+    from test_fidelity import outcomes
+
+    results = {(o.app, o.request): o.diffs for o in outcomes()}
+    blocks = DIFFERENCES.read_text().split("\n[[difference]]\n")
+    kept = [blocks[0]]
+    for block in blocks[1:]:
+        item = tomllib.loads("[[difference]]\n" + block)["difference"][0]
+        if results.get((item["app"], item["request"])):
+            kept.append(block)
+        else:
+            print(f"now identical, removed: {item['app']}/{item['request']}")
+    DIFFERENCES.write_text("\n[[difference]]\n".join(kept))
+    listed = {(b["app"], b["request"]) for b in tomllib.loads(DIFFERENCES.read_text()).get("difference", [])}
+    for key, diffs in results.items():
+        if diffs and key not in listed:
+            print(f"differs and is not listed (add it with a reason): {key[0]}/{key[1]}: {'; '.join(diffs)}")
+
+
 def main() -> None:
+    if "--prune" in sys.argv[1:]:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for node_tools
+        prune()
     text = DOC.read_text()
     current = section_of(text)
     if not current:
