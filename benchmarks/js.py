@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import call_wsgi, environ, interleaved, us  # noqa: E402
+from _timing import call_wsgi, environ, interleaved, per_op, us  # noqa: E402
 from _workerd import WorkerdServer, available  # noqa: E402
 
 from dispatch_emu import Emulator, RuntimeSettings  # noqa: E402
@@ -74,6 +74,10 @@ def main() -> None:
     against_workerd()
 
 
+def _ms(seconds: float | None) -> str:
+    return f"{seconds * 1e3:10.2f} ms" if seconds is not None else "       n/a   "
+
+
 def _hmac_answer() -> bytes:
     data = bytes(i & 255 for i in range(1024))
     return hmac.new(b"benchmark-secret", data, hashlib.sha256).hexdigest().encode()
@@ -81,10 +85,10 @@ def _hmac_answer() -> bytes:
 
 def against_workerd() -> None:
     """Hello, Hono and HMAC×1000 on dispatch_emu and on workerd, in the same interleaved rounds."""
-    cases = {  # name: (module source, path, the body both must answer, requests per round)
-        "JS hello": ((WORKERS / "js" / "hello.js").read_bytes(), "/", b"Hello from a JavaScript worker!\n", 40),
-        "Hono GET /api/users/2": (HONO_BUNDLE.read_bytes(), "/api/users/2", b'{"id":2,"name":"Grace","role":"user"}', 40),
-        "HMAC 1 KB x1000": (HMAC_WORKER.read_bytes(), "/", _hmac_answer(), 3),
+    cases = {  # name: (module source, path, the body both must answer)
+        "JS hello": ((WORKERS / "js" / "hello.js").read_bytes(), "/", b"Hello from a JavaScript worker!\n"),
+        "Hono GET /api/users/2": (HONO_BUNDLE.read_bytes(), "/api/users/2", b'{"id":2,"name":"Grace","role":"user"}'),
+        "HMAC 1 KB x1000": (HMAC_WORKER.read_bytes(), "/", _hmac_answer()),
     }
     print("\nthe same requests on workerd where node is present (dispatch_emu in process;")
     print(" workerd through wrangler dev, each request one kept-alive loopback HTTP round trip)")
@@ -94,7 +98,7 @@ def against_workerd() -> None:
     app = emu.dispatcher("against")
     names = {case: f"w{i}" for i, case in enumerate(cases)}
     ours: dict[str, Callable[[], bytes]] = {}
-    for case, (source, path, answer, _) in cases.items():
+    for case, (source, path, answer) in cases.items():
         ns.put_script(names[case], modules=[ModuleSource("index.js", MODULE, source)], main_module="index.js")
         env = environ(names[case], path)
         body = call_wsgi(app, env)
@@ -108,20 +112,21 @@ def against_workerd() -> None:
         if missing:
             print(f"   workerd not measured: {missing}")
         else:
-            for case, (source, path, answer, _) in cases.items():
+            for case, (source, path, answer) in cases.items():
                 server = stack.enter_context(WorkerdServer(names[case], source))
                 assert server.get(path) == answer, (case, server.get(path)[:200])
                 theirs[case] = lambda server=server, path=path: server.get(path)
-        for case, (_, _, _, n) in cases.items():
+        for case in cases:
             timed = {f"emu {case}": ours[case]} if case in ours else {}
             if case in theirs:
                 timed[f"workerd {case}"] = theirs[case]
             if not timed:
                 continue
-            t = interleaved(timed, n=n)
+            slowest = max(per_op(fn, 1) for fn in timed.values())
+            n = max(1, min(40, round(0.2 / slowest)))  # ~0.2 s per case and round
+            t = interleaved(timed, n=n, rounds=7 if slowest < 1 else 3)
             emu_t, wd_t = t.get(f"emu {case}"), t.get(f"workerd {case}")
-            line = f"   {case:24} dispatch_emu {us(emu_t) if emu_t else '     n/a   '}"
-            line += f"   workerd {us(wd_t) if wd_t else '     n/a   '}"
+            line = f"   {case:24} dispatch_emu {_ms(emu_t)}   workerd {_ms(wd_t)}"
             if emu_t and wd_t:
                 line += f"   dispatch_emu/workerd {emu_t / wd_t:7.2f}x"
             print(line, flush=True)
