@@ -35,6 +35,7 @@ APPS_DIR = HERE / "apps"
 DIFFERENCES = HERE / "differences.toml"
 HOST_SUFFIX = ".example.com"  # the worker named NAME is reached as https://NAME.example.com
 INLINE_LIMIT = 64 * 1024
+VARIES = "<varies>"  # a recorded header value that differed between the two runs: any value matches
 
 IGNORED_HEADERS = frozenset(
     {
@@ -135,6 +136,8 @@ def encode_body(body: bytes) -> dict[str, Any]:
 def differences(answer: dict[str, Any], expected: dict[str, Any]) -> list[str]:
     """What differs between two normalised answers, in words (empty when identical)."""
     out = []
+    if any(value == VARIES for _, value in expected["headers"]):
+        answer = {**answer, "headers": _mask_varying(answer["headers"], expected["headers"])}
     if answer["status"] != expected["status"]:
         out.append(f"status {answer['status']} != {expected['status']}")
     if answer["headers"] != expected["headers"]:
@@ -147,6 +150,25 @@ def differences(answer: dict[str, Any], expected: dict[str, Any]) -> list[str]:
     theirs_body = {k: expected[k] for k in body_keys if k in expected}
     if mine_body != theirs_body:
         out.append(f"body {_short(mine_body)} != {_short(theirs_body)}")
+    return out
+
+
+def _mask_varying(mine: list[list[str]], theirs: list[list[str]]) -> list[list[str]]:
+    """``mine`` with the values of the headers recorded as varying (the n-th of a name) masked."""
+    varying = {key for key, value in _numbered(theirs) if value == VARIES}
+    return [[key[0], VARIES if key in varying else value] for key, value in _numbered(mine)]
+
+
+def _numbered(headers: list[list[str]]) -> list[tuple[tuple[str, int], str]]:
+    return [((name, n), value) for (name, value), n in zip(headers, _ordinals(headers), strict=True)]
+
+
+def _ordinals(headers: list[list[str]]) -> list[int]:
+    seen: dict[str, int] = {}
+    out = []
+    for name, _ in headers:
+        out.append(seen.get(name, 0))
+        seen[name] = out[-1] + 1
     return out
 
 

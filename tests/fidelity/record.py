@@ -39,6 +39,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -47,13 +48,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from corpus import App, CorpusRequest, apps, normalise  # noqa: E402
+from corpus import VARIES, App, CorpusRequest, apps, normalise  # noqa: E402
 from node_tools import WRANGLER_VERSION, node_env, wrangler_bin  # noqa: E402
 
 NAMESPACE = "fidelity"
 ACCOUNT = "acc-fidelity"
 ARTEFACTS = (b"Miniflare", b"internal error; reference =", b"node_modules/")
-VARIES = "<varies>"
 
 
 def free_port() -> int:
@@ -157,7 +157,7 @@ def capture_metadata(app: App, wrangler: Path) -> None:
 class WranglerDev:
     """``wrangler dev`` on workerd, in its own process group, stopped as a group."""
 
-    def __init__(self, app: App, wrangler: Path, log: Path) -> None:
+    def __init__(self, app: App, wrangler: Path, log: Path, folder: Path | None = None) -> None:
         self.app = app
         self.port = free_port()
         command = [
@@ -167,7 +167,7 @@ class WranglerDev:
         self.log = log
         self.proc = subprocess.Popen(
             command,
-            cwd=app.path,
+            cwd=folder or app.path,
             env=node_env(CI="true"),
             stdin=subprocess.DEVNULL,
             stdout=log.open("wb"),
@@ -214,8 +214,13 @@ class WranglerDev:
             pass
 
 
-def record_run(app: App, wrangler: Path, run_no: int) -> dict[str, dict[str, Any]]:
-    dev = WranglerDev(app, wrangler, Path(f"/tmp/fidelity-{app.name}-{run_no}.log"))
+def record_run(
+    app: App, wrangler: Path, run_no: int, folder: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """One run of every request of ``app`` on workerd (in ``folder``, default: the app's own)."""
+    # never inside the project folder: wrangler dev watches it and would reload on every line
+    log = Path(tempfile.gettempdir()) / f"fidelity-{app.name}-{run_no}-{os.getpid()}.log"
+    dev = WranglerDev(app, wrangler, log, folder)
     try:
         dev.wait_ready()
         answers = {}

@@ -60,3 +60,17 @@ def test_multipart_boundaries_are_normalised() -> None:
     assert one == two and one["headers"] == [["content-type", "multipart/form-data; boundary=<boundary>"]]
     three = normalise(200, [("Content-Type", "multipart/form-data; boundary=zz9")], b"--zz9\r\ny\r\n--zz9--")
     assert differences(three, one)
+
+
+def test_a_header_recorded_as_varying_matches_any_value_but_must_be_there() -> None:
+    recorded = normalise(200, [("Set-Cookie", "a=1"), ("Set-Cookie", "<varies>"), ("X-Id", "7")], b"")
+    assert (
+        differences(
+            normalise(200, [("Set-Cookie", "a=1"), ("Set-Cookie", "sid=9"), ("X-Id", "7")], b""), recorded
+        )
+        == []
+    )
+    assert differences(
+        normalise(200, [("Set-Cookie", "a=2"), ("Set-Cookie", "sid=9"), ("X-Id", "7")], b""), recorded
+    )
+    assert differences(normalise(200, [("Set-Cookie", "a=1"), ("X-Id", "7")], b""), recorded)
