@@ -151,6 +151,10 @@ async function handle(request, env, ctx) {
       encoded: encodeURIComponent("a b&c/d")
     });
   }
+  if (pathname === "/idna") {
+    const u = new URL("https://b\xFCcher.example/stra\xDFe?q=\xFC");
+    return json({ host: u.host, href: u.href, pathname: u.pathname });
+  }
   if (pathname === "/json-api") {
     return Response.json({ ok: true, nested: { list: [1, 2, 3], nil: null }, unicode: "\xFCn\xEFc\xF8d\xE9" }, { status: 200 });
   }

@@ -138,6 +138,11 @@ async function handle(request, env, ctx) {
     });
   }
 
+  if (pathname === "/idna") {
+    const u = new URL("https://bücher.example/straße?q=ü");
+    return json({ host: u.host, href: u.href, pathname: u.pathname });
+  }
+
   if (pathname === "/json-api") {
     return Response.json({ ok: true, nested: { list: [1, 2, 3], nil: null }, unicode: "ünïcødé" }, { status: 200 });
   }

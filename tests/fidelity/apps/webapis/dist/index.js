@@ -248,6 +248,30 @@ var routes = {
     const match = pattern.exec("https://example.com/books/42");
     return json({ test: pattern.test("https://example.com/books/7"), id: match.pathname.groups.id });
   }, "GET /url-pattern"),
+  "GET /platform": /* @__PURE__ */ __name(async () => {
+    const t0 = performance.now();
+    await scheduler.wait(20);
+    return json({
+      userAgent: "Cloudflare-Workers",
+      waited: performance.now() - t0 >= 20,
+      timeOrigin: typeof performance.timeOrigin
+    });
+  }, "GET /platform"),
+  "GET /abort-timeout": /* @__PURE__ */ __name(async () => {
+    const signal = AbortSignal.timeout(10);
+    await scheduler.wait(50);
+    return json({ aborted: signal.aborted, reason: signal.reason?.name ?? null });
+  }, "GET /abort-timeout"),
+  "GET /text-decoder-labels": /* @__PURE__ */ __name(() => {
+    const utf16 = new TextDecoder("utf-16le").decode(new Uint8Array([104, 0, 105, 0, 172, 32]));
+    const cp1252 = new TextDecoder("windows-1252").decode(new Uint8Array([128, 65]));
+    return json({ utf16, cp1252, encoding: new TextDecoder("latin1").encoding });
+  }, "GET /text-decoder-labels"),
+  "POST /digest-stream": /* @__PURE__ */ __name(async (req) => {
+    const stream = new crypto.DigestStream("SHA-256");
+    await req.body.pipeTo(stream);
+    return json({ hex: hex(await stream.digest) });
+  }, "POST /digest-stream"),
   "GET /event-target": /* @__PURE__ */ __name(() => {
     const target = new EventTarget();
     const got = [];

@@ -145,6 +145,30 @@ const routes = {
     const match = pattern.exec("https://example.com/books/42");
     return json({ test: pattern.test("https://example.com/books/7"), id: match.pathname.groups.id });
   },
+  "GET /platform": async () => {
+    const t0 = performance.now();
+    await scheduler.wait(20);
+    return json({
+      userAgent: navigator.userAgent,
+      waited: performance.now() - t0 >= 20,
+      timeOrigin: typeof performance.timeOrigin,
+    });
+  },
+  "GET /abort-timeout": async () => {
+    const signal = AbortSignal.timeout(10);
+    await scheduler.wait(50);
+    return json({ aborted: signal.aborted, reason: signal.reason?.name ?? null });
+  },
+  "GET /text-decoder-labels": () => {
+    const utf16 = new TextDecoder("utf-16le").decode(new Uint8Array([0x68, 0x00, 0x69, 0x00, 0xac, 0x20]));
+    const cp1252 = new TextDecoder("windows-1252").decode(new Uint8Array([0x80, 0x41]));
+    return json({ utf16, cp1252, encoding: new TextDecoder("latin1").encoding });
+  },
+  "POST /digest-stream": async (req) => {
+    const stream = new crypto.DigestStream("SHA-256");
+    await req.body.pipeTo(stream);
+    return json({ hex: hex(await stream.digest) });
+  },
   "GET /event-target": () => {
     const target = new EventTarget();
     const got = [];
