@@ -15,9 +15,8 @@
 * ``POST /assets-upload-session`` checks the manifest and answers ``{jwt, buckets: []}``:
   the emulator keeps no assets, so there is never anything to upload.
 
-Also here: wrangler's first request of a dispatch deploy,
-``GET /accounts/{a}/workers/scripts/{name}/settings`` (not namespaced), which always
-answers 404 code 10007 since the emulator hosts no account-level scripts.
+The account's regular Workers (``/accounts/{a}/workers/scripts/...``) reuse these
+handlers: see :mod:`dispatch_emu.api.handlers.workers_scripts`.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from dispatch_emu.api.calls import ApiCall, json_kind
 from dispatch_emu.api.envelope import Paged
 from dispatch_emu.api.serialize import script_json, script_wrapper_json, upload_json
 from dispatch_emu.api.uploads import parse_upload
-from dispatch_emu.errors import ScriptNotFound, ValidationError
+from dispatch_emu.errors import ValidationError
 from dispatch_emu.store.paging import check_limit
 
 
@@ -120,12 +119,7 @@ def create_asset_upload_session(call: ApiCall) -> dict[str, Any]:
     return {"jwt": _session_token(call.account, namespace, script), "buckets": []}
 
 
-def account_script_settings(call: ApiCall) -> None:
-    raise ScriptNotFound()
-
-
 __all__ = [
-    "account_script_settings",
     "create_asset_upload_session",
     "delete_script",
     "delete_scripts_by_tags",
