@@ -24,6 +24,7 @@ from dispatch_emu.store.models import (
     is_account_workers,
 )
 from dispatch_emu.store.namespaces import NamespaceStore, UploadValidator
+from dispatch_emu.store.names import check_script_name
 from dispatch_emu.store.paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
 from dispatch_emu.store.state import thaw
 from dispatch_emu.store.uploads import MODULE_CONTENT_TYPES
@@ -43,6 +44,7 @@ __all__ = [
     "ScriptUpload",
     "TagFilter",
     "UploadValidator",
+    "check_script_name",
     "is_account_workers",
     "sha256_hex",
     "thaw",

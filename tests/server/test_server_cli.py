@@ -87,3 +87,59 @@ def test_bad_options_exit_with_a_clear_message(args: list[str], message: str) ->
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+OUTBOUND_JS = b"""export default {
+  async fetch(request, env) {
+    return Response.json({ seen: request.url, method: request.method, customer: env.customer ?? null });
+  },
+};
+"""
+
+
+def put_js(url: str, path: str, name: str, source: bytes) -> None:
+    files = {"index.js": ("index.js", source, "application/javascript+module")}
+    data = {"metadata": '{"main_module": "index.js"}'}
+    response = httpx.put(f"{url}/client/v4/accounts/demo-account/workers/{path}/{name}", files=files, data=data)
+    assert response.status_code == 200, response.text
+
+
+def test_serve_with_an_outbound_worker_and_params(tmp_path: Path) -> None:
+    (tmp_path / "my_outbound_platform.py").write_text(textwrap.dedent("""
+        def fetch(request, env):
+            name = request.host.split(".")[0]
+            return env.dispatcher.get(name, options={"outbound": {"customer": name}}).fetch(request)
+    """))
+    args = ("--outbound", "egress", "--outbound-param", "customer", "--dispatcher", "my_outbound_platform:fetch")
+    with serving(*args, extra_path=str(tmp_path)) as (url, banner):
+        put_js(url, "scripts", "egress", OUTBOUND_JS)  # a regular Worker of the account
+        subrequests = (ROOT / "tests/workers/js/subrequests.js").read_bytes()
+        put_js(url, "dispatch/namespaces/demo/scripts", "acme", subrequests)
+        response = httpx.get(f"{url}/", headers={"Host": "acme.example.com"})
+        assert response.status_code == 200, response.text
+        [answer] = response.json()
+        assert answer["status"] == 200
+        assert httpx.Response(200, text=answer["text"]).json() == {
+            "seen": "https://upstream.example.com/item/0", "method": "POST", "customer": "acme",
+        }
+
+
+def test_serve_outbound_with_the_seed_dispatcher_and_a_missing_outbound_worker() -> None:
+    with serving("--outbound", "egress") as (url, _):
+        subrequests = (ROOT / "tests/workers/js/subrequests.js").read_bytes()
+        put_js(url, "dispatch/namespaces/demo/scripts", "acme", subrequests)
+        missing = httpx.get(f"{url}/?catch=1", headers={"Host": "acme.example.com"})
+        assert missing.status_code == 200
+        assert "Worker not found" in missing.json()[0]["error"]
+        put_js(url, "scripts", "egress", OUTBOUND_JS)
+        found = httpx.get(f"{url}/", headers={"Host": "acme.example.com"})
+        assert '"customer":null' in found.json()[0]["text"]
+
+
+def test_outbound_param_without_outbound_is_refused() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", "--outbound-param", "customer"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2 and "--outbound-param needs --outbound WORKER" in result.stderr
