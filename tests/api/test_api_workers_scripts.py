@@ -14,6 +14,8 @@ for these routes the envelope is what it checks). Methods called: ``cf.workers.s
 
 from __future__ import annotations
 
+import json
+
 import cloudflare
 import httpx
 import pytest
@@ -216,3 +218,36 @@ def test_snapshot_keeps_account_workers(scripts, store: NamespaceStore) -> None:
     store.restore(snapshot)
     assert scripts.get("platform", account_id=ACCOUNT) == JS.decode()
     assert store.list_namespaces(ACCOUNT) == []
+
+
+KV = {"type": "kv_namespace", "name": "CACHE", "namespace_id": "abc123"}
+
+
+@pytest.mark.parametrize("where", ["account", "namespace"])
+def test_upload_names_bindings_the_emulator_cannot_run(where: str, http: httpx.Client) -> None:
+    if where == "account":
+        path = f"/client/v4/accounts/{ACCOUNT}/workers/scripts/platform"
+    else:
+        assert http.post(NAMESPACES, json={"name": "ns"}).status_code == 200
+        path = f"{NAMESPACES}/ns/scripts/platform"
+    metadata = {"main_module": "index.js", "bindings": [KV, {"type": "plain_text", "name": "A", "text": "a"}]}
+    body, content_type = multipart(
+        [("metadata", None, None, json.dumps(metadata).encode()), ("index.js", "index.js", MODULE, JS)]
+    )
+    answer = http.put(path, content=body, headers={"Content-Type": content_type}).json()
+    assert answer["success"] is True
+    [notice] = answer["messages"]
+    assert notice["message"] == (
+        "Binding 'CACHE' of type 'kv_namespace' is stored, but kv_namespace bindings are not available"
+        " in dispatch_emu: any use of env.CACHE throws."
+    )
+    assert isinstance(notice["code"], int)
+    # the binding is kept and listed as sent
+    listed = http.get(f"{path}/bindings").json()["result"]
+    assert KV in listed
+
+    metadata["bindings"] = []
+    body, content_type = multipart(
+        [("metadata", None, None, json.dumps(metadata).encode()), ("index.js", "index.js", MODULE, JS)]
+    )
+    assert http.put(path, content=body, headers={"Content-Type": content_type}).json()["messages"] == []

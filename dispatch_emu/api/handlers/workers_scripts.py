@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dispatch_emu.api.calls import ApiCall, json_kind
-from dispatch_emu.api.envelope import Paged
+from dispatch_emu.api.envelope import Paged, WithMessages
 from dispatch_emu.api.handlers import scripts, secrets, settings
 from dispatch_emu.api.serialize import HANDLERS, public_bindings, rfc3339, script_json, settings_json
 from dispatch_emu.api.uploads import parse_upload
@@ -150,10 +150,14 @@ def list_deployments(call: ApiCall) -> dict[str, Any]:
     return {"deployments": [_deployment_json(_script(call))]}
 
 
-def upload_version(call: ApiCall) -> dict[str, Any]:
+def upload_version(call: ApiCall) -> WithMessages:
     """``POST .../versions``: a new version, not yet live (wrangler's re-deploy, step one)."""
     upload = parse_upload(call)
     version = call.store.upload_version(call.account, ACCOUNT_WORKERS, call.arg("script"), upload)
+    return WithMessages(_version_json(version), scripts.binding_notices(version))
+
+
+def _version_json(version: Script) -> dict[str, Any]:
     return {
         "id": version.deployment_id,
         "number": 1,
