@@ -119,4 +119,24 @@ class Upload(Protocol):
 #: another service) and never lets it reach the real network.
 OutboundHandler = Callable[[GuestRequest], GuestResponse]
 
-__all__ = ["GuestRequest", "GuestResponse", "OutboundHandler", "Upload", "UploadModule", "WorkerCode"]
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """A JavaScript worker's call through one of its bindings: ``env.X.fetch(request)`` of a
+    service binding, or ``env.X.get(target, args, options).fetch(request)`` of a
+    dispatch-namespace binding."""
+
+    binding: str
+    request: GuestRequest
+    target: str | None = None
+    args: Any = None
+    options: Mapping[str, Any] | None = None
+
+
+#: Runs a :class:`ServiceCall` (another worker) and returns its response, or raises the
+#: :class:`~dispatch_emu.errors.WorkerError` the caller's ``fetch()`` rejects with.
+ServiceHandler = Callable[[ServiceCall], GuestResponse]
+
+__all__ = [
+    "GuestRequest", "GuestResponse", "OutboundHandler", "ServiceCall", "ServiceHandler", "Upload", "UploadModule", "WorkerCode",
+]

@@ -59,10 +59,12 @@ from dispatch_emu.runtime.js.modules import (
     is_js_module,
     module_source,
 )
+from dispatch_emu.runtime.js.bindings import BindingRef
 from dispatch_emu.runtime.js.quickjs import QUICKJS_PACKAGE, quickjs_available
 from dispatch_emu.runtime.js.runner import JsRunner
 
 __all__ = [
+    "BindingRef",
     "JS_MODULE_TYPES",
     "JS_SCRIPT_TYPES",
     "JS_TYPES",

@@ -20,6 +20,7 @@ from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError,
 from dispatch_emu.runtime.execution import GATE, Execution, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
+from dispatch_emu.runtime.js.bindings import env_default
 from dispatch_emu.runtime.js.call import JsCall
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
 from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
@@ -262,7 +263,7 @@ class JsRunner:
         prepared.api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
-            with prepared.api.call_method("bind", dict(env)):
+            with prepared.api.call_method("bind", json.loads(_env_json(call, env))):
                 pass
             context.eval(source.decode("utf-8", "replace"), filename=main)
             self._raise_tripped(call)
@@ -347,7 +348,7 @@ def _current_call() -> JsCall | None:
 
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
     try:
-        return json.dumps(dict(env))
+        return json.dumps(dict(env), default=env_default)
     except (TypeError, ValueError) as error:
         raise WorkerException(
             f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)
