@@ -10,7 +10,10 @@ namespace and worker so that a first ``curl`` works::
 
 Options name the account and namespace the dispatcher is bound to (created when
 missing), the routing (``subdomain``, ``header:NAME``, ``path``, ``lookup:FILE.json``),
-your own dispatcher function (``module:function``), an outbound Worker (``--outbound
+your own dispatcher function (``module:function``), or ``--entry NAME``: your own dispatch
+Worker (a regular Worker of the account, e.g. the seed's JavaScript deployed with a plain
+``wrangler deploy``) answers every request outside the API instead, 503 until it exists;
+an outbound Worker (``--outbound
 WORKER --outbound-param NAME``: a regular Worker of the account, deployed with a plain
 ``wrangler deploy``, that every ``fetch()`` of a user worker goes through), a required API token, and the
 workers' default budgets. ``--port 0`` picks a free port; the URL is printed either way.
@@ -62,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="subdomain | header:NAME | path | lookup:FILE.json (default subdomain)")
     serve.add_argument("--dispatcher", type=load_function, default=None, metavar="MODULE:FUNCTION",
                        help="your fetch(request, env) function instead of the seed's")
+    serve.add_argument("--entry", default=None, metavar="NAME",
+                       help="send every request outside the API to the account's regular Worker NAME (your"
+                            " own dispatch Worker, deployed with a plain `wrangler deploy`) instead of the"
+                            " built-in dispatcher; 503 until it exists")
     serve.add_argument("--outbound", default=None, metavar="WORKER",
                        help="the account's regular Worker that every subrequest of a user worker goes through")
     serve.add_argument("--outbound-param", action="append", default=[], metavar="NAME",
@@ -124,13 +131,14 @@ def banner(url: str, args: argparse.Namespace, port: int) -> str:
     lines = [
         f"dispatch-emu {__version__} serving on {url}",
         f"  account:   {args.account}",
-        f"  namespace: {args.namespace} (dispatcher routing: {args.routing})",
+        f"  namespace: {args.namespace} (dispatcher routing: {args.routing})" if args.entry is None
+        else f"  namespace: {args.namespace} (requests go to the entry Worker {args.entry!r})",
         f"  REST API:  {api}",
     ]
     if args.outbound:
         params = f" (params: {', '.join(args.outbound_param)})" if args.outbound_param else ""
         lines.insert(3, f"  outbound:  {args.outbound}{params}, a regular Worker of the account")
-    if not args.no_demo:
+    if not args.no_demo and args.entry is None:
         lines += [
             "try:",
             f"  curl http://{DEMO_WORKER}.{host}:{port}/",
@@ -145,10 +153,20 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
 
     emulator = make_emulator(args)
     seed_demo(emulator, args.account, args.namespace, demo=not args.no_demo)
-    dispatcher = emulator.dispatcher(
-        args.namespace, account_id=args.account, fetch=args.dispatcher, routing=args.routing,
-        outbound=outbound_worker(args),
-    )
+    dispatcher: Any
+    if args.entry is not None:
+        from dispatch_emu.store import check_script_name
+
+        if args.dispatcher is not None or args.outbound is not None:
+            raise ValueError("--entry replaces the built-in dispatcher: drop --dispatcher and --outbound"
+                             " (the entry Worker's own bindings name its outbound)")
+        check_script_name(args.entry)
+        dispatcher = emulator.entry(args.entry, account_id=args.account)
+    else:
+        dispatcher = emulator.dispatcher(
+            args.namespace, account_id=args.account, fetch=args.dispatcher, routing=args.routing,
+            outbound=outbound_worker(args),
+        )
     server = EmulatorServer(
         emulator, host=args.host, port=args.port, dispatcher=dispatcher,
         log_stream=None if args.quiet else out,

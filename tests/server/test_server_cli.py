@@ -77,7 +77,13 @@ def test_serve_with_a_custom_dispatcher_function(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args,message",
-    [(["--routing", "telepathy"], "unknown routing"), (["--dispatcher", "nowhere"], "expected module:function")],
+    [
+        (["--routing", "telepathy"], "unknown routing"),
+        (["--dispatcher", "nowhere"], "expected module:function"),
+        (["--entry", "platform", "--outbound", "egress"], "--entry replaces the built-in dispatcher"),
+        (["--entry", "Bad Name"], "is invalid"),
+        (["--outbound", "Bad Name"], "is invalid"),
+    ],
 )
 def test_bad_options_exit_with_a_clear_message(args: list[str], message: str) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -143,3 +149,21 @@ def test_outbound_param_without_outbound_is_refused() -> None:
         env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2 and "--outbound-param needs --outbound WORKER" in result.stderr
+
+
+def test_serve_with_an_entry_worker() -> None:
+    with serving("--entry", "platform", "--namespace", "customers", "--no-demo") as (url, banner):
+        assert any("entry Worker 'platform'" in line for line in banner)
+        waiting = httpx.get(f"{url}/", headers={"Host": "shop.example.com"})
+        assert waiting.status_code == 503 and "'platform'" in waiting.text
+        seed = (ROOT / "tests/examples/platform/dispatcher/src/index.js").read_bytes()
+        files = {"index.js": ("index.js", seed, "application/javascript+module")}
+        binding = '{"name": "dispatcher", "type": "dispatch_namespace", "namespace": "customers"}'
+        data = {"metadata": '{"main_module": "index.js", "bindings": [' + binding + "]}"}
+        response = httpx.put(f"{url}/client/v4/accounts/demo-account/workers/scripts/platform", files=files, data=data)
+        assert response.status_code == 200, response.text
+        put_js(url, "dispatch/namespaces/customers/scripts", "shop",
+               b'export default { fetch() { return new Response("shop here"); } };')
+        assert httpx.get(f"{url}/", headers={"Host": "shop.example.com"}).text == "shop here"
+        missing = httpx.get(f"{url}/", headers={"Host": "nobody.example.com"})
+        assert missing.status_code == 404 and missing.content == b""
