@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from dispatch_emu._version import __version__
-from dispatch_emu.errors import DispatchEmuError
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE, Emulator
+from dispatch_emu.errors import DispatchEmuError
 
 DEMO_WORKER = "hello"
 

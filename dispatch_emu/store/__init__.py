@@ -23,8 +23,8 @@ from dispatch_emu.store.models import (
     ScriptUpload,
     is_account_workers,
 )
-from dispatch_emu.store.namespaces import NamespaceStore, UploadValidator
 from dispatch_emu.store.names import check_script_name
+from dispatch_emu.store.namespaces import NamespaceStore, UploadValidator
 from dispatch_emu.store.paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
 from dispatch_emu.store.state import thaw
 from dispatch_emu.store.uploads import MODULE_CONTENT_TYPES

@@ -43,8 +43,8 @@ from dispatch_emu.store.blobs import BlobStore, ModuleRef
 from dispatch_emu.store.models import (
     ACCOUNT_WORKERS,
     EXTRA_METADATA,
-    WORKERS_DEV,
     SETTINGS_DEFAULTS,
+    WORKERS_DEV,
     Namespace,
     Page,
     Script,

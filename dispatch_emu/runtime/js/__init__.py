@@ -50,6 +50,7 @@ limits and host function), :mod:`~.pool` (prepared contexts kept for reuse),
 
 from __future__ import annotations
 
+from dispatch_emu.runtime.js.bindings import BindingRef
 from dispatch_emu.runtime.js.modules import (
     JS_MODULE_TYPES,
     JS_SCRIPT_TYPES,
@@ -59,7 +60,6 @@ from dispatch_emu.runtime.js.modules import (
     is_js_module,
     module_source,
 )
-from dispatch_emu.runtime.js.bindings import BindingRef
 from dispatch_emu.runtime.js.quickjs import QUICKJS_PACKAGE, quickjs_available
 from dispatch_emu.runtime.js.runner import JsRunner
 

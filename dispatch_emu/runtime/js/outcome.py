@@ -72,15 +72,12 @@ def thrown(call: JsCall, error: Mapping[str, Any]) -> WorkerError:
     frames = [line.rstrip() for line in stack.splitlines() if line.strip()]
     tail = [line for line in frames if "eval_script" not in line and "(native)" not in line][-STACK_TAIL:]
     cause = "\n".join([text, *tail]) if tail else text
-    error = WorkerException(f"Worker threw exception: {text}", worker=call.worker, cause=cause, logs=call.logs)
+    failure = WorkerException(f"Worker threw exception: {text}", worker=call.worker, cause=cause, logs=call.logs)
     # across a binding (workerd, recorded in docs/platform.md): the standard error types keep
     # their type and message; any other error becomes an Error whose message is "Name: message",
     # and a thrown non-error an Error whose message is its text
-    if name in STANDARD_ERRORS:
-        error.js_error = (name, message)
-    else:
-        error.js_error = ("Error", text)
-    return error
+    failure.js_error = (name, message) if name in STANDARD_ERRORS else ("Error", text)
+    return failure
 
 
 def location(cause: str | None) -> str:
