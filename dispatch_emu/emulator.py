@@ -283,7 +283,9 @@ class Emulator:
         """A WSGI app answering every request with the regular Worker ``name``."""
         from dispatch_emu.dispatch.entry import EntryWorker
 
-        return EntryWorker(self.store, self.runtime, account_id, name, observer=self.observer)
+        return EntryWorker(
+            self.store, self.runtime, account_id, name, hooks=self.hooks, observer=self.observer
+        )
 
     def service(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> ServiceBinding:
         """A service binding to the regular Worker ``name``, for a Python dispatcher's ``env``."""

@@ -31,6 +31,7 @@ from dispatch_emu.dispatch.services import binding_handler, script_env
 from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
 from dispatch_emu.observe import DispatchRecord, Observer
 from dispatch_emu.content import is_js
+from dispatch_emu.store import is_account_workers
 from dispatch_emu.runtime.messages import WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
 
@@ -124,7 +125,10 @@ class DispatchNamespace:
             args=stub.args,
             options=stub.options,
         )
-        early = self.hooks.before_dispatch(call)
+        # the dispatch hooks see calls into namespaces, not runs of regular Workers (the entry
+        # worker, a service binding's target): those are no dispatch
+        hooks = PLAIN_HOOKS if is_account_workers(self.namespace) else self.hooks
+        early = hooks.before_dispatch(call)
         if early is not None:
             return early
         started = time.perf_counter()
@@ -143,7 +147,7 @@ class DispatchNamespace:
             DispatchRecord(self.account_id, self.namespace, call.worker_name, response.status_code,
                            None, time.perf_counter() - started)
         )
-        replaced = self.hooks.after_dispatch(call, response)
+        replaced = hooks.after_dispatch(call, response)
         return response if replaced is None else replaced
 
     def run_worker(

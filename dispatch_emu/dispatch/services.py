@@ -99,7 +99,7 @@ class ServiceBinding:
     """
 
     def __init__(self, caller: DispatchNamespace, service: str) -> None:
-        self.workers = caller.sibling(ACCOUNT_WORKERS)
+        self.workers = caller.sibling(ACCOUNT_WORKERS, hooks=caller.hooks)
         self.service = service
 
     def fetch(self, request: Request | str) -> Response:

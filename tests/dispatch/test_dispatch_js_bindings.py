@@ -293,3 +293,29 @@ def test_python_dispatcher_with_a_response_object_unchanged(emu: Emulator) -> No
     app = emu.app(emu.dispatcher("customers"))
     assert Client(app).get("/", base_url="https://shop.example.com").get_data() == b"hi"
     assert isinstance(Client(app).get("/", base_url="https://x.example.com"), Response)
+
+
+def test_dispatch_hooks_see_the_javascript_dispatchers_calls(platform, emu: Emulator) -> None:
+    from dispatch_emu import hookimpl
+
+    class Recorder:
+        seen: list[tuple[str, str, dict]] = []
+
+        @hookimpl
+        def dispatch_emu_before_dispatch(self, call):
+            self.seen.append((call.namespace, call.worker_name, dict(call.options)))
+            if call.worker_name == "blocked":
+                return Response("blocked by a hook", status=451)
+            return None
+
+    recorder = Recorder()
+    emu.plugins.register(recorder)
+    try:
+        options = json.dumps({"limits": {"cpuMs": 40}})
+        assert platform.get(f"/?kind=none&options={options}", base_url="https://thrower.example.com").status_code == 200
+        blocked = platform.get("/", base_url="https://blocked.example.com")
+        assert blocked.status_code == 451 and blocked.get_data() == b"blocked by a hook"
+    finally:
+        emu.plugins.unregister(recorder)
+    # the entry worker's own run is no dispatch: only the calls into the namespace are seen
+    assert recorder.seen == [("customers", "thrower", {"limits": {"cpuMs": 40}}), ("customers", "blocked", {})]
