@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug import Request, Response
 
+from dispatch_emu.content import is_js
 from dispatch_emu.dispatch.calls import PLAIN_HOOKS, DispatchCall, DispatchHooks
 from dispatch_emu.dispatch.messages import from_guest, make_request, to_guest
 from dispatch_emu.dispatch.outbound import Outbound, make_outbound
 from dispatch_emu.dispatch.services import binding_handler, script_env
 from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
 from dispatch_emu.observe import DispatchRecord, Observer
-from dispatch_emu.content import is_js
-from dispatch_emu.store import is_account_workers
 from dispatch_emu.runtime.messages import WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
+from dispatch_emu.store import is_account_workers
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime import Runtime

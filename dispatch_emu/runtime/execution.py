@@ -10,6 +10,8 @@
   per-request data (the reactor's response under construction, a JavaScript call);
 * the outbound call (:meth:`Execution.fetch`), which counts the subrequest against the
   limit and runs the user's Python handler with the gate released;
+* calls through the worker's bindings (:meth:`Execution.call_service`): another worker,
+  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``);
 * the set-up of a wasmtime ``Store`` for the request: memory cap, fuel and epoch deadline
   (:meth:`Execution.new_store`, :meth:`Execution.refuel`), in this one place;
 * the error context: :meth:`Execution.failed` gives a failure its worker name and logs.

@@ -46,7 +46,13 @@ from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
 from dispatch_emu.runtime.execution import GATE, Execution
-from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, ServiceHandler, WorkerCode
+from dispatch_emu.runtime.messages import (
+    GuestRequest,
+    GuestResponse,
+    OutboundHandler,
+    ServiceHandler,
+    WorkerCode,
+)
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.wasm import WasmEngine
 

@@ -45,7 +45,8 @@ instance's wasmtime store, for the memory cap.
 The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
 prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.call` (one request's state,
 limits and host function), :mod:`~.pool` (prepared contexts kept for reuse),
-:mod:`~.outcome` (what the prelude's outcome becomes), :mod:`~.runner` (:class:`JsRunner`).
+:mod:`~.outcome` (what the prelude's outcome becomes), :mod:`~.runner` (:class:`JsRunner`),
+:mod:`~.bindings` (bindings that are objects in ``env``: dispatch namespaces, services).
 """
 
 from __future__ import annotations
