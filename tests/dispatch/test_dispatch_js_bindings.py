@@ -319,3 +319,14 @@ def test_dispatch_hooks_see_the_javascript_dispatchers_calls(platform, emu: Emul
         emu.plugins.unregister(recorder)
     # the entry worker's own run is no dispatch: only the calls into the namespace are seen
     assert recorder.seen == [("customers", "thrower", {"limits": {"cpuMs": 40}}), ("customers", "blocked", {})]
+
+
+def test_a_webassembly_entry_worker_with_a_binding_it_cannot_call(emu: Emulator) -> None:
+    # a wasm worker gets its values only: the dispatch-namespace binding is stored, not in env
+    from pathlib import Path
+
+    wasm = (Path(__file__).resolve().parents[1] / "workers" / "wagi" / "hello.wasm").read_bytes()
+    emu.workers().put_script("platform", wasm=wasm, bindings=[dispatch_binding(), {
+        "name": "GREETING", "type": "plain_text", "text": "hi"}])
+    response = Client(emu.app(entry="platform")).get("/")
+    assert response.status_code == 200 and response.get_data() == b"Hello from WAGI!\n"
