@@ -89,3 +89,12 @@ def test_outbound_params_from_the_dispatcher_are_seen(platform, dispatch_emu_cli
 def test_the_dispatcher_must_be_deployed_first(dispatch_emu, dispatch_emu_client) -> None:
     response = dispatch_emu_client.get("http://shop.example.com/")
     assert response.status_code == 503 and "'platform'" in response.get_data(as_text=True)
+
+
+def test_the_same_over_the_live_server(platform, dispatch_emu_url) -> None:
+    import httpx
+
+    shop = httpx.get(f"{dispatch_emu_url}/", headers={"Host": "shop.example.com"})
+    assert shop.status_code == 200 and shop.text == "Welcome to the shop"
+    nobody = httpx.get(f"{dispatch_emu_url}/", headers={"Host": "nobody.example.com"})
+    assert nobody.status_code == 404 and nobody.content == b""
