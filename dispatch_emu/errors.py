@@ -171,6 +171,9 @@ class WorkerError(DispatchEmuError):
     #: ``("Error", message)``. Set for an exception the worker threw (its own type and
     #: message, as workerd passes them across a service binding).
     js_error: tuple[str, str] | None = None
+    #: Whether that error was thrown by the called worker itself (workerd marks such an
+    #: error ``remote: true`` on the caller's side).
+    js_remote: bool = False
 
     def __init__(
         self,

@@ -35,6 +35,7 @@ export default {
     } catch (e) {
       return Response.json({
         type: e.constructor.name, name: e.name, message: e.message, isError: e instanceof Error,
+        remote: e.remote ?? null,
       }, { status: 599 });
     }
   },
@@ -100,12 +101,13 @@ def caught(client: Client, host: str, query: str = "") -> dict:
     ],
 )
 def test_a_thrown_error_reaches_the_dispatcher_with_its_type_and_message(platform, kind, expected) -> None:
-    assert caught(platform, "thrower", f"kind={kind}") == {**expected, "isError": True}
+    remote = True if kind != "nothing" else None  # workerd marks what the callee threw
+    assert caught(platform, "thrower", f"kind={kind}") == {**expected, "isError": True, "remote": remote}
 
 
 def test_missing_worker_rejects_with_exactly_worker_not_found(platform) -> None:
     assert caught(platform, "nobody") == {
-        "type": "Error", "name": "Error", "message": "Worker not found.", "isError": True,
+        "type": "Error", "name": "Error", "message": "Worker not found.", "isError": True, "remote": None,
     }
 
 
@@ -114,7 +116,9 @@ def test_cpu_limit_from_options_stops_a_loop_within_a_second(platform) -> None:
     started = time.monotonic()
     report = caught(platform, "thrower", f"kind=spin&options={options}")
     assert time.monotonic() - started < 1.0
-    assert report == {"type": "Error", "name": "Error", "message": "Worker exceeded CPU time limit.", "isError": True}
+    assert report == {
+        "type": "Error", "name": "Error", "message": "Worker exceeded CPU time limit.", "isError": True, "remote": None,
+    }
 
 
 def test_subrequest_limit_from_options(platform) -> None:

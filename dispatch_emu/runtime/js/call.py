@@ -145,7 +145,7 @@ class JsCall:
             response = self.execution.call_service(call)
         except WorkerError as error:
             kind, message = error.js_error or ("Error", error.message)
-            return [json.dumps({"error": message, "type": kind}), None]
+            return [json.dumps({"error": message, "type": kind, "remote": error.js_remote}), None]
         except Exception as error:  # a bug of the emulator's: reject rather than fail the caller
             return [json.dumps({"error": f"{type(error).__name__}: {error}", "type": "Error"}), None]
         finally:

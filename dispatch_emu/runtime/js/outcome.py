@@ -77,6 +77,7 @@ def thrown(call: JsCall, error: Mapping[str, Any]) -> WorkerError:
     # their type and message; any other error becomes an Error whose message is "Name: message",
     # and a thrown non-error an Error whose message is its text
     failure.js_error = (name, message) if name in STANDARD_ERRORS else ("Error", text)
+    failure.js_remote = True
     return failure
 
 

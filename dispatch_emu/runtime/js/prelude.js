@@ -968,7 +968,9 @@
       const [meta, bytes] = host("service", call, body === null ? null : body);
       const answer = JSON.parse(meta);
       if (answer.error !== undefined) {
-        reject(new (CROSSING_ERRORS[answer.type] || Error)(answer.error));
+        const error = new (CROSSING_ERRORS[answer.type] || Error)(answer.error);
+        if (answer.remote) error.remote = true; // thrown by the called worker, as workerd marks it
+        reject(error);
         return;
       }
       const status = answer.status;
