@@ -277,7 +277,7 @@ class Emulator:
         (see :mod:`dispatch_emu.projects`): a regular Worker, or into ``dispatch_namespace``."""
         from dispatch_emu.projects import deploy_project
 
-        return deploy_project(self, path, dispatch_namespace=dispatch_namespace, account_id=account_id)
+        return deploy_project(self.store, path, dispatch_namespace=dispatch_namespace, account_id=account_id)
 
     def entry(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> EntryWorker:
         """A WSGI app answering every request with the regular Worker ``name``."""

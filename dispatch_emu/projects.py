@@ -2,15 +2,13 @@
 
 A platform's repository holds its Workers as wrangler projects (a ``wrangler.toml`` and a
 ``src/`` folder). :func:`read_project` turns one into what ``wrangler deploy`` would
-upload, and :func:`deploy_project` stores it in an emulator, as a regular Worker of the
-account or (``dispatch_namespace=``) into a namespace::
-
-    from dispatch_emu import Emulator
-    from dispatch_emu.projects import deploy_project
+upload, and :func:`deploy_project` stores it, as a regular Worker of the account or
+(``dispatch_namespace=``) into a namespace. :meth:`Emulator.deploy
+<dispatch_emu.emulator.Emulator.deploy>` is the usual way in (the emulator's checks run)::
 
     emu = Emulator()
-    deploy_project(emu, "platform/dispatcher")                        # plain `wrangler deploy`
-    deploy_project(emu, "customers/shop", dispatch_namespace="customers")
+    emu.deploy("platform/dispatcher")                          # plain `wrangler deploy`
+    emu.deploy("customers/shop", dispatch_namespace="customers")
 
 What is read, as wrangler 4 sends it: ``name``, ``main``, ``compatibility_date``,
 ``compatibility_flags``, ``vars`` (strings → ``plain_text``, other values → ``json``),
@@ -30,12 +28,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dispatch_emu.store import ACCOUNT_WORKERS, ModuleSource, Script, ScriptUpload
-
-if TYPE_CHECKING:
-    from dispatch_emu.emulator import Emulator
+from dispatch_emu.store import ACCOUNT_WORKERS, ModuleSource, NamespaceStore, Script, ScriptUpload
 
 CONFIG_FILE = "wrangler.toml"
 MODULE_TYPE = "application/javascript+module"
@@ -122,25 +117,23 @@ def read_project(path: str | Path) -> Project:
 
 
 def deploy_project(
-    emulator: Emulator,
+    store: NamespaceStore,
     path: str | Path,
     *,
+    account_id: str,
     dispatch_namespace: str | None = None,
-    account_id: str | None = None,
     name: str | None = None,
 ) -> Script:
     """Upload the project at ``path`` as ``wrangler deploy`` would; returns the stored script.
 
     Without ``dispatch_namespace`` it becomes a regular Worker of the account (created
     when missing, as wrangler does); with one, a user worker of that namespace (which must
-    exist, as for ``wrangler deploy --dispatch-namespace``).
+    exist, as for ``wrangler deploy --dispatch-namespace``). The store's upload validators
+    (an emulator's wasm and JavaScript checks) run as for any upload.
     """
-    from dispatch_emu.emulator import DEFAULT_ACCOUNT
-
     project = read_project(path)
-    account = account_id or DEFAULT_ACCOUNT
     namespace = ACCOUNT_WORKERS if dispatch_namespace is None else dispatch_namespace
-    return emulator.store.put_script(account, namespace, name or project.name, project.upload())
+    return store.put_script(account_id, namespace, name or project.name, project.upload())
 
 
 __all__ = ["CONFIG_FILE", "Project", "deploy_project", "read_project"]

@@ -25,20 +25,35 @@ gets the same objects from Python: :meth:`Emulator.binding
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug import Request, Response
 
+from dispatch_emu.dispatch.calls import PLAIN_HOOKS, DispatchHooks
 from dispatch_emu.dispatch.messages import guest_to_request, response_to_guest
-from dispatch_emu.dispatch.outbound import OutboundWorker
+from dispatch_emu.dispatch.outbound import Outbound, OutboundWorker
 from dispatch_emu.errors import WorkerException, WorkerNotFound
 from dispatch_emu.runtime import GuestResponse, ServiceCall, ServiceHandler
 from dispatch_emu.runtime.js import BindingRef
 from dispatch_emu.store import ACCOUNT_WORKERS, Script
 from dispatch_emu.store.bindings import RUNNABLE_BINDING_TYPES
 
-if TYPE_CHECKING:
-    from dispatch_emu.dispatch.binding import DispatchNamespace
+
+class Stub(Protocol):
+    def fetch(self, request: Request | str) -> Response: ...
+
+
+class Caller(Protocol):
+    """What a binding call needs of the caller's binding (a :class:`~dispatch_emu.dispatch.DispatchNamespace`)."""
+
+    @property
+    def hooks(self) -> DispatchHooks: ...
+
+    def get(self, name: str | None, args: dict[str, Any] | None = None,
+            options: dict[str, Any] | None = None) -> Stub: ...
+
+    def sibling(self, namespace: str, *, outbound: Outbound | None = None,
+                hooks: DispatchHooks = PLAIN_HOOKS) -> Caller: ...
 
 #: Binding types whose value is an object the worker calls, not a value.
 CALLED_TYPES = frozenset({"dispatch_namespace", "service"})
@@ -68,7 +83,7 @@ def outbound_of(binding: Mapping[str, Any]) -> OutboundWorker | None:
     return OutboundWorker(worker.service, namespace=worker.namespace or ACCOUNT_WORKERS, params=worker.params)
 
 
-def binding_handler(caller: DispatchNamespace, script: Script) -> ServiceHandler | None:
+def binding_handler(caller: Caller, script: Script) -> ServiceHandler | None:
     """The handler of ``script``'s calls through its bindings, or ``None`` if it has none to call."""
     bindings = {b["name"]: b for b in script.bindings if b.get("type") in CALLED_TYPES}
     if not bindings:
@@ -98,7 +113,7 @@ class ServiceBinding:
         # in fetch(request, env): env.AUTH.fetch(request) -> werkzeug Response
     """
 
-    def __init__(self, caller: DispatchNamespace, service: str) -> None:
+    def __init__(self, caller: Caller, service: str) -> None:
         self.workers = caller.sibling(ACCOUNT_WORKERS, hooks=caller.hooks)
         self.service = service
 
