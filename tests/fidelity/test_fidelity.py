@@ -92,6 +92,8 @@ def deploy(api: Client, app: App) -> None:
 def environ_for(app: App, request: CorpusRequest) -> dict[str, Any]:
     """The WSGI environ a server makes of the request: the path exactly as sent (``//x`` too)."""
     headers = dict(request.headers)
+    if not any(name.lower() == "accept-encoding" for name in headers):
+        headers["Accept-Encoding"] = "identity"  # as record.py sent it to workerd
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     builder = EnvironBuilder(
         "/",
