@@ -43,7 +43,7 @@ class JsEngine:
             if self._runner is None:
                 from dispatch_emu.runtime.js.runner import JsRunner
 
-                self._runner = JsRunner()
+                self._runner = JsRunner(cache_dir=self.settings.cache_dir)
             return self._runner
 
     def accepts(self, content_type: str, content: bytes) -> bool:

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dispatch_emu.runtime.js.quickjs import QuickJsVm
 from dispatch_emu.runtime.pool import IdlePool
 
 #: Idle prepared contexts a runner keeps (each a QuickJS wasm instance: ~0.7 MiB resident
@@ -50,6 +51,7 @@ class PreparedContext:
 
     context: Any
     modules: Mapping[str, tuple[str, bytes]]
+    vm: QuickJsVm | None = None  # the fast request path into the context's guest
     api: Any = None  # the prelude's __dispatch_emu object, once the prelude has run
     ready: bool = False  # the main module is imported (or the script has run)
     requests: int = 0  # requests served, for tests and benchmarks

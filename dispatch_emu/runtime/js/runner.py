@@ -21,9 +21,10 @@ from dispatch_emu.runtime.execution import GATE, Execution, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.call import JsCall
+from dispatch_emu.runtime.js.images import keep_prelude_image, prelude_image
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
 from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
-from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
+from dispatch_emu.runtime.js.quickjs import QuickJsInternals, QuickJsVm, compiled_engine, import_quickjs
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
 
@@ -49,17 +50,20 @@ class JsRunner:
     both itself.
     """
 
-    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT) -> None:
+    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT, cache_dir: str | None = None) -> None:
         self._qjs = import_quickjs()
+        self._cache_dir = cache_dir  # where the compiled QuickJS engine is kept (see quickjs.compiled_engine)
         self._runtime_: Any = None
         self.contexts = ContextPool(pool_limit)
         self.created = 0  # contexts created (tests, benchmarks)
+        self.restored = 0  # of which started from the image of the evaluated prelude
         self._closed = False
 
     # -- the quickjs-rs runtime, and the callbacks every context shares
 
     def _runtime(self) -> Any:
         if self._runtime_ is None:
+            compiled_engine(self._cache_dir)
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
             QuickJsInternals.set_interrupt_handler(runtime, self._interrupt)
@@ -183,7 +187,8 @@ class JsRunner:
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
-        return PreparedContext(self._runtime().new_context(timeout=_CONTEXT_TIMEOUT), call.modules)
+        context = self._runtime().new_context(timeout=_CONTEXT_TIMEOUT)
+        return PreparedContext(context, call.modules, vm=QuickJsVm(context))
 
     def _execute(
         self,
@@ -216,8 +221,7 @@ class JsRunner:
             }
             body = bytes(request.body) if request.body else None
             started = '{"req": ' + json.dumps(req) + ', "env": ' + env_json + "}"
-            with prepared.api.call_method("start", started, body):
-                pass
+            prepared.vm.start(started, body)
             return self._drive(call, prepared)
         except WorkerError as error:
             self._collect_logs(call, prepared)
@@ -251,15 +255,24 @@ class JsRunner:
         source: bytes,
         env: Mapping[str, object],
     ) -> dict[str, Any]:
-        """Cap a new context's memory, evaluate the prelude, start the worker; the load outcome."""
-        context = prepared.context
-        assert call.limits.memory_bytes is not None
+        """Cap a new context's memory, evaluate the prelude (or restore the image of an
+        evaluated one), start the worker; the load outcome."""
+        context, vm = prepared.context, prepared.vm
+        assert call.limits.memory_bytes is not None and vm is not None
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
-        # one host function for the context's whole life: it serves whichever call is active
-        context.register("__dispatch_emu_host", self._host, is_async=False)
         call.start_clock()
-        context.eval(prelude(), filename="dispatch_emu:prelude")
-        prepared.api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
+        source_text = prelude()
+        image = prelude_image(source_text, vm.inst.build_id)
+        if image is not None:
+            # one host function for the context's whole life: it serves whichever call is active
+            vm.restore(image, self._host)
+            self.restored += 1
+        else:
+            vm.register_host(self._host)
+            context.eval(source_text, filename="dispatch_emu:prelude")
+            vm.bind()
+            keep_prelude_image(source_text, vm.image())
+        prepared.api = vm.api_handle()
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
             with prepared.api.call_method("bind", dict(env)):
@@ -274,18 +287,19 @@ class JsRunner:
 
     def _drive(self, call: JsCall, prepared: PreparedContext) -> dict[str, Any]:
         """Run promise jobs and timers until the prelude has an outcome."""
+        vm = prepared.vm
+        assert vm is not None
         while True:
-            QuickJsInternals.run_pending_jobs(prepared.context)
+            vm.run_jobs()
             self._raise_tripped(call)
-            with prepared.api.call_method("step") as stepped:
-                outcome = stepped.to_python()
+            outcome = vm.poll()
             self._raise_tripped(call)
-            if isinstance(outcome, bytes):
+            if len(outcome) > 1:
                 result = outcomes.unpack(outcome)
                 for line in result.pop("logs", None) or ():
                     call.add_logs(str(line))
                 return result
-            if not outcome:
+            if outcome != b"\x01":
                 raise WorkerException(
                     "The script will never generate a response.",
                     worker=call.worker,
