@@ -164,6 +164,23 @@ def engine_cache_stats() -> dict[str, int]:
 # -- export calls with their types resolved once
 
 
+#: Export name → (arity, result kind, parameter kinds, ctypes array type): the same in
+#: every instance of the guest, so resolved once per process.
+_SIGNATURES: dict[str, tuple[int, str, tuple[str, ...], Any]] = {}
+
+
+def _signature(name: str, ty: Any) -> tuple[int, str, tuple[str, ...], Any]:
+    from wasmtime import _ffi as ffi
+
+    params = tuple(str(p) for p in ty.params)
+    results = tuple(str(r) for r in ty.results)
+    if len(results) > 1 or any(kind not in ("i32", "i64", "f32", "f64") for kind in params + results):
+        raise TypeError(f"quickjs-rs export {name} has a signature the fast path does not handle")
+    width = max(len(params), len(results), 1)
+    signature = _SIGNATURES[name] = (len(params), results[0] if results else "", params, ffi.wasmtime_val_raw_t * width)
+    return signature
+
+
 def install_fast_calls(inst: Any) -> None:
     """Replace a quickjs-rs instance's export call (``_Instance.c``) by one that resolves
     each export's function type once and calls it through ``wasmtime_func_call_unchecked``.
@@ -184,27 +201,19 @@ def install_fast_calls(inst: Any) -> None:
     context = store._context()
     exports = inst._exports
     current = _engine._CUR
-    raw = ffi.wasmtime_val_raw_t
     call_unchecked = ffi.wasmtime_func_call_unchecked
     trap_ptr = ctypes.POINTER(ffi.wasm_trap_t)
     byref = ctypes.byref
-    signatures: dict[str, tuple[Any, int, str, tuple[str, ...], Any]] = {}
+    funcs: dict[str, tuple[Any, tuple[int, str, tuple[str, ...], Any]]] = {}
 
-    def signature(name: str) -> tuple[Any, int, str, tuple[str, ...], Any]:
+    def lookup(name: str) -> tuple[Any, tuple[int, str, tuple[str, ...], Any]]:
         func = exports[name]
-        ty = func.type(store)
-        params = tuple(str(p) for p in ty.params)
-        results = tuple(str(r) for r in ty.results)
-        if len(results) > 1 or any(kind not in ("i32", "i64", "f32", "f64") for kind in params + results):
-            raise TypeError(f"quickjs-rs export {name} has a signature the fast path does not handle")
-        width = max(len(params), len(results), 1)
-        entry = (byref(func._func), len(params), results[0] if results else "", params, raw * width)
-        signatures[name] = entry
+        signature = _SIGNATURES.get(name) or _signature(name, func.type(store))
+        entry = funcs[name] = (byref(func._func), signature)
         return entry
 
     def c(name: str, *args: Any) -> Any:
-        entry = signatures.get(name) or signature(name)
-        func_ref, arity, result, kinds, array = entry
+        func_ref, (arity, result, kinds, array) = funcs.get(name) or lookup(name)
         if len(args) != arity:
             raise WasmtimeError(f"{name}: given {len(args)} parameters, expected {arity}")
         if inst._closed:
@@ -245,19 +254,48 @@ _ARGV_SLOTS = 4
 _SCRATCH_MIN = 4096
 
 
+#: Granularity of an image's difference from a new instance's memory.
+_PAGE = 4096
+
+
 @dataclass(frozen=True)
 class VmImage:
     """An instance's state once the prelude ran: its linear memory, its stack pointer,
-    and the raw handles :class:`QuickJsVm` keeps (valid in any instance restored from it)."""
+    and the raw handles :class:`QuickJsVm` keeps (valid in any instance restored from it).
 
-    memory: bytes
+    The memory is kept as the runs of pages that differ from a new instance's memory
+    (about a third of it for the prelude), so a restore writes only those.
+    """
+
+    size: int  # bytes of linear memory
+    runs: tuple[tuple[int, bytes], ...]  # (offset, bytes) where it differs from a new instance
     stack_pointer: int
     build_id: bytes
-    handles: tuple[int, ...]  # api, start, step, poll, slots, scratch, scratch size
+    handles: tuple[int, ...]  # api, start, poll, slots, scratch, scratch size
 
-    @property
-    def size(self) -> int:
-        return len(self.memory)
+    def memory(self, baseline: bytes) -> bytes:
+        """The whole memory, given a new instance's (tests)."""
+        memory = bytearray(baseline[: self.size].ljust(self.size, b"\0"))
+        for offset, data in self.runs:
+            memory[offset : offset + len(data)] = data
+        return bytes(memory)
+
+
+def _differing_runs(memory: bytes, baseline: bytes) -> tuple[tuple[int, bytes], ...]:
+    runs: list[tuple[int, bytes]] = []
+    start = -1
+    for offset in range(0, len(memory), _PAGE):
+        page = memory[offset : offset + _PAGE]
+        before = baseline[offset : offset + _PAGE]
+        same = page == before if len(before) == len(page) else not page.strip(b"\0") and not before.strip(b"\0")
+        if not same and start < 0:
+            start = offset
+        elif same and start >= 0:
+            runs.append((start, memory[start:offset]))
+            start = -1
+    if start >= 0:
+        runs.append((start, memory[start:]))
+    return tuple(runs)
 
 
 class QuickJsVm:
@@ -280,6 +318,7 @@ class QuickJsVm:
         self._slots = 0  # _ARGV_SLOTS i32 for argv, then one out slot
         self._scratch = 0
         self._scratch_size = 0
+        self._baseline: bytes | None = None
 
     # -- raw memory
 
@@ -311,9 +350,16 @@ class QuickJsVm:
 
     # -- binding the prelude
 
-    def register_host(self, fn: Callable[..., Any]) -> None:
-        """Register the prelude's host function (before the prelude is evaluated)."""
+    def register_host(self, fn: Callable[..., Any], *, for_image: bool = False) -> None:
+        """Register the prelude's host function (before the prelude is evaluated); with
+        ``for_image``, first keep the new instance's memory, which :meth:`image` diffs against."""
+        if for_image:
+            self._baseline = self.memory()
         self.context.register(HOST_FUNCTION, fn, is_async=False)
+
+    def memory(self) -> bytes:
+        """A copy of the instance's linear memory."""
+        return ctypes.string_at(self._base(), self._size())
 
     def bind(self) -> None:
         """Keep the prelude's entry points as raw handles (after the prelude ran)."""
@@ -350,12 +396,13 @@ class QuickJsVm:
     # -- snapshot
 
     def image(self) -> VmImage:
-        """The instance's memory and stack pointer now (call between requests, after :meth:`bind`)."""
-        assert self._bound
-        size = self._size()
-        memory = ctypes.string_at(self._base(), size)
+        """The instance's memory and stack pointer now (after :meth:`bind`, on an instance
+        registered ``for_image``, before it served anything)."""
+        assert self._bound and self._baseline is not None
+        memory = self.memory()
         return VmImage(
-            memory=memory,
+            size=len(memory),
+            runs=_differing_runs(memory, self._baseline),
             stack_pointer=int(self.inst.sp.value(self.inst.store)),
             build_id=bytes(self.inst.build_id),
             handles=(self._api, self._start, self._poll, self._slots, self._scratch, self._scratch_size),
@@ -374,7 +421,9 @@ class QuickJsVm:
         if image.size > current:
             page = 65536
             inst.mem.grow(inst.store, (image.size - current + page - 1) // page)
-        ctypes.memmove(self._base(), image.memory, image.size)
+        base = self._base()
+        for offset, data in image.runs:
+            ctypes.memmove(base + offset, data, len(data))
         inst.sp.set_value(inst.store, image.stack_pointer)
         # the guest dispatches host calls by name; only the Python side needs registering
         context = self.context

@@ -23,7 +23,14 @@ from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.call import JsCall
 from dispatch_emu.runtime.js.images import keep_prelude_image, prelude_image
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
-from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
+from dispatch_emu.runtime.js.pool import (
+    CONTEXT_POOL_LIMIT,
+    ContextKey,
+    ContextPool,
+    PreparedContext,
+    SpareContexts,
+    spare_key,
+)
 from dispatch_emu.runtime.js.quickjs import QuickJsInternals, QuickJsVm, compiled_engine, import_quickjs
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
@@ -55,6 +62,7 @@ class JsRunner:
         self._cache_dir = cache_dir  # where the compiled QuickJS engine is kept (see quickjs.compiled_engine)
         self._runtime_: Any = None
         self.contexts = ContextPool(pool_limit)
+        self.spares = SpareContexts()  # what upload checks left prepared (see pool.py)
         self.created = 0  # contexts created (tests, benchmarks)
         self.restored = 0  # of which started from the image of the evaluated prelude
         self._closed = False
@@ -127,6 +135,11 @@ class JsRunner:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
         prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
+        if prepared is None and kind == "module":
+            prepared = self.spares.take(spare_key(main, call.modules, limits.memory_bytes))
+            if prepared is not None:
+                for line in prepared.startup_logs:
+                    call.add_logs(line)
         if prepared is None:
             prepared = self._open(call)
         keep = False
@@ -160,10 +173,18 @@ class JsRunner:
         try:
             with execution.active(), execution.gate.held():
                 prepared = self._open(call)
+                spare = False
                 try:
                     result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                    # a module worker's global scope never sees its bindings: what it left is
+                    # what any deployment of these modules would start from
+                    spare = kind == "module" and prepared.ready and not self._closed
+                    if spare:
+                        prepared.startup_logs = list(call.logs)
+                        self.spares.give(spare_key(main, modules, memory_limit), prepared)
                 finally:
-                    prepared.close()
+                    if not spare:
+                        prepared.close()
             if "error" in result:
                 raise outcomes.thrown(call, result["error"])
         except WorkerError as error:
@@ -268,7 +289,7 @@ class JsRunner:
             vm.restore(image, self._host)
             self.restored += 1
         else:
-            vm.register_host(self._host)
+            vm.register_host(self._host, for_image=True)
             context.eval(source_text, filename="dispatch_emu:prelude")
             vm.bind()
             keep_prelude_image(source_text, vm.image())
@@ -347,6 +368,7 @@ class JsRunner:
         with GATE.held():
             self._closed = True
             self.contexts.close()
+            self.spares.close()
             runtime, self._runtime_ = self._runtime_, None
             if runtime is not None:
                 runtime.close()
