@@ -144,6 +144,20 @@ def test_errors_thrown_at_the_start_of_a_request_keep_their_message() -> None:
             runtime.run(code(source), req())
 
 
+def test_a_lean_instance_has_everything_a_quickjs_rs_instance_has() -> None:
+    import quickjs_rs
+
+    from dispatch_emu.runtime.js.quickjs import lean_instances
+
+    plain, lean = quickjs_rs.Runtime(memory_limit=None), quickjs_rs.Runtime(memory_limit=None)
+    lean_instances(lean)
+    with plain, lean:
+        a, b = plain.new_context(), lean.new_context()
+        missing = set(vars(a._engine_ctx._inst)) - set(vars(b._engine_ctx._inst))
+        assert not missing, f"quickjs-rs's _Instance has attributes the lean one lacks: {missing}"
+        assert a.eval("[1, 2, 3].map(x => x * 2)") == b.eval("[1, 2, 3].map(x => x * 2)") == [2, 4, 6]
+
+
 # -- spare contexts left by upload checks
 
 

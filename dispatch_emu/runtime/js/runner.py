@@ -31,7 +31,13 @@ from dispatch_emu.runtime.js.pool import (
     SpareContexts,
     spare_key,
 )
-from dispatch_emu.runtime.js.quickjs import QuickJsInternals, QuickJsVm, compiled_engine, import_quickjs
+from dispatch_emu.runtime.js.quickjs import (
+    QuickJsInternals,
+    QuickJsVm,
+    compiled_engine,
+    import_quickjs,
+    lean_instances,
+)
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
 
@@ -74,6 +80,7 @@ class JsRunner:
             compiled_engine(self._cache_dir)
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
+            lean_instances(runtime)
             QuickJsInternals.set_interrupt_handler(runtime, self._interrupt)
             runtime.set_module_loader(
                 normalize=self._normalize, load=self._load, transform_flags=self._qjs.SourceTransform.NONE
@@ -242,6 +249,7 @@ class JsRunner:
             }
             body = bytes(request.body) if request.body else None
             started = '{"req": ' + json.dumps(req) + ', "env": ' + env_json + "}"
+            assert prepared.vm is not None
             prepared.vm.start(started, body)
             return self._drive(call, prepared)
         except WorkerError as error:
