@@ -122,8 +122,9 @@ def compiled_engine(cache_dir: str | None) -> bool:
 
     quickjs-rs keeps one compiled guest per process in ``quickjs_rs._wasmtime``'s
     artifact table, built on first use by compiling ``_guest.wasm``; an entry put there
-    first is used as is. The cache key is the sha256 of the guest's bytes and the
-    wasmtime version (the fingerprint), so an upgrade of either compiles again.
+    first is used as is. The cache key is the sha256 of the guest's bytes and a
+    fingerprint of the wasmtime and quickjs-rs versions, so an upgrade of either compiles
+    again (and wasmtime refuses an artefact built for another engine configuration).
     """
     import wasmtime
     from quickjs_rs import _engine, _wasmtime
@@ -137,7 +138,9 @@ def compiled_engine(cache_dir: str | None) -> bool:
         engine = _wasmtime.shared_wasmtime_engine()
         cache = _ENGINE_CACHES.get(id(engine))
         if cache is None:
-            fingerprint = hashlib.sha256(repr((WASMTIME_VERSION, "quickjs-rs default engine")).encode()).hexdigest()
+            # quickjs-rs builds its engine with wasmtime's default configuration
+            identity = (WASMTIME_VERSION, QUICKJS_PACKAGE, _quickjs_version(), "default engine configuration")
+            fingerprint = hashlib.sha256(repr(identity).encode()).hexdigest()
             cache = _ENGINE_CACHES[id(engine)] = ModuleCache(engine, fingerprint)
         wasm = _engine._read_guest_wasm()
         digest = hashlib.sha256(wasm).hexdigest()
@@ -150,6 +153,15 @@ def compiled_engine(cache_dir: str | None) -> bool:
             )
         del wasmtime
         return True
+
+
+def _quickjs_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(QUICKJS_PACKAGE)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def engine_cache_stats() -> dict[str, int]:
