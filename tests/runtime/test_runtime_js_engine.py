@@ -22,7 +22,6 @@ from dispatch_emu.errors import MemoryLimitExceeded, WorkerException
 from dispatch_emu.runtime import ExecutionLimits, GuestRequest, Runtime, RuntimeSettings, WorkerCode
 from dispatch_emu.runtime.js import JsRunner, images
 from dispatch_emu.runtime.js.quickjs import (
-    DEFAULT_ENGINE_CACHE,
     ENGINE_CACHE_ENV,
     QuickJsVm,
     engine_cache_dir,
@@ -207,7 +206,11 @@ def test_no_spare_for_other_modules_another_memory_limit_or_a_script() -> None:
 
 def test_the_engine_cache_directory_defaults_to_the_users_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENGINE_CACHE_ENV, raising=False)
-    assert engine_cache_dir(None) == DEFAULT_ENGINE_CACHE
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "/home/someone")
+    assert engine_cache_dir(None) == "/home/someone/.cache/dispatch_emu"
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert engine_cache_dir(None) == "/xdg/dispatch_emu"
     assert engine_cache_dir("/somewhere") == "/somewhere"
     monkeypatch.setenv(ENGINE_CACHE_ENV, "0")
     assert engine_cache_dir("/somewhere") is None

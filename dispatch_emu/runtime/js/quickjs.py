@@ -95,10 +95,12 @@ class QuickJsInternals:
 # -- the engine module, compiled once per machine
 
 
-#: Where the compiled QuickJS engine is kept when no cache directory is configured.
-DEFAULT_ENGINE_CACHE = os.path.join(
-    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "dispatch_emu"
-)
+def default_engine_cache() -> str:
+    """Where the compiled QuickJS engine is kept when no cache directory is configured:
+    ``$XDG_CACHE_HOME/dispatch_emu``, by default ``~/.cache/dispatch_emu``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dispatch_emu")
+
 
 #: ``DISPATCH_EMU_ENGINE_CACHE=0`` keeps the compiled engine in memory only.
 ENGINE_CACHE_ENV = "DISPATCH_EMU_ENGINE_CACHE"
@@ -109,10 +111,10 @@ _ENGINE_CACHES: dict[int, Any] = {}
 
 def engine_cache_dir(cache_dir: str | None) -> str | None:
     """The directory for the compiled engine: ``cache_dir`` if configured, else
-    :data:`DEFAULT_ENGINE_CACHE`; ``None`` when ``DISPATCH_EMU_ENGINE_CACHE=0``."""
+    :func:`default_engine_cache`; ``None`` when ``DISPATCH_EMU_ENGINE_CACHE=0``."""
     if os.environ.get(ENGINE_CACHE_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
-    return cache_dir or DEFAULT_ENGINE_CACHE
+    return cache_dir or default_engine_cache()
 
 
 def compiled_engine(cache_dir: str | None) -> bool:
@@ -126,7 +128,6 @@ def compiled_engine(cache_dir: str | None) -> bool:
     fingerprint of the wasmtime and quickjs-rs versions, so an upgrade of either compiles
     again (and wasmtime refuses an artefact built for another engine configuration).
     """
-    import wasmtime
     from quickjs_rs import _engine, _wasmtime
 
     from dispatch_emu.runtime.cache import ModuleCache
@@ -151,7 +152,6 @@ def compiled_engine(cache_dir: str | None) -> bool:
             _wasmtime._SHARED_ARTIFACTS["quickjs"] = _wasmtime.SharedWasmArtifact(
                 module=module, linker=_engine._build_shared_linker(engine), build_id=bytes.fromhex(digest)
             )
-        del wasmtime
         return True
 
 
@@ -304,7 +304,7 @@ def _lean_instance(engine_rt: Any) -> Any:
     exports = _ExportsByName(inst.inst, inst.store)
     inst.mem = exports["memory"]
     inst.sp = exports["__stack_pointer"]
-    inst._exports = exports
+    inst._exports = exports  # type: ignore[assignment]
     inst.module_touched = False
     inst.sync_dispatch = None
     inst.async_dispatch = None
@@ -601,7 +601,6 @@ class QuickJsVm:
 
 
 __all__ = [
-    "DEFAULT_ENGINE_CACHE",
     "ENGINE_CACHE_ENV",
     "HOST_FUNCTION",
     "QUICKJS_PACKAGE",
@@ -609,6 +608,7 @@ __all__ = [
     "QuickJsVm",
     "VmImage",
     "compiled_engine",
+    "default_engine_cache",
     "engine_cache_dir",
     "engine_cache_stats",
     "import_quickjs",
