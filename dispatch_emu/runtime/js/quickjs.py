@@ -362,7 +362,7 @@ class VmImage:
     runs: tuple[tuple[int, bytes], ...]  # (offset, bytes) where it differs from a new instance
     stack_pointer: int
     build_id: bytes
-    handles: tuple[int, ...]  # api, start, poll, slots, scratch, scratch size
+    handles: tuple[int, ...]  # api, load, start, poll, slots, scratch, scratch size
 
     def memory(self, baseline: bytes) -> bytes:
         """The whole memory, given a new instance's (tests)."""
@@ -405,7 +405,7 @@ class QuickJsVm:
         install_fast_calls(self.inst)
         self.c = self.inst.c
         self._bound = False
-        self._api = self._start = self._poll = 0
+        self._api = self._load = self._start = self._poll = 0
         self._slots = 0  # _ARGV_SLOTS i32 for argv, then one out slot
         self._scratch = 0
         self._scratch_size = 0
@@ -456,12 +456,13 @@ class QuickJsVm:
         """Keep the prelude's entry points as raw handles (after the prelude ran)."""
         inst = self.inst
         self._api = self._global_property("__dispatch_emu")
+        self._load = self._property(self._api, "load")
         self._start = self._property(self._api, "start")
         self._poll = self._property(self._api, "poll")
         self._slots = int(self.c("qjs_alloc", 4 * (_ARGV_SLOTS + 1)))
         self._scratch_size = _SCRATCH_MIN
         self._scratch = int(self.c("qjs_alloc", self._scratch_size))
-        if not (self._slots and self._scratch and self._api and self._start and self._poll):
+        if not (self._slots and self._scratch and self._api and self._load and self._start and self._poll):
             raise self._engine_error("the prelude's entry points are missing")
         del inst
         self._bound = True
@@ -496,7 +497,7 @@ class QuickJsVm:
             runs=_differing_runs(memory, self._baseline),
             stack_pointer=int(self.inst.sp.value(self.inst.store)),
             build_id=bytes(self.inst.build_id),
-            handles=(self._api, self._start, self._poll, self._slots, self._scratch, self._scratch_size),
+            handles=(self._api, self._load, self._start, self._poll, self._slots, self._scratch, self._scratch_size),
         )
 
     def restore(self, image: VmImage, host: Callable[..., Any]) -> None:
@@ -523,30 +524,46 @@ class QuickJsVm:
         context._host_registry[fn_id] = host
         inst.name_to_fn_id[HOST_FUNCTION] = fn_id
         inst.async_names.discard(HOST_FUNCTION)
-        self._api, self._start, self._poll, self._slots, self._scratch, self._scratch_size = image.handles
+        self._api, self._load, self._start, self._poll, self._slots, self._scratch, self._scratch_size = image.handles
         self._bound = True
 
+    @property
+    def bound(self) -> bool:
+        return self._bound
+
     # -- requests
+
+    def load(self, kind: str, main: str) -> None:
+        """Call ``__dispatch_emu.load(kind, main)`` (import the main module; :meth:`poll` says how it went)."""
+        assert self._bound
+        self._call(self._load, [kind, main], None)
 
     def start(self, request_json: str, body: bytes | None) -> None:
         """Call ``__dispatch_emu.start(json, body)``: one string, one optional ``Uint8Array``."""
         assert self._bound
+        self._call(self._start, [request_json], body)
+
+    def _call(self, function: int, texts: list[str], body: bytes | None) -> None:
+        """Call one of the prelude's functions with string arguments and an optional last ``Uint8Array``."""
         c = self.c
-        data = request_json.encode()
         out = self._slots + 4 * _ARGV_SLOTS
-        self._ensure_scratch(max(len(data), len(body or b"")))
-        self._write(self._scratch, data)
-        text = int(c("new_string", self._scratch, len(data)))
-        handles = [text]
+        handles: list[int] = []
         try:
+            for text in texts:
+                data = text.encode()
+                self._ensure_scratch(len(data))
+                self._write(self._scratch, data)
+                handles.append(int(c("new_string", self._scratch, len(data))))
             if body is not None:
+                self._ensure_scratch(len(body))
                 self._write(self._scratch, body)
                 status = c("new_uint8array", self._scratch, len(body), out)
                 if status != _STATUS_OK:
                     raise self._engine_error(f"new_uint8array status={status}")
                 handles.append(_I32.unpack(self._read(out, 4))[0])
+            assert len(handles) <= _ARGV_SLOTS
             self._write(self._slots, struct.pack(f"<{len(handles)}i", *handles))
-            status = c("call_function", self._start, self._api, self._slots, len(handles), out)
+            status = c("call_function", function, self._api, self._slots, len(handles), out)
             if status == _STATUS_OK:
                 handles.append(_I32.unpack(self._read(out, 4))[0])  # undefined, still a handle to free
         finally:

@@ -301,15 +301,14 @@ class JsRunner:
             context.eval(source_text, filename="dispatch_emu:prelude")
             vm.bind()
             keep_prelude_image(source_text, vm.image())
-        prepared.api = vm.api_handle()
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
+            prepared.api = vm.api_handle()
             with prepared.api.call_method("bind", dict(env)):
                 pass
             context.eval(source.decode("utf-8", "replace"), filename=main)
             self._raise_tripped(call)
-        with prepared.api.call_method("load", kind, main):
-            pass
+        vm.load(kind, main)
         loaded = self._drive(call, prepared)
         prepared.ready = "loaded" in loaded
         return loaded
@@ -338,11 +337,13 @@ class JsRunner:
 
     def _collect_logs(self, call: JsCall, prepared: PreparedContext) -> None:
         """After a failure, the log lines the guest still holds (best effort: it may be out of memory)."""
-        if prepared.api is None:
+        if prepared.vm is None or not prepared.vm.bound:
             return
         saved, call.tripped = call.tripped, None  # let the guest run this one call
         call.cpu_deadline = call.wall_deadline = float("inf")
         try:
+            if prepared.api is None:
+                prepared.api = prepared.vm.api_handle()
             with prepared.api.call_method("logs") as text:
                 lines = json.loads(text.to_python())
             for line in lines:
