@@ -157,6 +157,45 @@ def test_a_lean_instance_has_everything_a_quickjs_rs_instance_has() -> None:
         assert a.eval("[1, 2, 3].map(x => x * 2)") == b.eval("[1, 2, 3].map(x => x * 2)") == [2, 4, 6]
 
 
+def test_the_vm_entry_points_read_every_kind_of_answer() -> None:
+    """``vm.js`` over a stand-in prelude whose step() answers in each of its shapes."""
+    import quickjs_rs
+
+    from dispatch_emu.runtime.js.quickjs import lean_instances
+
+    stand_in = """
+      globalThis.crypto = { getRandomValues(a) { for (let i = 0; i < a.length; i++) a[i] = i + 1; return a; } };
+      const answers = [false, true, new Uint8Array([0, 0, 0, 2, 123, 125, 104, 105]),
+                       [new Uint8Array([0, 0, 0, 2, 123, 125]), "h\\u00e9llo \\ud83d\\ude00"]];
+      const seen = [];
+      globalThis.__dispatch_emu = Object.freeze({
+        load(kind, main) { seen.push(["load", kind, main]); },
+        start(json, body) { seen.push(["start", json, body === null ? null : Array.from(body)]); },
+        step() { return answers.shift(); },
+        seen() { return JSON.stringify(seen); },
+      });
+      0;
+    """
+    runtime = quickjs_rs.Runtime(memory_limit=None)
+    lean_instances(runtime)
+    with runtime:
+        context = runtime.new_context()
+        vm = QuickJsVm(context)
+        vm.register_host(lambda *args: None)
+        context.eval(stand_in)
+        vm.bind()
+        vm.load("module", "index.js")
+        vm.start('{"a": 1}', None)
+        vm.start("{}", b"\x00\xff")
+        assert [vm.poll() for _ in range(3)] == [b"\x00", b"\x01", b"\x02\x00\x00\x00\x02{}hi"]
+        assert vm.poll() == b"\x03\x00\x00\x00\x02{}"
+        assert vm.text() == "h\u00e9llo \U0001f600"
+        assert json.loads(context.eval("__dispatch_emu.seen()")) == [
+            ["load", "module", "index.js"], ["start", '{"a": 1}', None], ["start", "{}", [0, 255]]
+        ]
+        assert 0 <= context.eval("Math.random()") < 1
+
+
 # -- spare contexts left by upload checks
 
 

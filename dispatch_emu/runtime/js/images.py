@@ -9,7 +9,7 @@ taken before any worker code runs and before ``Math.random`` is first used (the 
 seeds it from host entropy on first use), so a context restored from it is exactly a
 context that has just evaluated the prelude: nothing of one worker reaches another.
 
-The image is kept per prelude text and QuickJS build (a different build is refused at
+The image is kept per prelude text (with ``vm.js``) and QuickJS build (a different build is refused at
 restore anyway); it is written into an instance whose memory limit is already set, so a
 limit below the image's size fails the way a growing heap would.
 """

@@ -9,7 +9,7 @@
 // The host (dispatch_emu/runtime/js/) registers one function, __dispatch_emu_host,
 // which this file captures and removes from the global object, and calls
 // globalThis.__dispatch_emu: "bind" (a script's globals), "load" (import the main
-// module), then "start" and "poll" (or "step") for each request the context serves.
+// module), then "start" and "step" for each request the context serves.
 (function () {
   "use strict";
   // Host calls dispatch by this name, so a context restored from a snapshot of this
@@ -1003,28 +1003,6 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  // Math.random from host entropy, seeded on first use: QuickJS keeps its generator in
-  // the heap, so contexts restored from one snapshot of this prelude would otherwise all
-  // draw the same sequence. xoshiro128**, two draws for 53 bits.
-  const randomState = new Uint32Array(4);
-  let randomSeeded = false;
-  function nextRandom32() {
-    const s = randomState;
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 11);
-    return result;
-  }
-  function rotl(x, k) { return (x << k) | (x >>> (32 - k)); }
-  function random() {
-    if (!randomSeeded) {
-      do getRandomValues(randomState); while (!(randomState[0] | randomState[1] | randomState[2] | randomState[3]));
-      randomSeeded = true;
-    }
-    return ((nextRandom32() >>> 5) * 67108864 + (nextRandom32() >>> 6)) / 9007199254740992;
-  }
-  Object.defineProperty(Math, "random", { value: random, writable: true, configurable: true, enumerable: false });
-
   // ------------------------------------------------------------------ service-worker syntax
 
   const listeners = [];
@@ -1170,7 +1148,7 @@
     loading = true;
     settle(importMain(kind, main));
   }
-  function start(json, body = null) {
+  function start(json, body) {
     const { req, env } = JSON.parse(json);
     loading = false;
     settle(handle(req, body, env));
@@ -1205,17 +1183,8 @@
     return packed;
   }
 
-  // step() as the host reads it in one crossing: always a Uint8Array, the packed outcome
-  // (at least 4 bytes), else one byte: 1 if a timer fired, 0 if nothing will ever happen.
-  const FIRED = new Uint8Array([1]);
-  const IDLE = new Uint8Array([0]);
-  function poll() {
-    const result = step();
-    return result instanceof Uint8Array ? result : result ? FIRED : IDLE;
-  }
-
   hidden(globalThis, {
-    __dispatch_emu: Object.freeze({ load, start, step, poll, bind, logs }),
+    __dispatch_emu: Object.freeze({ load, start, step, bind, logs }),
   });
 
   for (const [name, value] of Object.entries({

@@ -337,6 +337,18 @@ def lean_instances(runtime: Any) -> None:
 # -- the request path
 
 
+def vm_source() -> str:
+    """``vm.js``: the entry points :class:`QuickJsVm` calls, over the prelude's."""
+    global _VM_SOURCE
+    if _VM_SOURCE is None:
+        from importlib import resources
+
+        _VM_SOURCE = resources.files("dispatch_emu.runtime.js").joinpath("vm.js").read_text("utf-8")
+    return _VM_SOURCE
+
+
+_VM_SOURCE: str | None = None
+
 #: Status codes of the guest's exports (quickjs-rs's engine).
 _STATUS_OK = 0
 _STATUS_JS_ERROR = 1
@@ -362,7 +374,7 @@ class VmImage:
     runs: tuple[tuple[int, bytes], ...]  # (offset, bytes) where it differs from a new instance
     stack_pointer: int
     build_id: bytes
-    handles: tuple[int, ...]  # api, load, start, poll, slots, scratch, scratch size
+    handles: tuple[int, ...]  # api, load, start, poll, text, slots, scratch, scratch size
 
     def memory(self, baseline: bytes) -> bytes:
         """The whole memory, given a new instance's (tests)."""
@@ -405,7 +417,7 @@ class QuickJsVm:
         install_fast_calls(self.inst)
         self.c = self.inst.c
         self._bound = False
-        self._api = self._load = self._start = self._poll = 0
+        self._api = self._load = self._start = self._poll = self._text = 0
         self._slots = 0  # _ARGV_SLOTS i32 for argv, then one out slot
         self._scratch = 0
         self._scratch_size = 0
@@ -453,16 +465,18 @@ class QuickJsVm:
         return ctypes.string_at(self._base(), self._size())
 
     def bind(self) -> None:
-        """Keep the prelude's entry points as raw handles (after the prelude ran)."""
+        """Evaluate ``vm.js`` and keep the entry points as raw handles (after the prelude ran)."""
         inst = self.inst
+        self.context.eval(vm_source(), filename="dispatch_emu:vm")
         self._api = self._global_property("__dispatch_emu")
         self._load = self._property(self._api, "load")
         self._start = self._property(self._api, "start")
         self._poll = self._property(self._api, "poll")
+        self._text = self._property(self._api, "text")
         self._slots = int(self.c("qjs_alloc", 4 * (_ARGV_SLOTS + 1)))
         self._scratch_size = _SCRATCH_MIN
         self._scratch = int(self.c("qjs_alloc", self._scratch_size))
-        if not (self._slots and self._scratch and self._api and self._load and self._start and self._poll):
+        if not (self._slots and self._scratch and self._api and self._load and self._start and self._poll and self._text):
             raise self._engine_error("the prelude's entry points are missing")
         del inst
         self._bound = True
@@ -497,7 +511,9 @@ class QuickJsVm:
             runs=_differing_runs(memory, self._baseline),
             stack_pointer=int(self.inst.sp.value(self.inst.store)),
             build_id=bytes(self.inst.build_id),
-            handles=(self._api, self._load, self._start, self._poll, self._slots, self._scratch, self._scratch_size),
+            handles=(
+                self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size
+            ),
         )
 
     def restore(self, image: VmImage, host: Callable[..., Any]) -> None:
@@ -524,7 +540,9 @@ class QuickJsVm:
         context._host_registry[fn_id] = host
         inst.name_to_fn_id[HOST_FUNCTION] = fn_id
         inst.async_names.discard(HOST_FUNCTION)
-        self._api, self._load, self._start, self._poll, self._slots, self._scratch, self._scratch_size = image.handles
+        (self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size) = (
+            image.handles
+        )
         self._bound = True
 
     @property
@@ -572,18 +590,27 @@ class QuickJsVm:
         self._check(status)
 
     def poll(self) -> bytes:
-        """Call ``__dispatch_emu.poll()``: its ``Uint8Array`` (see the prelude)."""
+        """Call ``__dispatch_emu.poll()``: its ``Uint8Array``, a tag byte first (see ``vm.js``)."""
         assert self._bound
+        return self._call_reading(self._poll, "get_typed_array_buffer", 3)
+
+    def text(self) -> str:
+        """Call ``__dispatch_emu.text()``: the string body of the outcome :meth:`poll` tagged 3."""
+        assert self._bound
+        return self._call_reading(self._text, "get_string", 0).decode("utf-8", "surrogatepass")
+
+    def _call_reading(self, function: int, reader: str, outs: int) -> bytes:
+        """Call a function of no arguments; its result read through the guest's result buffer."""
         c = self.c
         out = self._slots + 4 * _ARGV_SLOTS
-        status = c("call_function", self._poll, self._api, 0, 0, out)
+        status = c("call_function", function, self._api, 0, 0, out)
         self._check(status)
         result = _I32.unpack(self._read(out, 4))[0]
         try:
-            slots = self._slots  # offset, length, element size: only the result buffer matters
-            status = c("get_typed_array_buffer", result, slots, slots + 4, slots + 8)
+            slots = self._slots  # out-parameters the reader writes (a typed array's offset, length, size)
+            status = c(reader, result, *(slots + 4 * i for i in range(outs)))
             if status != _STATUS_OK:
-                raise self._engine_error(f"poll() returned no Uint8Array (status {status})")
+                raise self._engine_error(f"{reader} failed on the prelude's answer (status {status})")
             length = int(c("qjs_last_len"))
             data = self._read(int(c("qjs_last_ptr")), length) if length else b""
             c("qjs_result_free")
@@ -632,4 +659,5 @@ __all__ = [
     "install_fast_calls",
     "lean_instances",
     "quickjs_available",
+    "vm_source",
 ]

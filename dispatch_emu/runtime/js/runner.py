@@ -37,6 +37,7 @@ from dispatch_emu.runtime.js.quickjs import (
     compiled_engine,
     import_quickjs,
     lean_instances,
+    vm_source,
 )
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
@@ -291,7 +292,7 @@ class JsRunner:
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
         call.start_clock()
         source_text = prelude()
-        image = prelude_image(source_text, vm.inst.build_id)
+        image = prelude_image(source_text + vm_source(), vm.inst.build_id)
         if image is not None:
             # one host function for the context's whole life: it serves whichever call is active
             vm.restore(image, self._host)
@@ -300,7 +301,7 @@ class JsRunner:
             vm.register_host(self._host, for_image=True)
             context.eval(source_text, filename="dispatch_emu:prelude")
             vm.bind()
-            keep_prelude_image(source_text, vm.image())
+            keep_prelude_image(source_text + vm_source(), vm.image())
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
             prepared.api = vm.api_handle()
@@ -322,12 +323,14 @@ class JsRunner:
             self._raise_tripped(call)
             outcome = vm.poll()
             self._raise_tripped(call)
-            if len(outcome) > 1:
-                result = outcomes.unpack(outcome)
+            if outcome[0] >= 2:  # the outcome; 3: its body is a string, encoded here
+                result = outcomes.unpack(outcome[1:])
+                if outcome[0] == 3:
+                    result["body"] = vm.text().encode("utf-8", "surrogatepass")
                 for line in result.pop("logs", None) or ():
                     call.add_logs(str(line))
                 return result
-            if outcome != b"\x01":
+            if outcome[0] != 1:  # 1: a timer fired
                 raise WorkerException(
                     "The script will never generate a response.",
                     worker=call.worker,
