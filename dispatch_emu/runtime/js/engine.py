@@ -67,7 +67,8 @@ class JsEngine:
         return len(self._runner.contexts) if self._runner is not None else 0
 
     def reset(self) -> None:
-        """Close the pooled contexts: the next request of every worker starts afresh."""
+        """Close the pooled contexts: the next request of every worker starts afresh.
+        (Spare contexts stay: they never served a request, see ``js/pool.py``.)"""
         if self._runner is not None:
             self._runner.contexts.close()
 
