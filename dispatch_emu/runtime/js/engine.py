@@ -43,7 +43,7 @@ class JsEngine:
             if self._runner is None:
                 from dispatch_emu.runtime.js.runner import JsRunner
 
-                self._runner = JsRunner()
+                self._runner = JsRunner(cache_dir=self.settings.cache_dir)
             return self._runner
 
     def accepts(self, content_type: str, content: bytes) -> bool:
@@ -67,7 +67,8 @@ class JsEngine:
         return len(self._runner.contexts) if self._runner is not None else 0
 
     def reset(self) -> None:
-        """Close the pooled contexts: the next request of every worker starts afresh."""
+        """Close the pooled contexts: the next request of every worker starts afresh.
+        (Spare contexts stay: they never served a request, see ``js/pool.py``.)"""
         if self._runner is not None:
             self._runner.contexts.close()
 

@@ -1113,8 +1113,11 @@
     const init = { method: req.method, headers: req.headers };
     if (body !== null && req.method !== "GET" && req.method !== "HEAD") init.body = body;
     if (req.cf !== null) init.cf = req.cf;
-    const request = new Request("http://h/", init);
-    request._url = req.url; // the host's URL is already absolute and normalized
+    // the host's URL is already absolute and normalized: a Request as the input takes it
+    // as is, where a string would be parsed again (most of what building the request costs)
+    const source = Object.create(Request.prototype);
+    Object.assign(source, { _url: req.url, _redirect: "follow", _signal: null, _used: false, _bytes: null });
+    const request = new Request(source, init);
     if (body !== null && (req.method === "GET" || req.method === "HEAD")) request._bytes = body;
     request._headers._guard = "immutable";
     return request;
