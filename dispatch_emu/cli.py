@@ -10,7 +10,12 @@ namespace and worker so that a first ``curl`` works::
 
 Options name the account and namespace the dispatcher is bound to (created when
 missing), the routing (``subdomain``, ``header:NAME``, ``path``, ``lookup:FILE.json``),
-your own dispatcher function (``module:function``), a required API token, and the
+your own dispatcher function (``module:function``), or ``--entry NAME``: your own dispatch
+Worker (a regular Worker of the account, e.g. the seed's JavaScript deployed with a plain
+``wrangler deploy``) answers every request outside the API instead, 503 until it exists;
+an outbound Worker (``--outbound
+WORKER --outbound-param NAME``: a regular Worker of the account, deployed with a plain
+``wrangler deploy``, that every ``fetch()`` of a user worker goes through), a required API token, and the
 workers' default budgets. ``--port 0`` picks a free port; the URL is printed either way.
 """
 
@@ -24,6 +29,7 @@ from typing import Any, TextIO
 
 from dispatch_emu._version import __version__
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE, Emulator
+from dispatch_emu.errors import DispatchEmuError
 
 DEMO_WORKER = "hello"
 
@@ -59,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="subdomain | header:NAME | path | lookup:FILE.json (default subdomain)")
     serve.add_argument("--dispatcher", type=load_function, default=None, metavar="MODULE:FUNCTION",
                        help="your fetch(request, env) function instead of the seed's")
+    serve.add_argument("--entry", default=None, metavar="NAME",
+                       help="send every request outside the API to the account's regular Worker NAME (your"
+                            " own dispatch Worker, deployed with a plain `wrangler deploy`) instead of the"
+                            " built-in dispatcher; 503 until it exists")
+    serve.add_argument("--outbound", default=None, metavar="WORKER",
+                       help="the account's regular Worker that every subrequest of a user worker goes through")
+    serve.add_argument("--outbound-param", action="append", default=[], metavar="NAME",
+                       help="a parameter the outbound worker gets in env (repeatable; set by the dispatcher"
+                            " through get(name, args, {outbound: {NAME: value}}))")
     serve.add_argument("--no-demo", action="store_true", help="do not seed the demo worker")
     serve.add_argument("--token", default=None, help="require this API token (Bearer)")
     serve.add_argument("--cpu-ms", type=int, default=None, help="default CPU budget per request")
@@ -96,16 +111,34 @@ def seed_demo(emulator: Emulator, account_id: str, namespace: str, *, demo: bool
         )
 
 
+def outbound_worker(args: argparse.Namespace) -> Any:
+    """``--outbound WORKER --outbound-param NAME``: a regular Worker of the account, as the
+    ``outbound`` of a ``[[dispatch_namespaces]]`` binding names one."""
+    if args.outbound is None:
+        if args.outbound_param:
+            raise ValueError("--outbound-param needs --outbound WORKER")
+        return None
+    from dispatch_emu.dispatch import OutboundWorker
+    from dispatch_emu.store import ACCOUNT_WORKERS, check_script_name
+
+    check_script_name(args.outbound)
+    return OutboundWorker(args.outbound, namespace=ACCOUNT_WORKERS, params=tuple(args.outbound_param))
+
+
 def banner(url: str, args: argparse.Namespace, port: int) -> str:
     api = f"{url}/client/v4/accounts/{args.account}/workers/dispatch/namespaces"
     host = "localhost" if args.host in ("127.0.0.1", "localhost", "::1") else args.host
     lines = [
         f"dispatch-emu {__version__} serving on {url}",
         f"  account:   {args.account}",
-        f"  namespace: {args.namespace} (dispatcher routing: {args.routing})",
+        f"  namespace: {args.namespace} (dispatcher routing: {args.routing})" if args.entry is None
+        else f"  namespace: {args.namespace} (requests go to the entry Worker {args.entry!r})",
         f"  REST API:  {api}",
     ]
-    if not args.no_demo:
+    if args.outbound:
+        params = f" (params: {', '.join(args.outbound_param)})" if args.outbound_param else ""
+        lines.insert(3, f"  outbound:  {args.outbound}{params}, a regular Worker of the account")
+    if not args.no_demo and args.entry is None:
         lines += [
             "try:",
             f"  curl http://{DEMO_WORKER}.{host}:{port}/",
@@ -120,9 +153,20 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
 
     emulator = make_emulator(args)
     seed_demo(emulator, args.account, args.namespace, demo=not args.no_demo)
-    dispatcher = emulator.dispatcher(
-        args.namespace, account_id=args.account, fetch=args.dispatcher, routing=args.routing
-    )
+    dispatcher: Any
+    if args.entry is not None:
+        from dispatch_emu.store import check_script_name
+
+        if args.dispatcher is not None or args.outbound is not None:
+            raise ValueError("--entry replaces the built-in dispatcher: drop --dispatcher and --outbound"
+                             " (the entry Worker's own bindings name its outbound)")
+        check_script_name(args.entry)
+        dispatcher = emulator.entry(args.entry, account_id=args.account)
+    else:
+        dispatcher = emulator.dispatcher(
+            args.namespace, account_id=args.account, fetch=args.dispatcher, routing=args.routing,
+            outbound=outbound_worker(args),
+        )
     server = EmulatorServer(
         emulator, host=args.host, port=args.port, dispatcher=dispatcher,
         log_stream=None if args.quiet else out,
@@ -147,6 +191,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         try:
             return serve(args, stream)
         except ValueError as exc:  # e.g. a bad --routing spec
+            parser.error(str(exc))
+        except DispatchEmuError as exc:  # e.g. an invalid --outbound worker name
             parser.error(str(exc))
     return 2
 

@@ -30,11 +30,15 @@ from dispatch_emu.content import WASM_TYPE
 from dispatch_emu.hooks import Hooks
 from dispatch_emu.observe import Observer
 from dispatch_emu.plugins import PluginManager, make_plugin_manager
-from dispatch_emu.store import ModuleSource, NamespaceStore, Script, ScriptUpload
+from dispatch_emu.store import ACCOUNT_WORKERS, ModuleSource, NamespaceStore, Script, ScriptUpload
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from dispatch_emu.api import ApiApp, ApiConfig
     from dispatch_emu.dispatch import Dispatcher, DispatchNamespace, FetchFunction, Routing
+    from dispatch_emu.dispatch.entry import EntryWorker
+    from dispatch_emu.dispatch.services import ServiceBinding
     from dispatch_emu.runtime import Runtime, RuntimeSettings
 
 DEFAULT_ACCOUNT = "demo-account"
@@ -240,11 +244,54 @@ class Emulator:
         binding = self.binding(namespace, account_id=account_id, outbound=outbound)
         return Dispatcher(binding, fetch=fetch, routing=routing, env=env)
 
-    def app(self, dispatcher: Callable[..., Any] | None = None) -> Callable[..., Any]:
-        """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest."""
+    def app(
+        self,
+        dispatcher: Callable[..., Any] | None = None,
+        *,
+        entry: str | None = None,
+        account_id: str = DEFAULT_ACCOUNT,
+    ) -> Callable[..., Any]:
+        """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest.
+
+        ``entry="platform"`` hands the rest to the regular Worker ``platform`` of
+        ``account_id`` instead (the platform's own dispatch Worker; 503 until it exists).
+        """
         from dispatch_emu.combined import CombinedApp
 
+        if entry is not None:
+            if dispatcher is not None:
+                raise TypeError("app() takes a dispatcher or an entry Worker, not both")
+            dispatcher = self.entry(entry, account_id=account_id)
         return CombinedApp(self.api, dispatcher)
+
+    # ------------------------------------------------------------------ regular Workers
+
+    def workers(self, *, account_id: str = DEFAULT_ACCOUNT) -> NamespaceHandle:
+        """The account's regular Workers (outside any namespace), as a namespace-like handle."""
+        return NamespaceHandle(self, account_id, ACCOUNT_WORKERS)
+
+    def deploy(
+        self, path: str | Path, *, dispatch_namespace: str | None = None, account_id: str = DEFAULT_ACCOUNT
+    ) -> Script:
+        """Deploy a wrangler project folder as ``wrangler deploy`` would, without node
+        (see :mod:`dispatch_emu.projects`): a regular Worker, or into ``dispatch_namespace``."""
+        from dispatch_emu.projects import deploy_project
+
+        return deploy_project(self.store, path, dispatch_namespace=dispatch_namespace, account_id=account_id)
+
+    def entry(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> EntryWorker:
+        """A WSGI app answering every request with the regular Worker ``name``."""
+        from dispatch_emu.dispatch.entry import EntryWorker
+
+        return EntryWorker(
+            self.store, self.runtime, account_id, name, hooks=self.hooks, observer=self.observer
+        )
+
+    def service(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> ServiceBinding:
+        """A service binding to the regular Worker ``name``, for a Python dispatcher's ``env``."""
+        from dispatch_emu.dispatch.services import ServiceBinding
+
+        return ServiceBinding(self.binding(ACCOUNT_WORKERS, account_id=account_id), name)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -28,6 +28,10 @@ Markers
     trusted_workers=None)`` creates and seeds a namespace before the test (``scripts`` takes
     whatever ``dispatch_emu_seed`` does; relative paths are relative to the test file).
     ``@pytest.mark.dispatch_emu_plugins(plugin, ...)`` registers pluggy plugins for the test.
+    ``@pytest.mark.dispatch_emu_entry(name, account_id=None)``: the clients' requests go to
+    the regular Worker ``name`` (the platform's own dispatch Worker, e.g. deployed in the
+    test with ``dispatch_emu.deploy(path)``) instead of the built-in dispatcher; 503 until
+    it exists.
 
 Options (command line, then ini, then environment)
     ``--dispatch-emu-cpu-ms`` / ``dispatch_emu_cpu_ms``: default CPU budget per request;
@@ -60,6 +64,7 @@ if TYPE_CHECKING:
     from dispatch_emu.server import EmulatorServer
 
 NAMESPACE_MARKER = "dispatch_namespace"
+ENTRY_MARKER = "dispatch_emu_entry"
 PLUGINS_MARKER = "dispatch_emu_plugins"
 SDK_BASE_PATH = "/client/v4"
 DEFAULT_BASE_URL = "http://demo.localhost"
@@ -98,6 +103,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{PLUGINS_MARKER}(*plugins): register dispatch_emu pluggy plugins for this test only",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{ENTRY_MARKER}(name, account_id=None): requests go to the regular Worker NAME instead of"
+        " the built-in dispatcher (dispatch_emu)",
     )
     for name in ("dispatch_emu_cpu_ms", "dispatch_emu_wall_ms"):
         _int_option(config, name)  # a bad value is a usage error now, not an error in every test
@@ -347,7 +357,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 @pytest.fixture
 def dispatch_emu_dispatcher(request: pytest.FixtureRequest, dispatch_emu: Emulator) -> Any:
-    """The seed's dispatcher over the test's namespace. Override to change routing."""
+    """The seed's dispatcher over the test's namespace, or the ``dispatch_emu_entry``
+    marker's Worker. Override to change routing."""
+    entry = request.node.get_closest_marker(ENTRY_MARKER)
+    if entry is not None:
+        def spec(name: str, account_id: str | None = None) -> tuple[str, str | None]:
+            return name, account_id
+
+        worker, entry_account = spec(*entry.args, **entry.kwargs)
+        return dispatch_emu.entry(worker, account_id=entry_account or _test_namespace(request)[1])
     name, account_id = _test_namespace(request)
     return dispatch_emu.dispatcher(name, account_id=account_id)
 

@@ -211,8 +211,9 @@ class WorkerProgram:
 
     ``status``/``headers``/``body`` describe the answer of a ``respond`` program (an
     ``echo`` answers 200 with the request body: use :meth:`expected_body`); for failing
-    kinds ``error`` is the ``WorkerError`` subclass the stub's ``fetch()`` raises and
-    ``message`` the text the seed dispatcher puts in its 500 body. ``logs`` are the lines
+    kinds ``error`` is the ``WorkerError`` subclass the stub's ``fetch()`` raises (its
+    ``status`` is the dispatcher's: :attr:`expected_status`) and ``message`` the text the
+    seed dispatcher puts in the body. ``logs`` are the lines
     written to stderr before anything else. ``put_options`` go to ``put_script``.
     """
 
@@ -235,6 +236,11 @@ class WorkerProgram:
     @property
     def fails(self) -> bool:
         return self.error is not None
+
+    @property
+    def expected_status(self) -> int | None:
+        """The status the seed dispatcher answers: the program's own, or its error class's."""
+        return self.error.status if self.error is not None else self.status
 
     def expected_body(self, request_body: bytes = b"") -> bytes:
         return request_body if self.kind == "echo" else self.body

@@ -125,21 +125,79 @@ def _observer(emulator: Emulator | Observer | None) -> Observer | None:
 # ----------------------------------------------------------------------- assertions
 
 
+def expected_answer(
+    error: Exception, *, emulator: Emulator | None = None, request: Any = None
+) -> tuple[int, bytes]:
+    """``(status, body)`` a dispatcher answers for ``error``, as the emulator renders it.
+
+    That is the emulator's ``dispatch_emu_render_error`` hook (a plugin's rendering,
+    else the seed's: 404 empty for ``WorkerNotFound``, 500 with the message otherwise);
+    without an emulator, the seed's. ``request`` (werkzeug or httpx) is what the hook sees.
+    """
+    from dispatch_emu.dispatch.answers import default_error_response
+
+    emulator = emulator if emulator is not None else current_emulator()
+    if emulator is None:
+        rendered = default_error_response(error)
+    else:
+        rendered = emulator.hooks.render_error(error, _werkzeug_request(request))
+    return rendered.status_code, rendered.get_data()
+
+
+def _werkzeug_request(request: Any) -> Any:
+    from werkzeug import Request
+
+    from dispatch_emu.dispatch.messages import make_request
+
+    if isinstance(request, Request):
+        return request
+    if request is not None and hasattr(request, "url"):  # httpx.Request
+        return make_request(str(request.url), method=request.method, headers=list(request.headers.items()))
+    return make_request("http://dispatch-emu.invalid/")
+
+
+def _request_of(response: Any) -> Any:
+    try:
+        return response.request  # werkzeug TestResponse, httpx.Response
+    except (AttributeError, RuntimeError):  # httpx raises when a response was built by hand
+        return None
+
+
+def _answer(status: int, body: bytes) -> str:
+    return f"{status}, empty body" if not body else f"{status}, body {_short(body)}"
+
+
 def assert_worker_not_found(response: Any, *, emulator: Emulator | None = None) -> None:
-    """The seed's answer for a missing worker: 404 with an empty body."""
+    """The dispatcher's answer for a missing worker (the seed's: 404 with an empty body)."""
+    from dispatch_emu.errors import WorkerNotFound
+
     status, body = response_status(response), response_body(response)
-    assert status == 404 and body == b"", (
-        f"expected the dispatcher's 'Worker not found' answer (404, empty body), "
+    want_status, want_body = expected_answer(WorkerNotFound(), emulator=emulator, request=_request_of(response))
+    assert status == want_status and body == want_body, (
+        f"expected the dispatcher's 'Worker not found' answer ({_answer(want_status, want_body)}), "
         f"got {status} with body {_short(body)}\n{_journal(emulator)}"
     )
 
 
 def assert_dispatch_failed(response: Any, message_part: str, *, emulator: Emulator | None = None) -> None:
-    """The seed's answer for a failing worker: 500 whose body contains ``message_part``."""
+    """The dispatcher's answer for a failing worker (the seed's: 500 whose body contains ``message_part``).
+
+    With a plugin's ``dispatch_emu_render_error``, the status is the one it gives a
+    failed worker, and the body must contain ``message_part`` if its rendering shows the
+    message, else equal its rendering.
+    """
+    from dispatch_emu.errors import WorkerException
+
     status, body = response_status(response), response_body(response)
+    want_status, probe = expected_answer(
+        WorkerException(message_part), emulator=emulator, request=_request_of(response)
+    )
+    shows_message = message_part.encode() in probe
     text = body.decode("utf-8", "replace")
-    assert status == 500 and message_part in text, (
-        f"expected a failed dispatch (500, body containing {message_part!r}), "
+    matches = message_part in text if shows_message else body == probe
+    wanted = f"{want_status}, body containing {message_part!r}" if shows_message else _answer(want_status, probe)
+    assert status == want_status and matches, (
+        f"expected a failed dispatch ({wanted}), "
         f"got {status} with body {_short(body)}\n{_journal(emulator)}"
     )
 
@@ -280,6 +338,7 @@ __all__ = [
     "assert_worker_not_found",
     "collect_workers",
     "current_emulator",
+    "expected_answer",
     "response_body",
     "response_status",
     "seed",

@@ -10,6 +10,8 @@
   per-request data (the reactor's response under construction, a JavaScript call);
 * the outbound call (:meth:`Execution.fetch`), which counts the subrequest against the
   limit and runs the user's Python handler with the gate released;
+* calls through the worker's bindings (:meth:`Execution.call_service`): another worker,
+  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``);
 * the set-up of a wasmtime ``Store`` for the request: memory cap, fuel and epoch deadline
   (:meth:`Execution.new_store`, :meth:`Execution.refuel`), in this one place;
 * the error context: :meth:`Execution.failed` gives a failure its worker name and logs.
@@ -50,7 +52,14 @@ from dispatch_emu.errors import SubrequestLimitExceeded, WorkerError
 from dispatch_emu.runtime.settings import LOG_LIMIT, ExecutionLimits, add_log_text
 
 if TYPE_CHECKING:
-    from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+    from dispatch_emu.runtime.messages import (
+        GuestRequest,
+        GuestResponse,
+        OutboundHandler,
+        ServiceCall,
+        ServiceHandler,
+        WorkerCode,
+    )
 
 
 class Gate:
@@ -133,7 +142,9 @@ def current_or_none() -> Execution | None:
 class Execution:
     """One request in progress (see the module documentation)."""
 
-    __slots__ = ("code", "request", "env", "limits", "outbound", "gate", "logs", "log_bytes", "subrequests", "state")
+    __slots__ = (
+        "code", "request", "env", "limits", "outbound", "services", "gate", "logs", "log_bytes", "subrequests", "state",
+    )
 
     def __init__(
         self,
@@ -143,6 +154,7 @@ class Execution:
         env: Mapping[str, object],
         limits: ExecutionLimits,
         outbound: OutboundHandler | None = None,
+        services: ServiceHandler | None = None,
         gate: Gate = GATE,
     ) -> None:
         self.code = code
@@ -150,6 +162,7 @@ class Execution:
         self.env = env
         self.limits = limits  # complete: no None field
         self.outbound = outbound
+        self.services = services  # calls through the worker's bindings (JavaScript workers)
         self.gate = gate
         self.logs: list[str] = []
         self.log_bytes = 0
@@ -204,6 +217,13 @@ class Execution:
         assert self.outbound is not None
         with self.gate.released():
             return self.outbound(request)
+
+    def call_service(self, call: ServiceCall) -> GuestResponse:
+        """Run a call through one of the worker's bindings (another worker, nested on this
+        thread: the gate is re-entered, not released). The caller checked there is a handler;
+        a :class:`~dispatch_emu.errors.WorkerError` of the called worker propagates."""
+        assert self.services is not None
+        return self.services(call)
 
     # -- wasmtime stores
 

@@ -46,7 +46,13 @@ from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
 from dispatch_emu.runtime.execution import GATE, Execution
-from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.messages import (
+    GuestRequest,
+    GuestResponse,
+    OutboundHandler,
+    ServiceHandler,
+    WorkerCode,
+)
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.wasm import WasmEngine
 
@@ -56,8 +62,8 @@ if TYPE_CHECKING:
     from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi
     from dispatch_emu.runtime.cache import CacheStats
     from dispatch_emu.runtime.engine import EngineHost
+    from dispatch_emu.runtime.messages import Upload
     from dispatch_emu.runtime.pool import InstancePool
-    from dispatch_emu.store.models import ScriptUpload
 
 
 class Runtime:
@@ -148,7 +154,7 @@ class Runtime:
         assert engine is not None, "JavaScript needs the JavaScript engine"
         engine.validate(code)
 
-    def validate_upload(self, upload: ScriptUpload) -> None:
+    def validate_upload(self, upload: Upload) -> None:
         """Refuse an upload this runtime could not run (:class:`InvalidModule`, code 10021).
 
         Every wasm module must compile (the compile is cached, so the first dispatch
@@ -187,12 +193,15 @@ class Runtime:
         env: Mapping[str, object] | None = None,
         limits: ExecutionLimits | None = None,
         outbound: OutboundHandler | None = None,
+        services: ServiceHandler | None = None,
     ) -> GuestResponse:
         """Run one request through ``code``; raises :class:`~dispatch_emu.errors.WorkerError`.
 
         ``env`` maps binding names to values (``str`` for text and secrets, any JSON
-        value for JSON bindings). ``limits`` defaults to the settings. Subrequests go to
-        ``outbound``; without one they fail inside the guest, they never reach a network.
+        value for JSON bindings, a :class:`~dispatch_emu.runtime.js.BindingRef` for a binding
+        a JavaScript worker calls through ``services``). ``limits`` defaults to the settings.
+        Subrequests go to ``outbound``; without one they fail inside the guest, they never
+        reach a network. WebAssembly workers have no way to call ``services``.
         """
         self._check_open()
         engine = self.engine_for(code)
@@ -202,6 +211,7 @@ class Runtime:
             env=env if env is not None else {},
             limits=self._default_limits if limits is None else limits.filled(self.settings),
             outbound=outbound,
+            services=services,
         )
         try:
             with execution.active(), execution.gate.held():
@@ -231,6 +241,10 @@ class Runtime:
                 wait()
 
     # -- lifetime
+
+    def pooled(self) -> dict[str, int]:
+        """Idle instances and contexts kept for reuse, by engine name."""
+        return {engine.name: engine.pooled for engine in self.engines}
 
     def reset(self) -> None:
         """Drop every pooled instance and context; compiled modules stay cached."""

@@ -41,6 +41,8 @@ class TextEngine:
             execution.count_subrequest()
         return GuestResponse(200, [("content-type", "text/plain")], execution.code.wasm.upper(), execution.logs)
 
+    pooled = 0
+
     def reset(self) -> None:
         self.resets += 1
 

@@ -36,21 +36,32 @@ capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enfor
 The cap holds for a context's whole life, across the requests it serves.
 
 Guest execution is serialized with :data:`~dispatch_emu.runtime.engine.EXECUTION_LOCK`,
-like wasm workers: quickjs-rs runs on wasmtime-py too. Three internals of quickjs-rs 0.2.x
-are used, all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler hook (the
-public runtime only offers one wall-clock timeout per eval), running promise jobs without
-an asyncio loop (which a nested run from an outbound handler could not start), and the
-instance's wasmtime store, for the memory cap.
+like wasm workers: quickjs-rs runs on wasmtime-py too. The internals of quickjs-rs 0.2.x
+this package uses are all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler
+hook (the public runtime only offers one wall-clock timeout per eval), the guest's exports
+called directly with their types resolved once (the request path: a dozen crossings a
+request; promise jobs drained without an asyncio loop, which a nested run from an
+outbound handler could not start), the instance's wasmtime store (the memory cap, the
+prelude's image), and quickjs-rs's compiled-engine table, filled from the module cache on
+disk so a new process does not compile QuickJS again.
+
+What a new context costs is kept small: it restores an image of an instance that has
+evaluated the prelude (:mod:`~.images`) instead of evaluating it, and an upload's startup
+check leaves its context as a spare for the first request of a deployment of the same
+modules (:mod:`~.pool`). Figures: ``docs/performance.md``.
 
 The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
-prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.call` (one request's state,
-limits and host function), :mod:`~.host` (the host ops: crypto, codecs, IDNA, vendored
-libraries), :mod:`~.pool` (prepared contexts kept for reuse),
-:mod:`~.outcome` (what the prelude's outcome becomes), :mod:`~.runner` (:class:`JsRunner`).
+prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.images` (the prelude's
+image), :mod:`~.call` (one request's state, limits and host function), :mod:`~.host` (the
+stateless host ops: crypto, codecs, IDNA, vendored libraries), :mod:`~.pool` (prepared and
+spare contexts), :mod:`~.outcome` (what the prelude's outcome becomes),
+:mod:`~.runner` (:class:`JsRunner`),
+:mod:`~.bindings` (bindings that are objects in ``env``: dispatch namespaces, services).
 """
 
 from __future__ import annotations
 
+from dispatch_emu.runtime.js.bindings import BindingRef
 from dispatch_emu.runtime.js.modules import (
     JS_MODULE_TYPES,
     JS_SCRIPT_TYPES,
@@ -64,6 +75,7 @@ from dispatch_emu.runtime.js.quickjs import QUICKJS_PACKAGE, quickjs_available
 from dispatch_emu.runtime.js.runner import JsRunner
 
 __all__ = [
+    "BindingRef",
     "JS_MODULE_TYPES",
     "JS_SCRIPT_TYPES",
     "JS_TYPES",

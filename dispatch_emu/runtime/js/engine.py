@@ -43,7 +43,7 @@ class JsEngine:
             if self._runner is None:
                 from dispatch_emu.runtime.js.runner import JsRunner
 
-                self._runner = JsRunner()
+                self._runner = JsRunner(cache_dir=self.settings.cache_dir)
             return self._runner
 
     def accepts(self, content_type: str, content: bytes) -> bool:
@@ -63,6 +63,10 @@ class JsEngine:
         return self.runner.run(execution, reuse=self.settings.reuse_instances)
 
     @property
+    def pooled(self) -> int:
+        return len(self._runner.contexts) if self._runner is not None else 0
+
+    @property
     def has_pending(self) -> bool:
         """Whether a request's ``ctx.waitUntil()`` work is still to run (after its response)."""
         return self._runner is not None and self._runner.has_pending
@@ -74,7 +78,8 @@ class JsEngine:
 
     def reset(self) -> None:
         """Close the pooled contexts and drop pending waitUntil() work: the next request of
-        every worker starts afresh."""
+        every worker starts afresh. (Spare contexts stay: they never served a request, see
+        ``js/pool.py``.)"""
         if self._runner is not None:
             self._runner.drop_pending()
             self._runner.contexts.close()

@@ -34,6 +34,7 @@ PRELUDE_FILES = (
     "request.js",
     "response.js",
     "fetch.js",
+    "bindings.js",
     "timers.js",
     "subtle.js",
     "crypto.js",

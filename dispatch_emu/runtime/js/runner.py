@@ -22,10 +22,26 @@ from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError,
 from dispatch_emu.runtime.execution import GATE, Execution, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
+from dispatch_emu.runtime.js.bindings import env_default
 from dispatch_emu.runtime.js.call import JsCall
+from dispatch_emu.runtime.js.images import keep_prelude_image, prelude_image
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
-from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
-from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
+from dispatch_emu.runtime.js.pool import (
+    CONTEXT_POOL_LIMIT,
+    ContextKey,
+    ContextPool,
+    PreparedContext,
+    SpareContexts,
+    spare_key,
+)
+from dispatch_emu.runtime.js.quickjs import (
+    QuickJsInternals,
+    QuickJsVm,
+    compiled_engine,
+    import_quickjs,
+    lean_instances,
+    vm_source,
+)
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
 
@@ -62,11 +78,14 @@ class JsRunner:
     both itself.
     """
 
-    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT) -> None:
+    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT, cache_dir: str | None = None) -> None:
         self._qjs = import_quickjs()
+        self._cache_dir = cache_dir  # where the compiled QuickJS engine is kept (see quickjs.compiled_engine)
         self._runtime_: Any = None
         self.contexts = ContextPool(pool_limit)
+        self.spares = SpareContexts()  # what upload checks left prepared (see pool.py)
         self.created = 0  # contexts created (tests, benchmarks)
+        self.restored = 0  # of which started from the image of the evaluated prelude
         self._closed = False
         self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
         self._depth = 0  # runs in progress (an outbound handler may nest one)
@@ -75,8 +94,10 @@ class JsRunner:
 
     def _runtime(self) -> Any:
         if self._runtime_ is None:
+            compiled_engine(self._cache_dir)
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
+            lean_instances(runtime)
             QuickJsInternals.set_interrupt_handler(runtime, self._interrupt)
             runtime.set_module_loader(
                 normalize=self._normalize, load=self._load, transform_flags=self._qjs.SourceTransform.NONE
@@ -140,6 +161,11 @@ class JsRunner:
         if self._pending and self._depth == 0:
             self.drain_pending()  # earlier requests' waitUntil() work runs before this one
         prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
+        if prepared is None and kind == "module":
+            prepared = self.spares.take(spare_key(main, call.modules, limits.memory_bytes))
+            if prepared is not None:
+                for line in prepared.startup_logs:
+                    call.add_logs(line)
         if prepared is None:
             prepared = self._open(call)
         keep = deferred = False
@@ -202,11 +228,14 @@ class JsRunner:
         clean = False
         failure: str | None = None
         answered = len(call.logs)
+        vm = prepared.vm
+        assert vm is not None
+        api = vm.api_handle()  # drain() is a rarely used entry point: through a quickjs-rs Handle
         try:
             while True:
-                QuickJsInternals.run_pending_jobs(prepared.context)
+                vm.run_jobs()
                 self._raise_tripped(call)
-                with prepared.api.call_method("drain") as drained:
+                with api.call_method("drain") as drained:
                     state = drained.to_python()
                 self._raise_tripped(call)
                 if state == "done":
@@ -223,6 +252,10 @@ class JsRunner:
         except Exception as error:  # the guest trapped
             failure = f"{type(error).__name__}: {error}"
         finally:
+            try:
+                api.dispose()
+            except Exception:  # the guest trapped: its store is unusable, closing frees it
+                pass
             self._collect_logs(call, prepared)  # what the guest logged before it failed, first
             if failure is not None:
                 call.add_logs(f"Uncaught (in waitUntil) {failure}")
@@ -251,10 +284,18 @@ class JsRunner:
         try:
             with execution.active(), execution.gate.held():
                 prepared = self._open(call)
+                spare = False
                 try:
                     result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                    # a module worker's global scope never sees its bindings: what it left is
+                    # what any deployment of these modules would start from
+                    spare = kind == "module" and prepared.ready and not self._closed
+                    if spare:
+                        prepared.startup_logs = list(call.logs)
+                        self.spares.give(spare_key(main, modules, memory_limit), prepared)
                 finally:
-                    prepared.close()
+                    if not spare:
+                        prepared.close()
             if "error" in result:
                 raise outcomes.thrown(call, result["error"])
         except WorkerError as error:
@@ -278,7 +319,8 @@ class JsRunner:
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
-        return PreparedContext(self._runtime().new_context(timeout=_CONTEXT_TIMEOUT), call.modules)
+        context = self._runtime().new_context(timeout=_CONTEXT_TIMEOUT)
+        return PreparedContext(context, call.modules, vm=QuickJsVm(context))
 
     def _execute(
         self,
@@ -311,8 +353,8 @@ class JsRunner:
             }
             body = bytes(request.body) if request.body else None
             started = '{"req": ' + json.dumps(req) + ', "env": ' + env_json + "}"
-            with prepared.api.call_method("start", started, body):
-                pass
+            assert prepared.vm is not None
+            prepared.vm.start(started, body)
             return self._drive(call, prepared)
         except WorkerError as error:
             self._collect_logs(call, prepared)
@@ -356,47 +398,53 @@ class JsRunner:
         source: bytes,
         env: Mapping[str, object],
     ) -> dict[str, Any]:
-        """Cap a new context's memory, evaluate the prelude, start the worker; the load outcome."""
-        context = prepared.context
-        assert call.limits.memory_bytes is not None
+        """Cap a new context's memory, evaluate the prelude (or restore the image of an
+        evaluated one), start the worker; the load outcome."""
+        context, vm = prepared.context, prepared.vm
+        assert call.limits.memory_bytes is not None and vm is not None
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
-        # one host function for the context's whole life: it serves whichever call is active
-        context.register("__dispatch_emu_host", self._host, is_async=False)
         call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
-        context.eval(prelude(), filename="dispatch_emu:prelude")
-        prepared.api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
+        source_text = prelude()
+        image = prelude_image(source_text + vm_source(), vm.inst.build_id)
+        if image is not None:
+            # one host function for the context's whole life: it serves whichever call is active
+            vm.restore(image, self._host)
+            self.restored += 1
+        else:
+            vm.register_host(self._host, for_image=True)
+            context.eval(source_text, filename="dispatch_emu:prelude")
+            vm.bind()
+            keep_prelude_image(source_text + vm_source(), vm.image())
         call.start_clock()  # ...but its time is the platform's, not the worker's: the worker's starts now
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
-            with prepared.api.call_method("bind", dict(env)):
+            prepared.api = vm.api_handle()
+            with prepared.api.call_method("bind", json.loads(_env_json(call, env))):
                 pass
             context.eval(source.decode("utf-8", "replace"), filename=main)
             self._raise_tripped(call)
-        with prepared.api.call_method("load", kind, main):
-            pass
+        vm.load(kind, main)
         loaded = self._drive(call, prepared)
         prepared.ready = "loaded" in loaded
         return loaded
 
     def _drive(self, call: JsCall, prepared: PreparedContext) -> dict[str, Any]:
         """Run promise jobs and timers until the prelude has an outcome."""
+        vm = prepared.vm
+        assert vm is not None
         while True:
-            QuickJsInternals.run_pending_jobs(prepared.context)
+            vm.run_jobs()
             self._raise_tripped(call)
-            with prepared.api.call_method("step") as stepped:
-                outcome = stepped.to_python()
+            outcome = vm.poll()
             self._raise_tripped(call)
-            if isinstance(outcome, list):  # [packed, text]: a string body, encoded here
-                result = outcomes.unpack(outcome[0], outcome[1])
+            if outcome[0] >= 2:  # the outcome; 3: its body is a string, encoded here
+                result = outcomes.unpack(outcome[1:])
+                if outcome[0] == 3:
+                    result["body"] = vm.text().encode("utf-8", "surrogatepass")
                 for line in result.pop("logs", None) or ():
                     call.add_logs(str(line))
                 return result
-            if isinstance(outcome, bytes):
-                result = outcomes.unpack(outcome)
-                for line in result.pop("logs", None) or ():
-                    call.add_logs(str(line))
-                return result
-            if not outcome:
+            if outcome[0] != 1:  # 1: a timer fired
                 raise WorkerException(
                     "The script will never generate a response.",
                     worker=call.worker,
@@ -406,11 +454,13 @@ class JsRunner:
 
     def _collect_logs(self, call: JsCall, prepared: PreparedContext) -> None:
         """After a failure, the log lines the guest still holds (best effort: it may be out of memory)."""
-        if prepared.api is None:
+        if prepared.vm is None or not prepared.vm.bound:
             return
         saved, call.tripped = call.tripped, None  # let the guest run this one call
         call.cpu_deadline = call.wall_deadline = float("inf")
         try:
+            if prepared.api is None:
+                prepared.api = prepared.vm.api_handle()
             with prepared.api.call_method("logs") as text:
                 lines = json.loads(text.to_python())
             for line in lines:
@@ -447,6 +497,7 @@ class JsRunner:
                 work.prepared.close()
             self._pending.clear()
             self.contexts.close()
+            self.spares.close()
             runtime, self._runtime_ = self._runtime_, None
             if runtime is not None:
                 runtime.close()
@@ -461,7 +512,7 @@ def _current_call() -> JsCall | None:
 
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
     try:
-        return json.dumps(dict(env))
+        return json.dumps(dict(env), default=env_default)
     except (TypeError, ValueError) as error:
         raise WorkerException(
             f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)

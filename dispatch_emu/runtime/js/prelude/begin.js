@@ -50,6 +50,15 @@
     return CompileFunction("$", sections.get(name))(internals);
   }
 
+  // Hide an object's internal fields (own properties named _...): workerd's objects keep
+  // their state internal, so JSON.stringify(new FormData()) is "{}" there.
+  function conceal(target) {
+    for (const key of Object.keys(target)) {
+      if (key.charCodeAt(0) === 95) Object.defineProperty(target, key, { enumerable: false });
+    }
+    return target;
+  }
+
   // A global made on first access (then an ordinary data property).
   function lazyGlobal(name, make) {
     const settle = (value) => define(name, value);

@@ -10,7 +10,7 @@
   let formsLib = null;
   function formsSection() {
     if (formsLib === null) {
-      formsLib = section("forms.js", { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams });
+      formsLib = section("forms.js", { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams, conceal });
     }
     return formsLib;
   }

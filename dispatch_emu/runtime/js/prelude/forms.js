@@ -2,7 +2,7 @@
   // A lazy section (LAZY_FILES in modules.py): compiled the first time a worker touches
   // Blob, File, FormData, formData() or blob(), with the internals below as $.
   "use strict";
-  const { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams } = $;
+  const { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams, conceal } = $;
 
   function blobParts(parts) {
     const chunks = [];
@@ -31,6 +31,7 @@
     constructor(parts = [], options = {}) {
       this._bytes = blobParts(parts);
       this._type = blobType(options && options.type);
+      conceal(this);
     }
     get size() { return this._bytes.length; }
     get type() { return this._type; }
@@ -54,6 +55,7 @@
       super(bits, options);
       this._name = String(name);
       this._lastModified = options && options.lastModified !== undefined ? Number(options.lastModified) : Date.now();
+      conceal(this);
     }
     get name() { return this._name; }
     get lastModified() { return this._lastModified; }
@@ -79,6 +81,7 @@
     constructor(form) {
       if (form !== undefined) throw new TypeError("FormData: there is no HTML form element in a Worker");
       this._list = [];
+      conceal(this);
     }
     append(name, value, filename) { this._list.push([String(name), formValue(value, filename)]); }
     set(name, value, filename) {

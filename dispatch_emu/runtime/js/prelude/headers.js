@@ -18,6 +18,7 @@
     constructor(init) {
       this._list = [];
       this._guard = "none";
+      conceal(this);
       if (init === undefined || init === null) return;
       if (init instanceof Headers) {
         this._list = init._list.map(([k, v]) => [k, v]);

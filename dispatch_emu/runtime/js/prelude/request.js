@@ -32,6 +32,8 @@
         this._stream = source._stream;
         if (source._bytes !== null || source._stream !== null) source._used = true;
       }
+      this._text = this._text === undefined ? null : this._text;
+      conceal(this);
     }
     get method() { return this._method; }
     get url() { return this._url; }

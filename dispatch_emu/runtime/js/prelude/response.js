@@ -45,9 +45,12 @@
       this._webSocket = init.webSocket || null;
       this._cf = init.cf;
       initBody(this, body);
-      if ((this._bytes !== null || this._stream !== null) && NULL_BODY.includes(status)) {
+      if ((this._encoded != null || this._text != null || this._stream !== null) && NULL_BODY.includes(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
+      if (this._text === undefined) this._text = null;
+      if (this._encoded === undefined) this._encoded = null;
+      conceal(this);
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);

@@ -36,6 +36,7 @@
     constructor(init = "") {
       this._list = [];
       this._url = null;
+      conceal(this);
       if (init instanceof URLSearchParams) {
         this._list = init._list.map(([k, v]) => [k, v]);
       } else if (init !== null && typeof init === "object") {
