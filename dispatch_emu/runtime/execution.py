@@ -65,58 +65,43 @@ if TYPE_CHECKING:
 class Gate:
     """Admits one thread at a time to guest code; re-entrant; can be stepped out of.
 
-    ``held()`` enters (again, on the thread that holds it) and leaves on exit;
-    ``released()`` steps out completely for its block, whatever the depth, and comes
-    back in at the same depth after it.
+    ``enter()``/``leave()`` (or ``with held():``) take and give back one level, re-entrant
+    on the thread that holds it; ``released()`` steps out completely for its block,
+    whatever the depth, and comes back in at the same depth after it. It is an ``RLock``
+    underneath (its ``_release_save``/``_acquire_restore``, which ``threading.Condition``
+    uses, do the stepping out): taking it is every request's cost.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
-
-    def enter(self) -> None:
-        me = threading.get_ident()
-        if self._owner == me:
-            self._depth += 1
-            return
-        self._lock.acquire()
-        self._owner, self._depth = me, 1
-
-    def leave(self) -> None:
-        if self._owner != threading.get_ident():
-            raise RuntimeError("the gate is not held by this thread")
-        self._depth -= 1
-        if self._depth == 0:
-            self._owner = None
-            self._lock.release()
+        self._lock = threading.RLock()
+        self.enter = self._lock.acquire
+        self.leave = self._lock.release
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        self.enter()
+        self._lock.acquire()
         try:
             yield
         finally:
-            self.leave()
+            self._lock.release()
 
     @contextmanager
     def released(self) -> Iterator[None]:
         """Step out of the gate for the block (a no-op on a thread that does not hold it)."""
-        if self._owner != threading.get_ident():
+        lock: Any = self._lock
+        if not lock._is_owned():
             yield
             return
-        depth, self._depth, self._owner = self._depth, 0, None
-        self._lock.release()
+        state = lock._release_save()
         try:
             yield
         finally:
-            self._lock.acquire()
-            self._owner, self._depth = threading.get_ident(), depth
+            lock._acquire_restore(state)
 
     @property
     def held_here(self) -> bool:
         """Whether the calling thread holds the gate."""
-        return self._owner == threading.get_ident()
+        return bool(self._lock._is_owned())  # type: ignore[attr-defined]
 
 
 #: The process-wide gate every runtime's guests pass (see the module documentation).
@@ -125,12 +110,22 @@ GATE = Gate()
 _local = threading.local()
 
 
+def execution_stack() -> list[Execution]:
+    """This thread's executions in progress, innermost last."""
+    try:
+        return _local.stack  # type: ignore[no-any-return]
+    except AttributeError:
+        stack: list[Execution] = []
+        _local.stack = stack
+        return stack
+
+
 def current() -> Execution:
     """The execution whose guest is running on this thread (innermost first)."""
-    stack: list[Execution] | None = getattr(_local, "stack", None)
-    if not stack:
-        raise RuntimeError("no worker is running on this thread")
-    return stack[-1]
+    try:
+        return _local.stack[-1]  # type: ignore[no-any-return]
+    except (AttributeError, IndexError):
+        raise RuntimeError("no worker is running on this thread") from None
 
 
 def current_or_none() -> Execution | None:
@@ -178,9 +173,7 @@ class Execution:
     @contextmanager
     def active(self) -> Iterator[Execution]:
         """Make this the current execution of the thread for the block."""
-        stack: list[Execution] | None = getattr(_local, "stack", None)
-        if stack is None:
-            stack = _local.stack = []
+        stack = execution_stack()
         stack.append(self)
         try:
             yield self
@@ -254,4 +247,4 @@ class Execution:
         return f"<Execution {self.code.name} {self.request.url if self.request else '(startup)'}>"
 
 
-__all__ = ["GATE", "Execution", "Gate", "current", "current_or_none"]
+__all__ = ["GATE", "Execution", "Gate", "current", "current_or_none", "execution_stack"]

@@ -45,7 +45,7 @@ from dispatch_emu.content import is_wasm
 from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
-from dispatch_emu.runtime.execution import GATE, Execution
+from dispatch_emu.runtime.execution import GATE, Execution, execution_stack
 from dispatch_emu.runtime.messages import (
     GuestRequest,
     GuestResponse,
@@ -66,6 +66,10 @@ if TYPE_CHECKING:
     from dispatch_emu.runtime.pool import InstancePool
 
 
+#: Engine choices remembered per runtime before the memo starts over.
+_ENGINE_MEMO_LIMIT = 4096
+
+
 class Runtime:
     """Runs user workers with limits; see the module documentation."""
 
@@ -73,6 +77,9 @@ class Runtime:
         self.settings = settings if settings is not None else RuntimeSettings()
         self.hooks: RuntimeHooks = hooks if hooks is not None else BUILTIN_HOOKS
         self.engines = EngineRegistry(self.hooks.engines(self))
+        # (content type, digest) → engine: the choice is a pure function of the module, and
+        # asking every engine's accepts() again on each dispatch is a cost on the hot path
+        self._engine_of: dict[tuple[str, str], WorkerEngine] = {}
         self._default_limits = ExecutionLimits().filled(self.settings)
         self._lock = threading.Lock()
         self._closed = False
@@ -81,6 +88,10 @@ class Runtime:
 
     def engine_for(self, code: WorkerCode) -> WorkerEngine:
         """The engine that runs ``code``'s main module; a clear ``WorkerException`` if none does."""
+        key = (code.content_type, code.digest)
+        engine = self._engine_of.get(key)
+        if engine is not None:
+            return engine
         engine = self.engines.select(code.content_type, code.wasm)
         if engine is None:
             raise WorkerException(
@@ -90,6 +101,9 @@ class Runtime:
                 worker=code.name,
                 cause="unsupported main module type",
             )
+        if len(self._engine_of) >= _ENGINE_MEMO_LIMIT:
+            self._engine_of.clear()
+        self._engine_of[key] = engine
         return engine
 
     @property
@@ -213,12 +227,19 @@ class Runtime:
             outbound=outbound,
             services=services,
         )
+        # execution.active() and gate.held(), spelled out: this is every request's path
+        stack = execution_stack()
+        stack.append(execution)
+        gate = execution.gate
+        gate.enter()
         try:
-            with execution.active(), execution.gate.held():
-                return engine.run(execution)
+            return engine.run(execution)
         except WorkerError as error:
             execution.failed(error)
             raise
+        finally:
+            gate.leave()
+            stack.pop()
 
     # -- lifetime
 
