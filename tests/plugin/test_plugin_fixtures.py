@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import ACCOUNT_ID
 
 HELLO = worker_program("respond", body=b"hello", logs=["greeting"])

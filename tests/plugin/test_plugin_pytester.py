@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 
 SHOP = worker_program("respond", body=b"shop", logs=["shop served"])
 BROKEN = worker_program("trap", logs=["loading cart", "cart has 3 items"])
@@ -138,7 +138,7 @@ def test_options_and_ini_reach_the_runtime(project: pytest.Pytester):
     project.makepyfile(test_options='''
         import os
         import pytest
-        from dispatch_emu.strategies import worker_program
+        from dispatch_emu.programs import worker_program
         from dispatch_emu.testing import assert_dispatch_failed
 
         def test_settings(dispatch_emu, dispatch_emu_runtime_settings, dispatch_emu_seed, dispatch_emu_client):
