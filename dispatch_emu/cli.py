@@ -172,8 +172,7 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
         log_stream=None if args.quiet else out,
     )
     server.start()
-    assert server._server is not None
-    print(banner(server.url, args, server._server.server_port), file=out, flush=True)
+    print(banner(server.url, args, server.port), file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

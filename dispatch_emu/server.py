@@ -111,7 +111,7 @@ class EmulatorServer:
     ) -> None:
         self.emulator = emulator
         self.host = host
-        self.port = port
+        self._port = port
         self.dispatcher = dispatcher
         self.log_stream = log_stream
         self._trap = _ErrorTrap(CombinedApp(emulator.api, dispatcher))
@@ -119,11 +119,16 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
 
     @property
+    def port(self) -> int:
+        """The port the server listens on once started (the one asked for before that; 0: any)."""
+        return self._server.server_port if self._server is not None else self._port
+
+    @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the server is not running; call start() first")
         host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"http://{host}:{self._server.server_port}"
+        return f"http://{host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -134,7 +139,7 @@ class EmulatorServer:
             raise RuntimeError("the server is already running")
         handler = type("Handler", (_OneLineHandler,), {"log_stream": self.log_stream})
         self._server = make_server(
-            self.host, self.port, self._trap, threaded=True, request_handler=handler
+            self.host, self._port, self._trap, threaded=True, request_handler=handler
         )
         self._server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's
         self._thread = threading.Thread(

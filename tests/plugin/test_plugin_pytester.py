@@ -103,7 +103,8 @@ def test_a_failing_dispatch_explains_itself(project: pytest.Pytester):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*expected the dispatcher's 'Worker not found' answer (404, empty body), got 500*",
-        "*last dispatch: worker 'broken' in 'demo' failed*",
+        "*last request: GET broken.localhost/checkout to the dispatcher bound to demo-account/demo, answered 500*",
+        "*dispatch: worker name read 'broken', found, failed (500): Worker threw exception*",
         "*worker: broken*",
         "*cause: wasm trap: wasm `unreachable` instruction executed*",
         "*trap code: TrapCode.UNREACHABLE*",
