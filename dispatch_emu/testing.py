@@ -19,9 +19,10 @@ the emulator on their own inside a test that uses the ``dispatch_emu`` fixtures 
 pytest plugin makes it *current* for the test); elsewhere pass ``emulator=`` or wrap the
 code in ``with use_emulator(emu):``.
 
-:func:`seed` uploads workers from bytes, ``.wasm`` files, a directory of them, or a
-mapping of names to either; it is what the ``dispatch_emu_seed`` fixture and the
-``dispatch_namespace`` marker use.
+:func:`seed` uploads workers from bytes, ``.wasm``/``.js``/``.mjs`` files, module folders
+(with or without a ``wrangler.toml``), a folder of workers, or a mapping of names to any
+of these (:mod:`dispatch_emu.sources` reads them); it is what the ``dispatch_emu_seed``
+fixture and the ``dispatch_namespace`` marker use.
 
 The pytest plugin registers this module for assertion rewriting, so ``assert`` here
 shows pytest's usual introspection too.
@@ -32,11 +33,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
 from dispatch_emu.observe import ANSWERED, FAILED, NOT_FOUND, DispatchRecord, Observer, RequestRecord
+from dispatch_emu.sources import WorkerSource, WorkerUpload, read_workers
 
 if TYPE_CHECKING:
     from dispatch_emu.emulator import Emulator, NamespaceHandle
@@ -47,7 +48,6 @@ ACCOUNT_ID = DEFAULT_ACCOUNT
 #: How many log lines a failure message shows, newest last.
 LOG_TAIL = 10
 
-WorkerSource: TypeAlias = bytes | bytearray | str | os.PathLike
 SeedSource: TypeAlias = WorkerSource | Mapping[str, WorkerSource] | Iterable[str | os.PathLike]
 
 _current: list[Emulator] = []
@@ -349,55 +349,16 @@ def worker_logs(worker: str | None = None, *, emulator: Emulator | None = None) 
 # ----------------------------------------------------------------------- seeding
 
 
-def _resolve(path: str | os.PathLike, base_dir: Path | None) -> Path:
-    candidate = Path(path)
-    if not candidate.is_absolute() and base_dir is not None:
-        candidate = base_dir / candidate
-    return candidate
-
-
-def _read_worker(source: WorkerSource, base_dir: Path | None) -> bytes:
-    if isinstance(source, (bytes, bytearray)):
-        return bytes(source)
-    path = _resolve(source, base_dir)
-    if not path.is_file():
-        raise FileNotFoundError(f"worker module {str(path)!r} does not exist")
-    return path.read_bytes()
-
-
 def collect_workers(
     source: SeedSource, *, name: str | None = None, base_dir: str | os.PathLike | None = None
-) -> dict[str, bytes]:
-    """Turn any seed source into ``{script name: wasm bytes}``.
+) -> dict[str, WorkerUpload]:
+    """Turn any seed source into ``{script name: WorkerUpload}`` (see :func:`dispatch_emu.sources.read_workers`).
 
-    * ``bytes``: one worker, ``name`` required;
-    * a path to a file: one worker named ``name`` or the file's stem;
-    * a path to a directory: every ``*.wasm`` in it, each named after its stem;
-    * a mapping ``{name: bytes | path}``;
-    * an iterable of file paths, each named after its stem.
-
-    Relative paths are resolved against ``base_dir`` when given.
+    Bytes (wasm or JavaScript, ``name`` required), ``.wasm``/``.js``/``.mjs`` files, module
+    folders, folders with a ``wrangler.toml``, folders of workers, ``{name: source}``
+    mappings and lists of paths; relative paths resolve against ``base_dir``.
     """
-    base = Path(base_dir) if base_dir is not None else None
-    if isinstance(source, Mapping):
-        return {str(key): _read_worker(value, base) for key, value in source.items()}
-    if isinstance(source, (bytes, bytearray)):
-        if name is None:
-            raise TypeError("seeding a worker from bytes needs name=")
-        return {name: bytes(source)}
-    if isinstance(source, (str, os.PathLike)):
-        path = _resolve(source, base)
-        if path.is_dir():
-            found = {p.stem: p.read_bytes() for p in sorted(path.glob("*.wasm"))}
-            if not found:
-                raise FileNotFoundError(f"no *.wasm files in directory {str(path)!r}")
-            return found
-        return {name or path.stem: _read_worker(path, None)}
-    workers: dict[str, bytes] = {}
-    for item in source:
-        path = _resolve(item, base)
-        workers[path.stem] = _read_worker(path, None)
-    return workers
+    return read_workers(source, name=name, base_dir=base_dir)
 
 
 def seed(
@@ -422,7 +383,8 @@ def seed(
     if source is None:
         return handle
     workers = collect_workers(source, name=name, base_dir=base_dir)
-    for script_name, wasm in workers.items():
+    bindings = put_options.pop("bindings", None)
+    for script_name, worker in workers.items():
         if isinstance(tags, Mapping):
             script_tags = tags.get(script_name)
         elif isinstance(tags, str):
@@ -431,8 +393,8 @@ def seed(
             script_tags = tags
         handle.put_script(
             script_name,
-            wasm=wasm,
             tags=list(script_tags) if script_tags is not None else None,
+            **worker.put_options(bindings),
             **put_options,
         )
     return handle
