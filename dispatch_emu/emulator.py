@@ -188,7 +188,8 @@ class Emulator:
                 from dispatch_emu.api import ApiApp
 
                 self._api = ApiApp(
-                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state
+                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state,
+                    logs=self._logs_page,
                 )
             return self._api
 
@@ -196,6 +197,19 @@ class Emulator:
         # the runtime refuses what it cannot run (and compiles wasm now), then the plugins judge
         self.runtime.validate_upload(upload)
         self.hooks.validate_upload(upload, account_id, namespace)
+
+    def _logs_page(self, worker: str | None, since: int, wait: float) -> dict[str, Any]:
+        """The control endpoint ``GET /__dispatch_emu/logs``: records after ``since``."""
+        from dispatch_emu.observe import log_dict
+
+        if wait > 0:
+            self.observer.wait(since, wait)
+        newest = self.observer.position()
+        return {
+            "logs": [log_dict(r) for r in self.observer.log_records(worker, since) if r.seq <= newest],
+            "requests": [r.as_dict() for r in self.observer.requests(worker, since) if r.done <= newest],
+            "next": max(newest, since),
+        }
 
     def _extra_state(self) -> dict[str, Any]:
         return {"logs": [asdict(record) for record in self.observer.log_records()]}

@@ -117,6 +117,7 @@ class RequestRecord:
     dispatches: list[DispatchRecord] = field(default_factory=list)
     error: WorkerError | None = None  # a failure of the dispatcher function itself (1101)
     traceback: str | None = None
+    logs: list[LogRecord] = field(default_factory=list)  # lines its workers wrote
     done: int = 0  # seq given when the answer was complete (``since=`` compares this one)
 
     @property
@@ -131,6 +132,7 @@ class RequestRecord:
             "dispatches": [dispatch_dict(d) for d in self.dispatches],
             "error": None if self.error is None else self.error.message,
             "traceback": self.traceback,
+            "logs": [log_dict(r) for r in self.logs],
         }
 
 
@@ -168,10 +170,13 @@ class Observer:
     def logged(self, account_id: str, namespace: str, worker: str, lines: Iterable[str],
                level: str = "log") -> None:
         now = time.time()
+        current: RequestRecord | None = getattr(self._open, "record", None)
         with self._lock:
-            self._logs.extend(
-                LogRecord(account_id, namespace, worker, line, level, next(self._seq), now) for line in lines
-            )
+            records = [LogRecord(account_id, namespace, worker, line, level, next(self._seq), now)
+                       for line in lines]
+            self._logs.extend(records)
+            if current is not None:
+                current.logs.extend(records)
             self._changed.notify_all()
 
     def dispatched(self, record: DispatchRecord) -> None:
@@ -198,10 +203,17 @@ class Observer:
         finally:
             record.seconds = time.perf_counter() - started
             self._open.record = outer
+            self._open.finished = record
             with self._lock:
                 record.done = next(self._seq)
                 self._requests.append(record)
                 self._changed.notify_all()
+
+    def take_finished(self) -> RequestRecord | None:
+        """The request this thread answered last (once); a logging middleware reads it after each request."""
+        record: RequestRecord | None = getattr(self._open, "finished", None)
+        self._open.finished = None
+        return record
 
     # ------------------------------------------------------------------ reading
 
