@@ -83,8 +83,10 @@ def httpx_client(app: WSGIApp | None = None, *, server_url: str | None = None,
 
     if (app is None) == (server_url is None):
         raise TypeError("httpx_client() takes either app or server_url=")
-    transport = live_transport(server_url) if server_url is not None else httpx.WSGITransport(app=app)
-    return httpx.Client(transport=transport, base_url=base_url)
+    if server_url is not None:
+        return httpx.Client(transport=live_transport(server_url), base_url=base_url)
+    assert app is not None
+    return httpx.Client(transport=httpx.WSGITransport(app=app), base_url=base_url)
 
 
 class LiveProxy:

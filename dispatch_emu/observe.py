@@ -182,8 +182,11 @@ class Observer:
     def dispatched(self, record: DispatchRecord) -> None:
         current: RequestRecord | None = getattr(self._open, "record", None)
         with self._lock:
-            record = _replace(record, seq=next(self._seq), time=time.time(),
-                              request=current.seq if current is not None else record.request)
+            # the record is the caller's new one: stamp it in place (cheaper than a copy, on the hot path)
+            object.__setattr__(record, "seq", next(self._seq))
+            object.__setattr__(record, "time", time.time())
+            if current is not None:
+                object.__setattr__(record, "request", current.seq)
             self._calls.append(record)
             if current is not None:
                 current.dispatches.append(record)
@@ -286,12 +289,6 @@ class Observer:
             self._logs.clear()
             self._calls.clear()
             self._requests.clear()
-
-
-def _replace(record: DispatchRecord, **changes: Any) -> DispatchRecord:
-    values = {name: getattr(record, name) for name in DispatchRecord.__dataclass_fields__}
-    values.update(changes)
-    return DispatchRecord(**values)
 
 
 __all__ = [
