@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     serve.add_argument("--log-format", choices=("text", "json"), default="text",
                        help="request log: one readable line per request (text) or one JSON object (json)")
+    tail = commands.add_parser("tail", help="follow a running server's requests and worker logs")
+    tail.add_argument("--url", default="http://127.0.0.1:8787", help="the server (default http://127.0.0.1:8787)")
+    tail.add_argument("--worker", default=None, help="only the requests that called this worker")
+    tail.add_argument("--since", type=int, default=None, help="start after this sequence number (default: now)")
+    tail.add_argument("--once", action="store_true", help="print what is there and stop")
+    tail.add_argument("--log-format", choices=("text", "json"), default="text")
+    tail.add_argument("--token", default=None, help="the API token, when the server requires one")
     return parser
 
 
@@ -155,7 +162,7 @@ def try_lines(url: str, args: argparse.Namespace, port: int) -> list[str]:
     else:  # a lookup table: its keys are host names
         dispatch = [f"curl -H 'Host: KEY' {url}/   # a host name from {arg}"]
     return [*dispatch, f"curl {auth}{api}/{args.namespace}/scripts",
-            f"curl {url}/__dispatch_emu/logs?since=0   # what workers logged and each request did"]
+            f"dispatch-emu tail --url {url}   # follow requests and worker logs"]
 
 
 def banner(url: str, args: argparse.Namespace, port: int) -> str:
@@ -219,6 +226,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             parser.error(str(exc))
         except DispatchEmuError as exc:  # e.g. an invalid --outbound worker name
             parser.error(str(exc))
+    if args.command == "tail":
+        from dispatch_emu.tail import follow
+
+        try:
+            follow(args.url, stream, worker=args.worker, since=args.since, once=args.once,
+                   log_format=args.log_format, token=args.token)
+        except KeyboardInterrupt:
+            pass
+        except OSError as exc:
+            print(f"dispatch-emu tail: cannot read {args.url}/__dispatch_emu/logs: {exc}", file=sys.stderr)
+            return 1
+        return 0
     return 2
 
 

@@ -28,7 +28,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-from dispatch_emu.observe import ANSWERED, NOT_FOUND, DispatchRecord, Observer, RequestRecord
+from dispatch_emu.observe import ANSWERED, FAILED, NOT_FOUND, Observer, RequestRecord
 
 FORMATS = ("text", "json")
 
@@ -87,8 +87,8 @@ class RequestLog:
             except ValueError:  # stream closed at interpreter exit
                 pass
 
-    def _json(self, environ: dict[str, Any], status: int | None, record: RequestRecord | None,
-              seconds: float, crash: str | None) -> str:
+    def _entry(self, environ: dict[str, Any], status: int | None, record: RequestRecord | None,
+               seconds: float, crash: str | None) -> dict[str, Any]:
         if record is not None:
             entry = record.as_dict()
         else:
@@ -97,28 +97,40 @@ class RequestLog:
         entry["status"] = status if status is not None else 500
         entry["ms"] = round(seconds * 1000, 3)
         entry["kind"] = "dispatch" if record is not None else "api"
-        return json.dumps(entry, default=str)
+        return entry
 
-    def _text(self, environ: dict[str, Any], status: int | None, record: RequestRecord | None,
-              seconds: float, crash: str | None) -> str:
-        method = environ.get("REQUEST_METHOD", "")
-        timing = f"({seconds * 1000:.1f}ms)"
-        if record is None:  # the REST API or a control endpoint
-            lines = [f"{method} {_path(environ)} {status if status is not None else 500} {timing}"]
-            if crash:
-                lines.append("  dispatch_emu internal error:")
-                lines.extend("    " + line for line in crash.rstrip().splitlines())
-            return "\n".join(lines)
-        where = f"{method} {record.host}{record.path}"
-        lines = [f"{where} → {_called(record.dispatches)} {_outcome(record, status)} {timing}".replace("  ", " ")]
-        for log in record.logs:
-            lines.append(f"  [{log.level}] {log.worker}: {log.line}")
-        for call in record.dispatches:
-            if call.error is not None and call.found:
-                lines.extend(_failure(call))
-        if record.traceback:  # the platform's own dispatcher function raised
-            lines.extend("  " + line for line in record.traceback.rstrip().splitlines())
+    def _json(self, *args: Any) -> str:
+        return json.dumps(self._entry(*args), default=str)
+
+    def _text(self, *args: Any) -> str:
+        return format_text(self._entry(*args))
+
+
+def format_text(entry: dict[str, Any]) -> str:
+    """The readable lines of one request, from its JSON form (the server and ``dispatch-emu tail``)."""
+    timing = f"({entry.get('ms', 0):.1f}ms)"
+    status = entry.get("status")
+    if entry.get("kind") == "api":  # the REST API or a control endpoint
+        lines = [f"{entry['method']} {entry['path']} {status} {timing}"]
+        if entry.get("traceback"):
+            lines.append("  dispatch_emu internal error:")
+            lines.extend("    " + line for line in entry["traceback"].rstrip().splitlines())
         return "\n".join(lines)
+    calls = entry.get("dispatches") or []
+    called = ", ".join(c["worker"] or "(no name)" for c in calls) if calls else "(no worker called)"
+    lines = [f"{entry['method']} {entry['host']}{entry['path']} → {called} {_outcome(entry, calls)} {timing}"]
+    lines.extend(f"  [{log['level']}] {log['worker']}: {log['line']}" for log in entry.get("logs") or [])
+    for call in calls:
+        if call["outcome"] == FAILED:
+            cause = (call.get("cause") or "").splitlines()
+            if cause:
+                lines.append(f"  cause: {cause[0]}")
+                lines.extend(f"    {line.strip()}" for line in cause[1:])
+            if call.get("trap_code"):
+                lines.append(f"  trap code: {call['trap_code']}")
+    if entry.get("traceback"):  # the platform's own dispatcher function raised
+        lines.extend("  " + line for line in entry["traceback"].rstrip().splitlines())
+    return "\n".join(lines)
 
 
 def _path(environ: dict[str, Any]) -> str:
@@ -126,36 +138,16 @@ def _path(environ: dict[str, Any]) -> str:
     return environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
 
 
-def _called(calls: list[DispatchRecord]) -> str:
-    if not calls:
-        return "(no worker called)"
-    return ", ".join(call.worker or "(no name)" for call in calls)
+def _outcome(entry: dict[str, Any], calls: list[dict[str, Any]]) -> str:
+    status = entry.get("status")
+    if entry.get("error") is not None:
+        return f"{status} dispatcher failed: {entry['error']}"
+    last = calls[-1] if calls else None
+    if last is None or last["outcome"] == ANSWERED:
+        return f"{status}"
+    if last["outcome"] == NOT_FOUND:
+        return f"{status} not found"
+    return f"{status} {last['error']}"
 
 
-def _outcome(record: RequestRecord, status: int | None) -> str:
-    shown = status if status is not None else record.status
-    last = record.dispatches[-1] if record.dispatches else None
-    if record.error is not None:
-        return f"{shown} dispatcher failed: {record.error.message}"
-    if last is None or last.outcome == ANSWERED:
-        return f"{shown}"
-    if last.outcome == NOT_FOUND:
-        return f"{shown} not found"
-    assert last.error is not None
-    return f"{shown} {last.error.message}"
-
-
-def _failure(call: DispatchRecord) -> list[str]:
-    error = call.error
-    assert error is not None
-    lines = []
-    if error.cause:
-        cause = error.cause.splitlines()
-        lines.append(f"  cause: {cause[0]}")
-        lines.extend(f"    {line.strip()}" for line in cause[1:])
-    if error.trap_code:
-        lines.append(f"  trap code: {error.trap_code}")
-    return lines
-
-
-__all__ = ["FORMATS", "RequestLog"]
+__all__ = ["FORMATS", "RequestLog", "format_text"]

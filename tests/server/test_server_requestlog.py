@@ -143,7 +143,7 @@ def test_banner_hints_follow_routing_token_and_entry():
     assert "requests go to the entry Worker 'platform'" in entry
     assert "curl http://127.0.0.1:8787/   # the entry worker platform decides where a request goes" in entry
     assert "hello.localhost" not in entry
-    assert "__dispatch_emu/logs" in banner(url, args_for(), 8787)
+    assert "dispatch-emu tail --url http://127.0.0.1:8787" in banner(url, args_for(), 8787)
 
 
 def test_banner_hints_work_as_printed(emulator):
@@ -234,3 +234,28 @@ def test_cli_quiet_prints_no_request_lines():
         httpx.get(server.url + "/", headers={"Host": "hello.localhost"})
     assert out.getvalue() == ""
     assert args_for("--log-format", "json").log_format == "json"
+
+
+def test_dispatch_emu_tail_prints_requests_and_follows(emulator):
+    from dispatch_emu.cli import main
+
+    server, _ = run_server(emulator)
+    with server:
+        get(server.url, "broken.localhost")
+        out = io.StringIO()
+        assert main(["tail", "--url", server.url, "--once", "--since", "0"], out=out) == 0
+        assert "GET broken.localhost/ → broken 500 Worker threw exception" in out.getvalue()
+        assert "  [log] broken: charging card" in out.getvalue()
+        assert "  trap code: TrapCode.UNREACHABLE" in out.getvalue()
+
+        followed = io.StringIO()  # from now on: the earlier request is not printed again
+        threading.Thread(target=main, args=(["tail", "--url", server.url, "--worker", "shop"],),
+                         kwargs={"out": followed}, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while "shop" not in followed.getvalue() and time.monotonic() < deadline:
+            get(server.url, "shop.localhost")
+            time.sleep(0.2)
+        assert followed.getvalue().startswith("GET shop.localhost/ → shop 200 (")
+        assert "broken" not in followed.getvalue()
+        gone = server.url
+    assert main(["tail", "--url", gone, "--once"], out=io.StringIO()) == 1  # the server is gone
