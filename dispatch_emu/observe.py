@@ -55,7 +55,7 @@ class LogRecord:
     time: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs twice as much, on the dispatch hot path
 class DispatchRecord:
     """One call of a user worker through a dispatch stub.
 
@@ -78,7 +78,7 @@ class DispatchRecord:
 
     def __post_init__(self) -> None:
         if self.found is None:  # never default to "found": a wrong guess would pass assertions
-            object.__setattr__(self, "found", not isinstance(self.error, WorkerNotFound))
+            self.found = not isinstance(self.error, WorkerNotFound)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +119,8 @@ class RequestRecord:
     traceback: str | None = None
     logs: list[LogRecord] = field(default_factory=list)  # lines its workers wrote
     done: int = 0  # seq given when the answer was complete (``since=`` compares this one)
+    started: float = field(default=0.0, repr=False)
+    outer: RequestRecord | None = field(default=None, repr=False)  # the request open before this one
 
     @property
     def workers(self) -> list[str]:
@@ -164,6 +166,7 @@ class Observer:
         self._requests: deque[RequestRecord] = deque(maxlen=max_records)
         self._open = threading.local()  # the request this thread is answering, if any
         self._changed = threading.Condition(self._lock)
+        self._waiting = 0  # followers blocked in wait(); no one to notify most of the time
 
     # ------------------------------------------------------------------ writing
 
@@ -177,40 +180,53 @@ class Observer:
             self._logs.extend(records)
             if current is not None:
                 current.logs.extend(records)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
 
     def dispatched(self, record: DispatchRecord) -> None:
         current: RequestRecord | None = getattr(self._open, "record", None)
         with self._lock:
             # the record is the caller's new one: stamp it in place (cheaper than a copy, on the hot path)
-            object.__setattr__(record, "seq", next(self._seq))
-            object.__setattr__(record, "time", time.time())
+            record.seq, record.time = next(self._seq), time.time()
             if current is not None:
-                object.__setattr__(record, "request", current.seq)
+                record.request = current.seq
             self._calls.append(record)
             if current is not None:
                 current.dispatches.append(record)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
+
+    def begin_request(self, account_id: str, namespace: str, method: str, host: str, path: str
+                      ) -> RequestRecord:
+        """Open a request record for this thread; dispatches and log lines made until
+        :meth:`end_request` belong to it."""
+        with self._lock:
+            record = RequestRecord(next(self._seq), account_id, namespace, method, host, path, time.time())
+        record.outer = getattr(self._open, "record", None)
+        record.started = time.perf_counter()
+        self._open.record = record
+        return record
+
+    def end_request(self, record: RequestRecord) -> None:
+        record.seconds = time.perf_counter() - record.started
+        self._open.record = record.outer
+        record.outer = None
+        self._open.finished = record
+        with self._lock:
+            record.done = next(self._seq)
+            self._requests.append(record)
+            if self._waiting:
+                self._changed.notify_all()
 
     @contextlib.contextmanager
     def request(self, account_id: str, namespace: str, method: str, host: str, path: str
                 ) -> Iterator[RequestRecord]:
-        """Open a request record for this thread; dispatches made inside belong to it."""
-        with self._lock:
-            record = RequestRecord(next(self._seq), account_id, namespace, method, host, path, time.time())
-        outer = getattr(self._open, "record", None)
-        self._open.record = record
-        started = time.perf_counter()
+        """``begin_request`` … ``end_request`` as a ``with`` block."""
+        record = self.begin_request(account_id, namespace, method, host, path)
         try:
             yield record
         finally:
-            record.seconds = time.perf_counter() - started
-            self._open.record = outer
-            self._open.finished = record
-            with self._lock:
-                record.done = next(self._seq)
-                self._requests.append(record)
-                self._changed.notify_all()
+            self.end_request(record)
 
     def take_finished(self) -> RequestRecord | None:
         """The request this thread answered last (once); a logging middleware reads it after each request."""
@@ -282,7 +298,11 @@ class Observer:
                 left = deadline - time.monotonic()
                 if newest > since or left <= 0:
                     return
-                self._changed.wait(left)
+                self._waiting += 1
+                try:
+                    self._changed.wait(left)
+                finally:
+                    self._waiting -= 1
 
     def clear(self) -> None:
         with self._lock:

@@ -101,12 +101,18 @@ class Dispatcher:
         The binding's observer journals it: the worker calls made, the status, and the
         traceback when the dispatcher function itself fails.
         """
-        binding = self.binding
-        with binding.observer.request(binding.account_id, binding.namespace, request.method,
-                                      request.host, request.full_path.rstrip("?")) as record:
+        binding, environ = self.binding, request.environ
+        query = environ.get("QUERY_STRING")
+        record = binding.observer.begin_request(
+            binding.account_id, binding.namespace, request.method, environ.get("HTTP_HOST", ""),
+            environ.get("PATH_INFO", "") + (f"?{query}" if query else ""),
+        )
+        try:
             response = self._answer(request, record)
             record.status = response.status_code
             return response
+        finally:
+            binding.observer.end_request(record)
 
     def _answer(self, request: Request, record: RequestRecord) -> Response:
         try:
