@@ -75,5 +75,5 @@ def test_the_live_mode_proxy_is_closed_after_the_test(pytester: pytest.Pytester)
         def test_after():
             assert OPENED and all(proxy.http.is_closed for proxy in OPENED)
     ''')
-    result = pytester.runpytest("-p", "no:cacheprovider", "--dispatch-emu-live")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--dispatch-emu-live")
     result.assert_outcomes(passed=2)

@@ -159,5 +159,6 @@ def test_marker_create_false_refuses_scripts(pytester: pytest.Pytester):
         def test_it(dispatch_emu):
             pass
     ''')
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # in a subprocess: an in-process pytest session would reset the signal handlers wasmtime traps on
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*create=False, ...) only binds the dispatcher; it cannot also take scripts*"])
