@@ -318,6 +318,16 @@ class Emulator:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def wait_for_pending(self) -> None:
+        """Run the ``ctx.waitUntil()`` work of JavaScript requests already answered.
+
+        A response never waits for its worker's ``waitUntil()`` work (as on Cloudflare):
+        in server mode the work runs once the answer is sent; in process, call this before
+        checking what the work did. Its failures are in the request's logs.
+        """
+        if self._runtime is not None:
+            self._runtime.wait_for_pending()
+
     def reset(self) -> None:
         """Forget all namespaces, scripts and logs, and every pooled instance and context.
 

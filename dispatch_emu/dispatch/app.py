@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from werkzeug import Request, Response
+from werkzeug.wsgi import ClosingIterator
 
 from dispatch_emu.dispatch.answers import default_error_response
 from dispatch_emu.dispatch.binding import DispatchNamespace
@@ -136,7 +137,11 @@ class Dispatcher:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return wsgi_answer(self.handle(Request(environ)), environ, start_response)
+        answer = wsgi_answer(self.handle(Request(environ)), environ, start_response)
+        runtime = self.binding.runtime
+        if runtime.has_pending:  # ctx.waitUntil() work runs once the answer is sent
+            return ClosingIterator(answer, runtime.wait_for_pending)
+        return answer
 
     def __repr__(self) -> str:
         name = getattr(self.fetch, "__name__", repr(self.fetch))

@@ -194,6 +194,8 @@ class DispatchNamespace:
             services=binding_handler(self, script) if javascript else None,
         )
         self.observer.logged(self.account_id, self.namespace, name, result.logs)
+        # what ctx.waitUntil() work logs after the response reaches the same log
+        result.on_late_logs = lambda lines: self.observer.logged(self.account_id, self.namespace, name, lines)
         return from_guest(result)
 
     def _limits(

@@ -33,6 +33,9 @@ class GuestResponse:
     headers: list[tuple[str, str]]
     body: bytes
     logs: list[str] = field(default_factory=list)
+    #: called with the lines a JavaScript worker's ``ctx.waitUntil()`` work writes after
+    #: this response was returned (they are also appended to ``logs``)
+    on_late_logs: Callable[[list[str]], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,26 @@ class Runtime:
             gate.leave()
             stack.pop()
 
+    # -- JavaScript ctx.waitUntil() work, which runs after its response
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a JavaScript request's ``ctx.waitUntil()`` work is still to run."""
+        return any(getattr(engine, "has_pending", False) for engine in self.engines)
+
+    def wait_for_pending(self) -> None:
+        """Run every answered request's ``ctx.waitUntil()`` work to its end.
+
+        A JavaScript worker's response never waits for its ``waitUntil()`` work: the work
+        runs after the response, here, when the server has sent the answer (the WSGI
+        response's ``close()``), or before the next JavaScript request. A test that checks
+        the work's effects calls this first. Failures go to the request's logs.
+        """
+        for engine in self.engines:
+            wait = getattr(engine, "wait_for_pending", None)
+            if wait is not None:
+                wait()
+
     # -- lifetime
 
     def pooled(self) -> dict[str, int]:

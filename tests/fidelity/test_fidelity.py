@@ -190,11 +190,6 @@ def test_app_answers_like_workerd(app: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    reason="the 95% target awaits the Workers APIs of issue 10 item 2 (jsapi branch); strict: "
-    "this fails once the target is met, so the marker must go",
-    strict=True,
-)
 def test_identical_share_meets_the_target() -> None:
     results = outcomes()
     identical = sum(1 for outcome in results if not outcome.diffs)

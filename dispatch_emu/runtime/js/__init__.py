@@ -6,13 +6,13 @@ other. :class:`JsRunner` runs one request of such a worker:
 
 1. a QuickJS context (its own wasm instance and heap: nothing is shared between
    workers, nor between the contexts of one worker);
-2. in a new context, the prelude (``prelude.js``) adds the Workers fetch API QuickJS
-   lacks: ``Request``, ``Response``, ``Headers``, ``URL``, ``URLSearchParams``,
-   ``TextEncoder``/``TextDecoder``, ``console``, ``fetch``, timers,
-   ``crypto.getRandomValues``/``randomUUID``; then the main module is imported (its
-   imports resolve by name among the script's modules);
+2. in a new context, the prelude (``prelude/*.js``, joined in order) adds the Workers
+   runtime APIs QuickJS lacks (``Request``, ``Response``, ``fetch``, ``URL``, streams,
+   ``crypto.subtle``, forms, events...; the table is ``docs/javascript.md``); then the
+   main module is imported (its imports resolve by name among the script's modules);
 3. the default export's ``fetch(request, env, ctx)`` is called; the returned
-   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`.
+   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`. Work the handler
+   left to ``ctx.waitUntil()`` runs after that (:meth:`JsRunner.drain_pending`).
 
 With ``RuntimeSettings.reuse_instances`` (the default), a context that served a request
 successfully is kept, prepared, for the next request of the same worker version (name,
@@ -55,6 +55,7 @@ The package: :mod:`~.engine` (the engine seam's face, :class:`~.engine.JsEngine`
 :mod:`~.modules` (content types, what an ``import`` evaluates, the prelude),
 :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.images` (the prelude's image),
 :mod:`~.call` (one request's deadlines and host operations, over its execution),
+:mod:`~.host` (the stateless host ops: crypto, codecs, IDNA, vendored libraries),
 :mod:`~.pool` (prepared and spare contexts), :mod:`~.outcome` (what the prelude's outcome
 becomes), :mod:`~.runner` (:class:`JsRunner`), :mod:`~.bindings` (bindings that are
 objects in ``env``: dispatch namespaces, services).

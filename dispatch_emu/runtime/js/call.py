@@ -4,7 +4,8 @@ A :class:`JsCall` is the JavaScript engine's state of one
 :class:`~dispatch_emu.runtime.execution.Execution` (its ``state``): the execution owns
 the limits, the logs, the subrequest counter and the outbound call; the call adds the
 CPU and wall deadlines QuickJS's interrupt handler checks, the limit a host call broke
-(``tripped``), and the host operations the prelude calls (:data:`HOST_OPS`).
+(``tripped``), and the host operations the prelude calls (:data:`HOST_OPS`, then the
+stateless ones of :mod:`dispatch_emu.runtime.js.host`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
+from dispatch_emu.runtime.js import host as host_ops
 from dispatch_emu.runtime.messages import GuestRequest, ServiceCall
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ class JsCall:
     wall_deadline: float = float("inf")
     tripped: WorkerError | None = None  # a limit the guest broke; fails the whole call
     memory_full: bool = False  # the guest's memory was near its limit when it stopped
+    cpu_left: float = 0.0  # seconds of CPU left when the response went (for waitUntil() work)
 
     @property
     def worker(self) -> str:
@@ -79,7 +82,11 @@ class JsCall:
 
     def host(self, op: str, *args: Any) -> Any:
         operation = HOST_OPS.get(op)
-        return None if operation is None else operation(self, *args)
+        if operation is not None:
+            return operation(self, *args)
+        if op in host_ops.HOST_OPS:  # the stateless ops: crypto, codecs, IDNA (runtime/js/host/)
+            return host_ops.call_host_op(op, args)
+        return None
 
     def random(self, size: int) -> bytes:
         return os.urandom(max(0, min(int(size), 65536)))
@@ -88,8 +95,10 @@ class JsCall:
         try:
             self.execution.count_subrequest()
         except SubrequestLimitExceeded as error:
-            self.trip(error)
-            return {"error": SubrequestLimitExceeded.default_message}
+            if self.limits.subrequests_strict:  # options.limits.subRequests: the worker fails at once
+                self.trip(error)
+            # past the plan's limit, this fetch() rejects and the worker may catch it
+            return {"error": SubrequestLimitExceeded.default_message, "kind": "Error"}
         if self.execution.outbound is None:
             return {"error": "fetch() is disabled: this worker has no outbound handler (dispatch_emu never uses the network)"}
         request = GuestRequest(

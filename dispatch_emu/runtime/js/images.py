@@ -1,6 +1,6 @@
 """Images of the evaluated prelude, shared by every JavaScript runner of the process.
 
-Evaluating the prelude (``prelude.js``) is most of what a new context costs: parsing and
+Evaluating the prelude (``prelude/*.js``) is most of what a new context costs: parsing and
 running ~1,200 lines of JavaScript. Its outcome is the same in every context, so the
 first context of a process that evaluates it keeps a :class:`~.quickjs.VmImage` of its
 instance (linear memory, stack pointer, the prelude's entry points), and each later

@@ -1,6 +1,6 @@
 """What a JavaScript request's outcome becomes: a :class:`GuestResponse` or a :class:`WorkerError`.
 
-The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude.js``):
+The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude/entry.js``):
 a response (``status``, ``headers``, ``body``), an uncaught exception (``error``), a
 handler that returned no ``Response`` (``invalid``), or a finished startup (``loaded``).
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 from dispatch_emu.errors import MemoryLimitExceeded, OutputLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime.js.call import JsCall
+from dispatch_emu.runtime.js.host.codecs import utf8encode
 from dispatch_emu.runtime.messages import GuestResponse
 
 #: Lines of a JS stack kept in an error's ``cause``.
@@ -26,11 +27,12 @@ STANDARD_ERRORS = frozenset(
 NOT_A_RESPONSE = ("TypeError", "Incorrect type for Promise: the Promise did not resolve to 'Response'.")
 
 
-def unpack(packed: bytes) -> dict[str, Any]:
-    """The prelude's packed outcome: a length, JSON, then the body."""
+def unpack(packed: bytes, text: str | None = None) -> dict[str, Any]:
+    """The prelude's packed outcome: a length, JSON, then the body; or, for a string
+    body (``text``), the body is that string, UTF-8 encoded here in one step."""
     size = int.from_bytes(packed[:4], "big")
     outcome: dict[str, Any] = json.loads(packed[4 : 4 + size].decode("utf-8"))
-    outcome["body"] = packed[4 + size :]
+    outcome["body"] = utf8encode(text) if text is not None else packed[4 + size :]
     return outcome
 
 

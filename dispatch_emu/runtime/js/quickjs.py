@@ -35,7 +35,7 @@ from dispatch_emu.errors import WorkerException
 #: The package a JavaScript worker needs.
 QUICKJS_PACKAGE = "quickjs-rs"
 
-#: Name of the one host function the prelude captures (see prelude.js).
+#: Name of the one host function the prelude captures (see prelude/begin.js).
 HOST_FUNCTION = "__dispatch_emu_host"
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
@@ -55,6 +57,17 @@ _CONTEXT_TIMEOUT = 24 * 3600.0
 REUSE_HEADROOM = 4
 
 
+@dataclass
+class PendingWork:
+    """A request answered while its ``ctx.waitUntil()`` work was still running."""
+
+    execution: Execution
+    call: JsCall
+    prepared: PreparedContext
+    key: ContextKey | None
+    response: GuestResponse
+
+
 class JsRunner:
     """Runs JavaScript workers for one :class:`~dispatch_emu.runtime.Runtime`.
 
@@ -74,6 +87,8 @@ class JsRunner:
         self.created = 0  # contexts created (tests, benchmarks)
         self.restored = 0  # of which started from the image of the evaluated prelude
         self._closed = False
+        self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
+        self._depth = 0  # runs in progress (an outbound handler may nest one)
 
     # -- the quickjs-rs runtime, and the callbacks every context shares
 
@@ -143,6 +158,8 @@ class JsRunner:
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
+        if self._pending and self._depth == 0:
+            self.drain_pending()  # earlier requests' waitUntil() work runs before this one
         prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
         if prepared is None and kind == "module":
             prepared = self.spares.take(spare_key(main, call.modules, limits.memory_bytes))
@@ -151,17 +168,102 @@ class JsRunner:
                     call.add_logs(line)
         if prepared is None:
             prepared = self._open(call)
-        keep = False
+        keep = deferred = False
+        self._depth += 1
         try:
             result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
             response = outcomes.response(call, result)
             prepared.requests += 1
-            keep = key is not None and not self._closed and not _worn(call, prepared.context)
+            if result.get("pending"):
+                # waitUntil() work is left: the response goes now, the work runs later
+                # (drain_pending), and the context is not reused before it is done
+                call.cpu_left = max(0.0, call.cpu_deadline - time.monotonic())
+                self._pending.append(PendingWork(execution, call, prepared, key, response))
+                deferred = True
+            else:
+                keep = key is not None and not self._closed and not _worn(call, prepared.context)
             return response
         finally:
+            self._depth -= 1
             if keep:
                 assert key is not None
                 self.contexts.give(key, prepared)
+            elif not deferred:
+                prepared.close()
+
+    # -- waitUntil() work, after the response
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a request's ``ctx.waitUntil()`` work is still to run."""
+        return bool(self._pending)
+
+    def drain_pending(self) -> None:
+        """Run the ``waitUntil()`` work of answered requests to its end.
+
+        Each request's work runs as its own execution again (current on the thread, the
+        gate held), with the CPU time its request had left and a new wall budget; a
+        failure (an exception, a limit) goes to that request's log (the ``logs`` of the
+        response already returned), never to its response. A context whose work ended
+        cleanly goes back to the pool.
+        """
+        while self._pending:
+            work = self._pending.pop(0)
+            with work.execution.active(), work.execution.gate.held():
+                self._finish(work)
+
+    def drop_pending(self) -> None:
+        """Forget the pending waitUntil() work, closing its contexts (a reset)."""
+        pending, self._pending = self._pending, []
+        for work in pending:
+            work.prepared.close()
+
+    def _finish(self, work: PendingWork) -> None:
+        call, prepared = work.call, work.prepared
+        now = time.monotonic()
+        call.tripped = None
+        call.cpu_deadline = now + call.cpu_left
+        assert call.limits.wall_ms is not None
+        call.wall_deadline = now + call.limits.wall_ms / 1000
+        clean = False
+        failure: str | None = None
+        answered = len(call.logs)
+        vm = prepared.vm
+        assert vm is not None
+        api = vm.api_handle()  # drain() is a rarely used entry point: through a quickjs-rs Handle
+        try:
+            while True:
+                vm.run_jobs()
+                self._raise_tripped(call)
+                with api.call_method("drain") as drained:
+                    state = drained.to_python()
+                self._raise_tripped(call)
+                if state == "done":
+                    clean = True
+                    break
+                if state == "stuck":
+                    call.add_logs("waitUntil(): a promise never settled (nothing was left to run); its work was dropped")
+                    clean = True
+                    break
+        except WorkerError as error:
+            failure = error.message
+        except self._qjs.QuickJSError as error:
+            failure = self._translate(call, error, prepared.context).message
+        except Exception as error:  # the guest trapped
+            failure = f"{type(error).__name__}: {error}"
+        finally:
+            try:
+                api.dispose()
+            except Exception:  # the guest trapped: its store is unusable, closing frees it
+                pass
+            self._collect_logs(call, prepared)  # what the guest logged before it failed, first
+            if failure is not None:
+                call.add_logs(f"Uncaught (in waitUntil) {failure}")
+            late = call.logs[answered:]
+            if late and work.response.on_late_logs is not None:
+                work.response.on_late_logs(list(late))
+            if clean and work.key is not None and not self._closed and not _worn(call, prepared.context):
+                self.contexts.give(work.key, prepared)
             else:
                 prepared.close()
 
@@ -264,6 +366,16 @@ class JsRunner:
             self._collect_logs(call, prepared)
             raise self._translate(call, error, context) from None
         except Exception as error:  # a trap of the QuickJS guest itself (e.g. an allocation abort)
+            if "call stack exhausted" in str(error):
+                # runaway recursion exhausts the wasm stack before QuickJS's own check can
+                # throw, so it cannot be caught in JavaScript; it fails like an uncaught
+                # RangeError (and the context, whose guest trapped, is closed)
+                raise WorkerException(
+                    "Worker threw exception: RangeError: Maximum call stack size exceeded",
+                    worker=call.worker,
+                    cause="the JavaScript call stack overflowed (the QuickJS guest exhausted its wasm stack)",
+                    logs=call.logs,
+                ) from None
             if _memory_full(call, context):
                 raise MemoryLimitExceeded(
                     worker=call.worker, cause=f"the guest failed with its memory at the limit: {error}", logs=call.logs
@@ -291,7 +403,7 @@ class JsRunner:
         context, vm = prepared.context, prepared.vm
         assert call.limits.memory_bytes is not None and vm is not None
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
-        call.start_clock()
+        call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
         source_text = prelude()
         image = prelude_image(source_text + vm_source(), vm.inst.build_id)
         if image is not None:
@@ -303,6 +415,7 @@ class JsRunner:
             context.eval(source_text, filename="dispatch_emu:prelude")
             vm.bind()
             keep_prelude_image(source_text + vm_source(), vm.image())
+        call.start_clock()  # ...but its time is the platform's, not the worker's: the worker's starts now
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
             prepared.api = vm.api_handle()
@@ -377,9 +490,12 @@ class JsRunner:
     # -- lifetime
 
     def close(self) -> None:
-        """Close the pooled contexts and the quickjs-rs runtime."""
+        """Close the pooled contexts and the quickjs-rs runtime (pending waitUntil() work is dropped)."""
         with GATE.held():
             self._closed = True
+            for work in self._pending:
+                work.prepared.close()
+            self._pending.clear()
             self.contexts.close()
             self.spares.close()
             runtime, self._runtime_ = self._runtime_, None
@@ -416,4 +532,4 @@ def _worn(call: JsCall, context: Any) -> bool:
     return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // REUSE_HEADROOM)
 
 
-__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner"]
+__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]
