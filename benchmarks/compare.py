@@ -95,7 +95,7 @@ def main() -> None:
     print(f"dispatch_emu A/B — this tree vs {rev}, {rounds} alternating rounds, CPU µs per full dispatch")
     for case in CHUNKS:
         mine, theirs = samples[("this tree", case)], samples[(rev, case)]
-        paired = statistics.median(a / b for a, b in zip(mine, theirs))
+        paired = statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
         print(f"   {LABELS[case]:26s} this {statistics.median(mine):8.1f}   {rev} {statistics.median(theirs):8.1f}"
               f"   ratio {paired:5.3f}")
 
