@@ -19,9 +19,9 @@ import json
 import cloudflare
 import httpx
 import pytest
-from api_bodies import ACCOUNT, NAMESPACES, multipart
 
 from dispatch_emu.store import ACCOUNT_WORKERS, NamespaceStore
+from tests.api.api_bodies import ACCOUNT, NAMESPACES, multipart
 
 JS = b'export default { async fetch() { return new Response("platform v1"); } };\n'
 JS2 = b'export default { async fetch() { return new Response("platform v2"); } };\n'
