@@ -100,8 +100,9 @@ class NamespaceStore:
             return len(self._blobs)
 
     def accounts(self) -> list[str]:
+        """Every account with a namespace or a regular Worker."""
         with self._lock:
-            return sorted(self._accounts)
+            return sorted(set(self._accounts) | {a for a, state in self._workers.items() if state.scripts})
 
     # ----------------------------------------------------------------- namespaces
 

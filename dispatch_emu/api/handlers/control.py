@@ -29,7 +29,7 @@ from dispatch_emu._version import __version__
 from dispatch_emu.api.calls import ApiCall
 from dispatch_emu.api.serialize import module_summary, public_bindings, rfc3339
 from dispatch_emu.errors import ValidationError
-from dispatch_emu.store import MAX_LIMIT, NamespaceStore, Script
+from dispatch_emu.store import ACCOUNT_WORKERS, MAX_LIMIT, NamespaceStore, Script
 
 #: ``logs(worker, since, wait_seconds)`` → the logs endpoint's result (the emulator's observer answers).
 LogSource: TypeAlias = Callable[[str | None, int, float], dict[str, Any]]
@@ -53,19 +53,24 @@ def _script_state(script: Script) -> dict[str, Any]:
 
 
 def state_dump(store: NamespaceStore) -> dict[str, Any]:
-    """Accounts → namespaces → scripts, without module bytes or secret values."""
+    """Accounts → namespaces → scripts, and each account's regular Workers (``workers``),
+    without module bytes or secret values."""
     accounts: dict[str, Any] = {}
+
+    def scripts_of(account: str, namespace: str) -> list[dict[str, Any]]:
+        scripts: list[dict[str, Any]] = []
+        cursor = ""
+        while True:
+            page = store.list_scripts(account, namespace, limit=MAX_LIMIT, cursor=cursor)
+            scripts.extend(_script_state(s) for s in page.scripts)
+            if not page.cursor:
+                return scripts
+            cursor = page.cursor
+
     for account in store.accounts():
         spaces = []
         for namespace in store.list_namespaces(account):
-            scripts: list[dict[str, Any]] = []
-            cursor = ""
-            while True:
-                page = store.list_scripts(account, namespace.name, limit=MAX_LIMIT, cursor=cursor)
-                scripts.extend(_script_state(s) for s in page.scripts)
-                if not page.cursor:
-                    break
-                cursor = page.cursor
+            scripts = scripts_of(account, namespace.name)
             spaces.append(
                 {
                     "name": namespace.name,
@@ -75,7 +80,7 @@ def state_dump(store: NamespaceStore) -> dict[str, Any]:
                     "scripts": scripts,
                 }
             )
-        accounts[account] = {"namespaces": spaces}
+        accounts[account] = {"namespaces": spaces, "workers": scripts_of(account, ACCOUNT_WORKERS)}
     return {"version": __version__, "accounts": accounts}
 
 
