@@ -33,10 +33,13 @@ from typing import Any
 import wasmtime
 
 from dispatch_emu.errors import OutputLimitExceeded, SubrequestLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.runtime import hostcall
 from dispatch_emu.runtime.abi import Invocation
+from dispatch_emu.runtime.budget import MemoryBudget
 from dispatch_emu.runtime.cgi import binding_text
-from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
+from dispatch_emu.runtime.failures import instantiation_failure, translate
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse
+from dispatch_emu.runtime.meter import Meter
 from dispatch_emu.runtime.pool import PooledInstance, PoolKey
 from dispatch_emu.runtime.settings import add_log_text
 
@@ -54,10 +57,6 @@ SUB_NO_HANDLER, SUB_FAILED, SUB_MALFORMED = -1, -2, -3
 _I32 = wasmtime.ValType.i32()
 
 
-def _ft(params: int, results: int) -> wasmtime.FuncType:
-    return wasmtime.FuncType([_I32] * params, [_I32] * results)
-
-
 #: The host functions: name → (parameter count, result count); all i32.
 HOST_FUNCTIONS: dict[str, tuple[int, int]] = {
     "read": (3, 1),
@@ -72,7 +71,7 @@ HOST_FUNCTIONS: dict[str, tuple[int, int]] = {
 
 @dataclass
 class _Call:
-    """The state of one request while the guest runs (the top of :data:`_ACTIVE`)."""
+    """The state of one request while the guest runs (its meter's ``state``)."""
 
     inv: Invocation
     store: wasmtime.Store
@@ -118,11 +117,6 @@ class _Call:
         self.log_size = add_log_text(self.logs, self.log_size, text)
 
 
-# Requests in progress, innermost last; guarded by EXECUTION_LOCK (a nested run from an
-# outbound handler pushes and pops on the same thread).
-_ACTIVE: list[_Call] = []
-
-
 def _headers_text(headers: list[tuple[str, str]]) -> bytes:
     return "".join(f"{name.lower()}: {value}\n" for name, value in headers).encode("latin-1", "replace")
 
@@ -144,8 +138,8 @@ def _parse_header_lines(text: bytes, what: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------- host functions
 
 
-def _read(field_id: int, ptr: int, cap: int) -> int:
-    call = _ACTIVE[-1]
+def _read(meter: Meter, caller: Any, field_id: int, ptr: int, cap: int) -> int:
+    call: _Call = meter.state
     request = call.inv.request
     value: bytes | None
     if field_id == FIELD_METHOD:
@@ -171,22 +165,22 @@ def _read(field_id: int, ptr: int, cap: int) -> int:
     return call.give(value, ptr, cap, "read")
 
 
-def _header(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call = _ACTIVE[-1]
+def _header(meter: Meter, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
+    call: _Call = meter.state
     wanted = call.load(name_ptr, name_len, "header").decode("latin-1").lower()
     values = [value for name, value in call.inv.request.headers if name.lower() == wanted]
     return call.give(", ".join(values).encode("latin-1", "replace") if values else None, ptr, cap, "header")
 
 
-def _binding(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call = _ACTIVE[-1]
+def _binding(meter: Meter, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
+    call: _Call = meter.state
     name = call.load(name_ptr, name_len, "binding").decode("utf-8", "replace")
     env = call.inv.env
     return call.give(binding_text(env[name]).encode() if name in env else None, ptr, cap, "binding")
 
 
-def _response_head(status: int, headers_ptr: int, headers_len: int) -> None:
-    call = _ACTIVE[-1]
+def _response_head(meter: Meter, caller: Any, status: int, headers_ptr: int, headers_len: int) -> None:
+    call: _Call = meter.state
     if not 100 <= status <= 999:
         raise WorkerException(
             f"Worker answered with the invalid status {status}.", cause="status outside 100-999"
@@ -195,8 +189,8 @@ def _response_head(status: int, headers_ptr: int, headers_len: int) -> None:
     call.headers = _parse_header_lines(call.load(headers_ptr, headers_len, "response_head"), "response_head")
 
 
-def _response_write(ptr: int, size: int) -> None:
-    call = _ACTIVE[-1]
+def _response_write(meter: Meter, caller: Any, ptr: int, size: int) -> None:
+    call: _Call = meter.state
     limit = call.inv.limits.output_bytes
     assert limit is not None
     if call.body_size + size > limit:
@@ -205,13 +199,13 @@ def _response_write(ptr: int, size: int) -> None:
     call.body_size += size
 
 
-def _log(ptr: int, size: int) -> None:
-    call = _ACTIVE[-1]
+def _log(meter: Meter, caller: Any, ptr: int, size: int) -> None:
+    call: _Call = meter.state
     call.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
 
 
-def _subrequest(ptr: int, size: int) -> int:
-    call = _ACTIVE[-1]
+def _subrequest(meter: Meter, caller: Any, ptr: int, size: int) -> int:
+    call: _Call = meter.state
     call.sub_headers = call.sub_body = call.sub_error = None
     call.subrequests += 1
     limit = call.inv.limits.subrequests
@@ -235,7 +229,8 @@ def _subrequest(ptr: int, size: int) -> int:
         call.sub_error = f"malformed subrequest: {error.message}".encode()
         return SUB_MALFORMED
     try:
-        response = outbound(GuestRequest(method=method.upper(), url=url.strip(), headers=headers, body=body))
+        with meter.paused():  # the handler's time is not the guest's CPU time
+            response = outbound(GuestRequest(method=method.upper(), url=url.strip(), headers=headers, body=body))
     except Exception as error:  # the guest sees a failed fetch, as a Worker's fetch() rejects
         message = error.message if isinstance(error, WorkerError) else f"{type(error).__name__}: {error}"
         call.sub_error = str(message).encode("utf-8", "replace")
@@ -259,7 +254,7 @@ _IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
 def _reactor_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     linker = wasmtime.Linker(engine)
     for name, (params, results) in HOST_FUNCTIONS.items():
-        linker.define_func(HOST_MODULE, name, _ft(params, results), _IMPLEMENTATIONS[name])
+        hostcall.define(linker, HOST_MODULE, name, [_I32] * params, [_I32] * results, _IMPLEMENTATIONS[name])
     return linker
 
 
@@ -300,20 +295,20 @@ class ReactorAbi:
             ("reactor-reusable", inv.code.digest), lambda: self.reusable(inv.module)
         ):
             key = PoolKey(self.name, inv.code.identity, inv.code.digest, inv.code.version, limits)
+        meter = Meter(limits)
         item = inv.instances.take(key) if key is not None and inv.instances is not None else None
         if item is None:
-            item = self._instantiate(inv)
+            item = self._instantiate(inv, meter)
             if key is not None and inv.instances is not None:
                 inv.instances.created += 1
         else:
-            item.store.set_fuel(limits.fuel())
-            item.store.set_epoch_deadline(limits.epoch_ticks())
-        fetch, memory = item.state
-        call = _Call(inv=inv, store=item.store, memory=memory)
-        _ACTIVE.append(call)
+            meter.arm(item.store)
+        fetch, memory, budget = item.state
+        call = meter.state = _Call(inv=inv, store=item.store, memory=memory)
         ok = False
         try:
-            result = fetch(item.store)
+            with meter.active():
+                result = fetch(item.store)
             if result:  # an i32 result: non-zero is the guest's own failure
                 raise WorkerException(
                     f"Worker returned error code {result} from fetch.",
@@ -321,14 +316,16 @@ class ReactorAbi:
                 )
             ok = True
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
+            failure = meter.failure or error
+            if not isinstance(failure, Exception):
+                raise failure from None  # KeyboardInterrupt in a host function: not the guest's failure
             raise translate(
-                error,
+                failure,
                 worker=inv.code.name,
                 logs=call.logs,
-                memory_was_full=memory_full(memory, item.store, limits.memory_bytes),
+                memory_was_full=budget.near_cap(item.instance, item.store),
             ) from error
         finally:
-            _ACTIVE.pop()
             item.requests += 1
             # a failed instance may hold broken state: it never serves again
             if ok and key is not None and inv.instances is not None:
@@ -337,29 +334,30 @@ class ReactorAbi:
                 item.close()
         return GuestResponse(status=call.status, headers=call.headers, body=b"".join(call.body), logs=call.logs)
 
-    def _instantiate(self, inv: Invocation) -> PooledInstance:
+    def _instantiate(self, inv: Invocation, meter: Meter) -> PooledInstance:
         host, limits = inv.host, inv.limits
         assert limits.memory_bytes is not None
         linker = host.memo(("reactor-linker",), lambda: _reactor_linker(host.engine))
         pre = host.memo(("reactor-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
+        budget = host.memo(
+            ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
+        )
         store = wasmtime.Store(host.engine)
-        store.set_limits(memory_size=limits.memory_bytes)
-        store.set_fuel(limits.fuel())
-        store.set_epoch_deadline(limits.epoch_ticks())
+        budget.apply(store)
+        meter.arm(store)
         # a start function may call the host: it sees the request but no memory yet
-        call = _Call(inv=inv, store=store, memory=None)
-        _ACTIVE.append(call)
+        call = meter.state = _Call(inv=inv, store=store, memory=None)
         try:
-            instance = pre.instantiate(store)
+            with meter.active():
+                instance = pre.instantiate(store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             store.close()
-            raise instantiation_failure(
-                error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=call.logs
-            ) from error
-        finally:
-            _ACTIVE.pop()
+            failure = meter.failure or error
+            if not isinstance(failure, Exception):
+                raise failure from None
+            raise instantiation_failure(failure, budget, worker=inv.code.name, logs=call.logs) from error
         exports = instance.exports(store)
-        return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"]))
+        return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"], budget))
 
 
 __all__ = ["HOST_FUNCTIONS", "HOST_MODULE", "REUSE_EXPORT", "ReactorAbi"]
