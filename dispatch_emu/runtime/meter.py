@@ -69,7 +69,8 @@ class Meter:
         self.fuel_per_ns = FUEL_PER_MS / 1_000_000
         self.failure: BaseException | None = None
         self.paused_ns = 0
-        self.wall_deadline = time.monotonic() + limits.wall_ms / 1000
+        self.clock_origin_ns = time.monotonic_ns()
+        self.wall_deadline = self.clock_origin_ns / 1e9 + limits.wall_ms / 1000
         self.cpu_started = time.thread_time_ns()
         self.cpu_cap_ns = limits.cpu_ms * 1_000_000 * CPU_BACKSTOP
         self._pending_fuel = 0

@@ -1,6 +1,6 @@
-"""dispatch_emu's own versions of the WASI functions that wait or write.
+"""dispatch_emu's own versions of the WASI functions that wait, write or tell the time.
 
-The WAGI linker defines wasmtime's WASI preview 1 and then shadows two of its functions
+The WAGI linker defines wasmtime's WASI preview 1 and then shadows three of its functions
 (``Linker.allow_shadowing``) with host functions of :mod:`~.hostcall`:
 
 ``poll_oneoff``
@@ -8,8 +8,8 @@ The WAGI linker defines wasmtime's WASI preview 1 and then shadows two of its fu
     limit; a ``u64::MAX`` timeout never returned). Ours waits at most until the
     request's wall deadline; a wait that would pass it ends the guest there with
     :class:`~dispatch_emu.errors.WallTimeExceeded` (trap code ``INTERRUPT``). Clock
-    subscriptions (relative, or absolute on the realtime and monotonic clocks, which
-    are the host's ``CLOCK_REALTIME`` and ``CLOCK_MONOTONIC``, as in wasmtime) wait;
+    subscriptions (relative, or absolute on the realtime and monotonic clocks of
+    ``clock_time_get`` below) wait;
     read and write subscriptions on stdin, stdout and stderr are ready at once (stdin
     is in memory, output is collected), on any other descriptor they fail with
     ``EBADF``.
@@ -20,6 +20,11 @@ The WAGI linker defines wasmtime's WASI preview 1 and then shadows two of its fu
     past :data:`~.settings.LOG_LIMIT` is dropped (the log says so). wasmtime's own
     custom-output streams deliver on an I/O thread and queue what the guest writes
     faster than Python takes it: a flood left tens of MiB behind per request.
+``clock_time_get``
+    so that an absolute deadline given to ``poll_oneoff`` is read on the clock the guest
+    read it from: realtime is the host's, monotonic counts from the request's start (as
+    wasmtime's counts from the WASI context's creation); the CPU-time clocks answer
+    ``EBADF``, as wasmtime's do.
 
 Every other WASI function is wasmtime's. Its time counts against the CPU limit through
 the thread-time backstop of :mod:`~.meter`; ours charge fuel like every host function.
@@ -108,12 +113,26 @@ def _fd_write(meter: Meter, caller: Any, fd: int, iovs: int, count: int, written
     return ESUCCESS
 
 
-def _clock_now(clock: int) -> int | None:
+def _clock_now(meter: Meter, clock: int) -> int | None:
+    """The guest's clocks: realtime is the host's; monotonic counts from the request's start
+    (wasmtime's counts from the WASI context's creation: a guest sees the same kind of value)."""
     if clock == 0:
         return time.time_ns()
     if clock == 1:
-        return time.monotonic_ns()
+        return time.monotonic_ns() - meter.clock_origin_ns
     return None
+
+
+def _clock_time_get(meter: Meter, caller: Any, clock: int, precision: int, out: int) -> int:
+    now = _clock_now(meter, clock)
+    if now is None:
+        return EBADF  # the process and thread CPU clocks, as in wasmtime
+    memory = GuestMemory(caller)
+    out &= 0xFFFFFFFF
+    if not memory.ok(out, 8):
+        return EFAULT
+    memory.write(out, now.to_bytes(8, "little"))
+    return ESUCCESS
 
 
 def _poll_oneoff(meter: Meter, caller: Any, subs: int, events: int, count: int, nevents_ptr: int) -> int:
@@ -137,7 +156,7 @@ def _poll_oneoff(meter: Meter, caller: Any, subs: int, events: int, count: int, 
         if tag == _CLOCK:
             clock, timeout = memory.u32(at + 16), memory.u64(at + 24)
             flags = int.from_bytes(memory.read(at + 40, 2), "little")
-            now = _clock_now(clock)
+            now = _clock_now(meter, clock)
             if now is None:
                 ready.append(_event(userdata, EINVAL, tag))
                 continue
@@ -176,13 +195,14 @@ def _event(userdata: int, error: int, tag: int) -> bytes:
 
 
 def wasi_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
-    """wasmtime's WASI preview 1 with ``poll_oneoff`` and ``fd_write`` replaced by ours."""
+    """wasmtime's WASI preview 1 with ``poll_oneoff``, ``fd_write`` and ``clock_time_get`` replaced by ours."""
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     linker.allow_shadowing = True
     i32 = wasmtime.ValType.i32()
     hostcall.define(linker, WASI_MODULE, "fd_write", [i32] * 4, [i32], _fd_write)
     hostcall.define(linker, WASI_MODULE, "poll_oneoff", [i32] * 4, [i32], _poll_oneoff)
+    hostcall.define(linker, WASI_MODULE, "clock_time_get", [i32, wasmtime.ValType.i64(), i32], [i32], _clock_time_get)
     linker.allow_shadowing = False
     return linker
 
