@@ -170,7 +170,22 @@ class Emulator:
 
                 self._runtime = Runtime(self._runtime_settings, hook=self.plugins.hook)
                 self.plugins.register(RuntimeValidator(self._runtime), name="builtin-runtime-validator")
+                self.store.removal_listeners.append(self._drop_unreachable)
             return self._runtime
+
+    def _drop_unreachable(self) -> None:
+        """After a delete, replacement, reset or restore: close the idle reused instances
+        of versions no dispatch can reach any more (their memory comes back at once)."""
+        runtime = self._runtime
+        if runtime is not None:
+            runtime.drop_instances(keep=self._deployed)
+
+    def _deployed(self, identity: str, version: str) -> bool:
+        # identity is "account/namespace\0name" (WorkerCode.identity, as the binding builds it)
+        scope, _, name = identity.partition("\0")
+        account_id, _, namespace = scope.partition("/")
+        found = self.store.find_script(account_id, namespace, name)
+        return found is not None and found.deployment_id == version
 
     @property
     def api(self) -> ApiApp:

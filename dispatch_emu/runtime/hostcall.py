@@ -31,6 +31,7 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
+from dispatch_emu.errors import WorkerError
 from dispatch_emu.runtime.meter import TRAP_INTERRUPT, TRAP_OUT_OF_FUEL, Meter, current_meter
 
 #: Fuel charged per host call on top of its measured time: the Python↔wasm crossing
@@ -97,10 +98,12 @@ def _trampoline(env: int, caller: Any, args: Any, nargs: int, results: Any, nres
                 result.kind = _I32
                 result.of.i32 = int(out)
     except HostStop as error:
-        meter.fail(error.error)
+        # no traceback: it would hold this frame, and the frame the meter (a cycle that
+        # kept a request's collected output alive until the next garbage collection)
+        meter.fail(error.error.with_traceback(None))
         stop = (error.trap_code, str(error))
     except BaseException as error:  # noqa: BLE001 - nothing may reach wasmtime-py's global slot
-        meter.fail(error)
+        meter.fail(error.with_traceback(None) if isinstance(error, WorkerError) else error)
         stop = (None, f"dispatch_emu host function failed: {type(error).__name__}")
     # the call's own time, less what an outbound handler spent (not the guest's CPU)
     spent = time.thread_time_ns() - started - (meter.paused_ns - paused)

@@ -103,6 +103,10 @@ class Meter:
         if self.failure is None:
             self.failure = error
 
+    def release(self) -> None:
+        """Let go of the ABI's state (what the request collected) when the request ends."""
+        self.state = None
+
     def remaining_wall(self) -> float:
         return self.wall_deadline - time.monotonic()
 

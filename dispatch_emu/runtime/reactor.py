@@ -305,7 +305,7 @@ class ReactorAbi:
             meter.arm(item.store)
         fetch, memory, budget = item.state
         call = meter.state = _Call(inv=inv, store=item.store, memory=memory)
-        ok = False
+        ok = keep = False
         try:
             with meter.active():
                 result = fetch(item.store)
@@ -315,6 +315,9 @@ class ReactorAbi:
                     cause=f"fetch returned {result}",
                 )
             ok = True
+            # an instance that grew to its cap would start the next request near it
+            keep = budget.near_cap(item.instance, item.store) is None
+            item.bytes = memory.data_len(item.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             failure = meter.failure or error
             if not isinstance(failure, Exception):
@@ -326,9 +329,12 @@ class ReactorAbi:
                 memory_was_full=budget.near_cap(item.instance, item.store),
             ) from error
         finally:
+            meter.release()
+            if not ok:  # the raised error's traceback holds this frame: let go of the body
+                call.body.clear()
             item.requests += 1
             # a failed instance may hold broken state: it never serves again
-            if ok and key is not None and inv.instances is not None:
+            if ok and keep and key is not None and inv.instances is not None:
                 inv.instances.give(key, item)
             else:
                 item.close()

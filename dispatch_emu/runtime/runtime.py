@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import wasmtime
@@ -73,7 +73,7 @@ class Runtime:
 
         self.host: EngineHost = engine_host(configure)
         self.host.acquire()
-        self.instances = InstancePool()
+        self.instances = InstancePool(max_bytes=self.settings.pool_bytes)
         self._abi_by_digest: dict[str, GuestAbi | None] = {}
         self._default_limits = ExecutionLimits().filled(self.settings)
         self._lock = threading.Lock()
@@ -154,7 +154,7 @@ class Runtime:
             if self._js is None:
                 from dispatch_emu.runtime.js import JsRunner
 
-                self._js = JsRunner()
+                self._js = JsRunner(pool_bytes=self.settings.pool_bytes)
             return self._js
 
     # -- requests
@@ -207,6 +207,19 @@ class Runtime:
             return abi.run(invocation)
 
     # -- lifetime
+
+    def drop_instances(self, keep: Callable[[str, str], bool] | None = None) -> int:
+        """Close the idle reused instances and JavaScript contexts of workers ``keep`` refuses.
+
+        ``keep(identity, version)`` gets a worker's :attr:`WorkerCode.identity` and the
+        version an entry was made for; without ``keep`` every idle entry is closed (what a
+        reset needs). Entries in use by a request are not touched (they return to the pool
+        only if still wanted). Returns how many were closed.
+        """
+        closed = self.instances.drop(keep)
+        if self._js is not None:
+            closed += self._js.contexts.drop(keep)
+        return closed
 
     def close(self) -> None:
         """Close pooled instances and release the engine (its timer stops with the last user)."""

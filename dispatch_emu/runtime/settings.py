@@ -51,6 +51,8 @@ class RuntimeSettings:
     subrequests: int = 50
     cache_dir: str | None = None
     reuse_instances: bool = True
+    #: bytes of memory the idle reused instances may hold, per pool (reactor, JavaScript)
+    pool_bytes: int = 256 * 2**20
 
     def __post_init__(self) -> None:
         if self.cache_dir is None:

@@ -112,6 +112,7 @@ class WagiAbi:
         store = wasmtime.Store(host.engine)
         cleanup = _nothing
         instance: wasmtime.Instance | None = None
+        failure: BaseException | None = None
         try:
             budget.apply(store)
             meter.arm(store)
@@ -121,7 +122,6 @@ class WagiAbi:
             wasi.env = cgi_environ(inv.request, inv.env, parts)
             cleanup = set_stdin(wasi, inv.request.body)
             store.set_wasi(wasi)
-            failure: BaseException | None = None
             with meter.active():
                 try:
                     instance = pre.instantiate(store)
@@ -154,6 +154,11 @@ class WagiAbi:
                 )
             return GuestResponse(status=status, headers=headers, body=body, logs=logs)
         finally:
+            # the error raised from here holds this frame in its traceback: let go of the
+            # output and the failure, or they live until the next garbage collection
+            io.release()
+            meter.release()
+            failure = None
             store.close()
             cleanup()
 

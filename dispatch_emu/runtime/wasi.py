@@ -78,6 +78,10 @@ class WagiIo:
     def errors(self) -> bytes:
         return b"".join(self.stderr)
 
+    def release(self) -> None:
+        self.stdout.clear()
+        self.stderr.clear()
+
 
 def _fd_write(meter: Meter, caller: Any, fd: int, iovs: int, count: int, written_ptr: int) -> int:
     io: WagiIo = meter.state

@@ -67,6 +67,9 @@ class NamespaceStore:
         self._blobs = BlobStore()
         self._interner = Interner()
         self.validators: list[UploadValidator] = list(validators)
+        #: called (no arguments, outside the store's lock) after a change that may have made
+        #: a deployed version unreachable: a delete, a replacement, a reset or a restore
+        self.removal_listeners: list[Callable[[], None]] = []
         self.clock = clock
         self.actor = actor
 
@@ -78,6 +81,7 @@ class NamespaceStore:
             self._accounts.clear()
             self._blobs.clear()
             self._interner.clear()
+        self._removed()
 
     @property
     def blob_count(self) -> int:
@@ -164,6 +168,7 @@ class NamespaceStore:
             for script in state.scripts.values():
                 self._release(script.modules)
             del self._accounts[account_id][name]
+        self._removed()
 
     # ----------------------------------------------------------------- scripts
 
@@ -211,7 +216,9 @@ class NamespaceStore:
                 has_assets=bool(metadata.get("assets")),
             )
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def put_content(self, account_id: str, namespace: str, name: str, upload: ScriptUpload) -> Script:
         """Replace only the code of an existing script; bindings and settings stay."""
@@ -234,7 +241,9 @@ class NamespaceStore:
                 modified_on=self.clock(),
             )
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def get_script(self, account_id: str, namespace: str, name: str) -> Script:
         with self._lock:
@@ -265,6 +274,7 @@ class NamespaceStore:
             state = self._namespace(account_id, namespace)
             self._script(account_id, namespace, name)
             self._remove(state, name)
+        self._removed()
 
     def list_scripts(
         self,
@@ -307,7 +317,9 @@ class NamespaceStore:
             matching = [n for n in state.order if tag_filter.matches(state.scripts[n].tags)]
             for name in matching[:size]:
                 self._remove(state, name)
-            return matching[:size], len(matching) > size
+        if matching:
+            self._removed()
+        return matching[:size], len(matching) > size
 
     # ----------------------------------------------------------------- script parts
 
@@ -336,7 +348,9 @@ class NamespaceStore:
             changes["settings"] = self._interner.mapping(settings)
             script = replace(previous, modified_on=self.clock(), **changes)
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def set_tags(self, account_id: str, namespace: str, name: str, tags: Sequence[str]) -> Script:
         return self._change(account_id, namespace, name, tags=check_tags(list(tags)))
@@ -418,6 +432,7 @@ class NamespaceStore:
         accounts, blobs, interner = load_snapshot(data)
         with self._lock:
             self._accounts, self._blobs, self._interner = accounts, blobs, interner
+        self._removed()
 
     # ----------------------------------------------------------------- internals
 
@@ -439,7 +454,9 @@ class NamespaceStore:
             previous = self._script(account_id, namespace, name)
             script = replace(previous, modified_on=self.clock(), **changes)
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def _replace(self, state: NamespaceState, script: Script, previous: Script | None) -> None:
         if previous is None:
@@ -453,6 +470,10 @@ class NamespaceStore:
         script = state.scripts.pop(name)
         del state.order[bisect.bisect_left(state.order, name)]
         self._release(script.modules)
+
+    def _removed(self) -> None:
+        for listener in list(self.removal_listeners):
+            listener()
 
     def _release(self, modules: Iterable[ModuleRef]) -> None:
         for module in modules:

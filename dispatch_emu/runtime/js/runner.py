@@ -25,6 +25,7 @@ from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
 from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
 from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.pool import POOL_BYTES
 from dispatch_emu.runtime.settings import ExecutionLimits
 
 #: Startup budget of an upload's check (Cloudflare: 1 s of CPU to evaluate the global scope).
@@ -43,16 +44,16 @@ class JsRunner:
     """Runs JavaScript workers for one :class:`~dispatch_emu.runtime.Runtime`.
 
     One quickjs-rs runtime, created lazily, holds the interrupt handler and the module
-    loader every context uses; each context is its own wasm instance. ``pool_limit``
-    bounds the idle prepared contexts kept for reuse. The caller of :meth:`run` and
+    loader every context uses; each context is its own wasm instance. ``pool_limit`` and
+    ``pool_bytes`` bound the idle prepared contexts kept for reuse. The caller of :meth:`run` and
     :meth:`check` must not hold a context of its own (they take :data:`EXECUTION_LOCK`).
     """
 
-    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT) -> None:
+    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT, pool_bytes: int = POOL_BYTES) -> None:
         self._qjs = import_quickjs()
         self._runtime_: Any = None
         self._active: list[JsCall] = []  # innermost last (an outbound handler may nest a run)
-        self.contexts = ContextPool(pool_limit)
+        self.contexts = ContextPool(pool_limit, pool_bytes)
         self.created = 0  # contexts created (tests, benchmarks)
         self._closed = False
 
