@@ -14,7 +14,7 @@ Each keeps its most recent entries, at most ``max_records`` of them and at most
 errors carry), so a long-running server does not grow without bound however much its
 workers log:
 
->>> small = Observer(max_bytes=10)
+>>> small = Observer(max_bytes=2 * (RECORD_OVERHEAD + 5))  # room for two 5-byte lines
 >>> small.logged("acc", "ns", "shop", ["12345", "67890", "abcde"])
 >>> small.lines()
 ['67890', 'abcde']
