@@ -12,11 +12,14 @@ Every engine runs with fuel (CPU limit) and epoch interruption (wall-time limit)
 epoch timer is one daemon thread per engine, started on the first request and stopped
 when the last runtime using the engine closes.
 
-Guest execution is serialized by :data:`EXECUTION_LOCK`, one re-entrant lock for the
-whole process: wasmtime-py passes a host function's exception back through a single
-module-global slot, so two guests running at once on two threads could swap exceptions
-(even on two engines). It is re-entrant because an outbound handler called from inside a
-guest may run another worker on the same thread.
+Guests run concurrently, on as many threads as call the runtime. wasmtime-py passes a
+host function's exception back through one module-global slot, which two guests failing
+at once could swap; no host function of dispatch_emu uses it (they go through
+:mod:`~dispatch_emu.runtime.hostcall`, and quickjs-rs's catch their exceptions), and the
+state of a request lives on its own objects and thread. :data:`EXECUTION_LOCK` still
+serializes every guest of the process when ``RuntimeSettings.serialize_guests`` asks for
+it (to compare, or as an escape hatch); it is re-entrant because an outbound handler
+called from inside a guest may run another worker on the same thread.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import importlib.metadata
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import wasmtime
@@ -35,8 +39,13 @@ from dispatch_emu.runtime.settings import EPOCH_TICK_MS
 
 T = TypeVar("T")
 
-#: Serializes every guest call in the process (see the module documentation).
+#: Serializes every guest call in the process when a runtime asks (see the module documentation).
 EXECUTION_LOCK = threading.RLock()
+
+
+def execution_gate(serialize: bool) -> AbstractContextManager[Any]:
+    """What a guest run enters: the process-wide lock when ``serialize``, else nothing."""
+    return EXECUTION_LOCK if serialize else nullcontext()
 
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 
@@ -165,4 +174,4 @@ def engine_host(configure: Callable[[RecordingConfig], None] | None = None) -> E
         return host
 
 
-__all__ = ["EXECUTION_LOCK", "WASMTIME_VERSION", "EngineHost", "RecordingConfig", "engine_host"]
+__all__ = ["EXECUTION_LOCK", "WASMTIME_VERSION", "EngineHost", "RecordingConfig", "engine_host", "execution_gate"]

@@ -33,7 +33,7 @@ import wasmtime
 from dispatch_emu.errors import InvalidModule, WorkerException
 from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi, Invocation, describe_module
 from dispatch_emu.runtime.cache import CacheStats
-from dispatch_emu.runtime.engine import EXECUTION_LOCK, EngineHost, RecordingConfig, engine_host
+from dispatch_emu.runtime.engine import EngineHost, RecordingConfig, engine_host, execution_gate
 from dispatch_emu.runtime.js import is_js
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
 from dispatch_emu.runtime.pool import InstancePool
@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     from dispatch_emu.runtime.js import JsRunner
 
 WASM_MAGIC = b"\0asm"
+
+#: How long :meth:`Runtime.close` waits for requests in progress to end.
+CLOSE_WAIT_S = 30.0
 WASM_CONTENT_TYPE = "application/wasm"
 
 
@@ -77,6 +80,8 @@ class Runtime:
         self._abi_by_digest: dict[str, GuestAbi | None] = {}
         self._default_limits = ExecutionLimits().filled(self.settings)
         self._lock = threading.Lock()
+        self._running = 0  # requests in progress (close waits for them)
+        self._drained = threading.Condition(self._lock)
         self._js: JsRunner | None = None
         self._closed = False
 
@@ -144,7 +149,14 @@ class Runtime:
         :class:`~dispatch_emu.errors.InvalidModule` (code 10021) when the worker does not
         start (a syntax error, a failed import, an exception at the top level).
         """
-        self._javascript().check(name, main_module, modules, memory_limit=self._default_limits.memory_bytes or 0)
+        self._enter()
+        try:
+            with execution_gate(self.settings.serialize_guests):
+                self._javascript().check(
+                    name, main_module, modules, memory_limit=self._default_limits.memory_bytes or 0
+                )
+        finally:
+            self._leave()
 
     def _javascript(self) -> JsRunner:
         """The JavaScript runner, created on the first JavaScript request."""
@@ -176,6 +188,22 @@ class Runtime:
         """
         if self._closed:
             raise RuntimeError("this Runtime is closed")
+        self._enter()
+        try:
+            with execution_gate(self.settings.serialize_guests):
+                return self._run(code, request, env=env, limits=limits, outbound=outbound)
+        finally:
+            self._leave()
+
+    def _run(
+        self,
+        code: WorkerCode,
+        request: GuestRequest,
+        *,
+        env: Mapping[str, object] | None,
+        limits: ExecutionLimits | None,
+        outbound: OutboundHandler | None,
+    ) -> GuestResponse:
         if code.content_type != WASM_CONTENT_TYPE and is_js(code.content_type):
             return self._javascript().run(
                 code,
@@ -203,8 +231,19 @@ class Runtime:
             instances=self.instances if self.settings.reuse_instances else None,
         )
         self.host.ensure_ticking()
-        with EXECUTION_LOCK:
-            return abi.run(invocation)
+        return abi.run(invocation)
+
+    def _enter(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Runtime is closed")
+            self._running += 1
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if not self._running:
+                self._drained.notify_all()
 
     # -- lifetime
 
@@ -227,10 +266,12 @@ class Runtime:
             if self._closed:
                 return
             self._closed = True
-        with EXECUTION_LOCK:  # never close a store a running request holds
-            self.instances.close()
-            if self._js is not None:
-                self._js.close()
+            # requests in progress end within their wall limit (a nested run's outer request,
+            # on this very thread, cannot: hence the time-out)
+            self._drained.wait_for(lambda: not self._running, timeout=CLOSE_WAIT_S)
+        self.instances.close()
+        if self._js is not None:
+            self._js.close()
         self.host.release()
 
     @property

@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
-from dispatch_emu.runtime.engine import EXECUTION_LOCK
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.call import JsCall
@@ -46,13 +46,16 @@ class JsRunner:
     One quickjs-rs runtime, created lazily, holds the interrupt handler and the module
     loader every context uses; each context is its own wasm instance. ``pool_limit`` and
     ``pool_bytes`` bound the idle prepared contexts kept for reuse. The caller of :meth:`run` and
-    :meth:`check` must not hold a context of its own (they take :data:`EXECUTION_LOCK`).
+    Requests may run on many threads at once: each thread has its own stack of calls
+    (:attr:`_active`), and the callbacks shared by every context serve the calling
+    thread's innermost call.
     """
 
     def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT, pool_bytes: int = POOL_BYTES) -> None:
         self._qjs = import_quickjs()
         self._runtime_: Any = None
-        self._active: list[JsCall] = []  # innermost last (an outbound handler may nest a run)
+        self._create_lock = threading.Lock()
+        self._local = threading.local()  # .calls: this thread's calls, innermost last
         self.contexts = ContextPool(pool_limit, pool_bytes)
         self.created = 0  # contexts created (tests, benchmarks)
         self._closed = False
@@ -60,6 +63,12 @@ class JsRunner:
     # -- the quickjs-rs runtime, and the callbacks every context shares
 
     def _runtime(self) -> Any:
+        if self._runtime_ is not None:
+            return self._runtime_
+        with self._create_lock:  # two threads' first requests must not make two runtimes
+            return self._make_runtime()
+
+    def _make_runtime(self) -> Any:
         if self._runtime_ is None:
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
@@ -70,9 +79,17 @@ class JsRunner:
             self._runtime_ = runtime
         return self._runtime_
 
-    # Only the innermost call's context runs guest code (an outer one is blocked in its
-    # outbound handler), so every callback serves ``self._active[-1]``. That is also what
-    # lets a reused context reach the call of its current request.
+    # On each thread only the innermost call's context runs guest code (an outer one is
+    # blocked in its outbound handler), so every callback serves ``self._active[-1]``, the
+    # calling thread's. That is also what lets a reused context reach the call of its
+    # current request.
+
+    @property
+    def _active(self) -> list[JsCall]:
+        calls: list[JsCall] | None = getattr(self._local, "calls", None)
+        if calls is None:
+            calls = self._local.calls = []
+        return calls
 
     def _interrupt(self) -> bool:
         return self._active[-1].poll() if self._active else False
@@ -126,23 +143,22 @@ class JsRunner:
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
-        with EXECUTION_LOCK:
-            prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
-            if prepared is None:
-                prepared = self._open(call)
-            keep = False
-            try:
-                result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
-                response = outcomes.response(call, result)
-                prepared.requests += 1
-                keep = key is not None and not self._closed and not _worn(call, prepared.context)
-                return response
-            finally:
-                if keep:
-                    assert key is not None
-                    self.contexts.give(key, prepared)
-                else:
-                    prepared.close()
+        prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
+        if prepared is None:
+            prepared = self._open(call)
+        keep = False
+        try:
+            result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
+            response = outcomes.response(call, result)
+            prepared.requests += 1
+            keep = key is not None and not self._closed and not _worn(call, prepared.context)
+            return response
+        finally:
+            if keep:
+                assert key is not None
+                self.contexts.give(key, prepared)
+            else:
+                prepared.close()
 
     def check(self, name: str, main: str, modules: Mapping[str, tuple[str, bytes]], *, memory_limit: int) -> None:
         """Evaluate a worker's global scope as Cloudflare does at upload.
@@ -157,12 +173,11 @@ class JsRunner:
         call = JsCall(name, modules, limits, None)
         kind = "module" if is_js_module(content_type) else "script"
         try:
-            with EXECUTION_LOCK:
-                prepared = self._open(call)
-                try:
-                    result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
-                finally:
-                    prepared.close()
+            prepared = self._open(call)
+            try:
+                result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+            finally:
+                prepared.close()
             if "error" in result:
                 raise outcomes.thrown(call, result["error"])
         except WorkerError as error:
@@ -182,7 +197,7 @@ class JsRunner:
         return code.main_module or "worker.js"
 
     def _open(self, call: JsCall) -> PreparedContext:
-        """A new, unprepared context (the caller holds EXECUTION_LOCK)."""
+        """A new, unprepared context."""
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
@@ -335,12 +350,11 @@ class JsRunner:
 
     def close(self) -> None:
         """Close the pooled contexts and the quickjs-rs runtime."""
-        with EXECUTION_LOCK:
-            self._closed = True
-            self.contexts.close()
-            runtime, self._runtime_ = self._runtime_, None
-            if runtime is not None:
-                runtime.close()
+        self._closed = True
+        self.contexts.close()
+        runtime, self._runtime_ = self._runtime_, None
+        if runtime is not None:
+            runtime.close()
 
 
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
