@@ -26,20 +26,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from dispatch_emu.content import WASM_TYPE
+from dispatch_emu.hooks import Hooks
 from dispatch_emu.observe import Observer
-from dispatch_emu.plugins import make_plugin_manager
+from dispatch_emu.plugins import PluginManager, make_plugin_manager
 from dispatch_emu.store import ModuleSource, NamespaceStore, Script, ScriptUpload
 
 if TYPE_CHECKING:
-    import pluggy
-
     from dispatch_emu.api import ApiApp, ApiConfig
     from dispatch_emu.dispatch import Dispatcher, DispatchNamespace, FetchFunction, Routing
     from dispatch_emu.runtime import Runtime, RuntimeSettings
 
 DEFAULT_ACCOUNT = "demo-account"
 DEMO_NAMESPACE = "demo"
-WASM = "application/wasm"
 
 
 def bindings_from_mapping(values: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -88,7 +87,7 @@ class NamespaceHandle:
             raise TypeError("put_script() takes either wasm= or modules=, not both or neither")
         if wasm is not None:
             main_module = main_module or "worker.wasm"
-            modules = [ModuleSource(main_module, WASM, bytes(wasm))]
+            modules = [ModuleSource(main_module, WASM_TYPE, bytes(wasm))]
         assert modules is not None
         meta: dict[str, Any] = dict(metadata)
         meta["main_module"] = main_module or modules[0].name
@@ -145,12 +144,12 @@ class Emulator:
         block_plugins: Iterable[str] = (),
         store: NamespaceStore | None = None,
     ) -> None:
-        self.plugins: pluggy.PluginManager = make_plugin_manager(
-            load_entrypoints=load_entrypoints, block=block_plugins
-        )
+        self.plugins: PluginManager = make_plugin_manager(load_entrypoints=load_entrypoints, block=block_plugins)
         for plugin in plugins:
             self.plugins.register(plugin)
+        self.hooks = Hooks(self.plugins)
         self.store = store if store is not None else NamespaceStore()
+        self.store.removal_listeners.append(self._drop_unreachable)
         self.store.validators.append(self._validate_upload)
         self.observer = Observer()
         self._runtime_settings = runtime_settings
@@ -166,18 +165,16 @@ class Emulator:
         with self._lock:
             if self._runtime is None:
                 from dispatch_emu.runtime import Runtime
-                from dispatch_emu.runtime.builtin import RuntimeValidator
 
-                self._runtime = Runtime(self._runtime_settings, hook=self.plugins.hook)
-                self.plugins.register(RuntimeValidator(self._runtime), name="builtin-runtime-validator")
-                self.store.removal_listeners.append(self._drop_unreachable)
+                self._runtime = Runtime(self._runtime_settings, hooks=self.hooks)
             return self._runtime
 
     def _drop_unreachable(self) -> None:
-        """After a delete, replacement, reset or restore: close the idle reused instances
-        of versions no dispatch can reach any more (their memory comes back at once)."""
+        """After a delete, replacement, reset or restore in the store: close the idle reused
+        instances and contexts of versions no dispatch can reach any more (their memory
+        comes back at once, not when the pool's bound pushes them out)."""
         runtime = self._runtime
-        if runtime is not None:
+        if runtime is not None and not runtime.closed:
             runtime.drop_instances(keep=self._deployed)
 
     def _deployed(self, identity: str, version: str) -> bool:
@@ -199,10 +196,9 @@ class Emulator:
             return self._api
 
     def _validate_upload(self, upload: ScriptUpload, account_id: str, namespace: str) -> None:
-        _ = self.runtime  # building the runtime registers its wasm validator, before any upload
-        self.plugins.hook.dispatch_emu_validate_upload(
-            upload=upload, account_id=account_id, namespace=namespace
-        )
+        # the runtime refuses what it cannot run (and compiles wasm now), then the plugins judge
+        self.runtime.validate_upload(upload)
+        self.hooks.validate_upload(upload, account_id, namespace)
 
     def _extra_state(self) -> dict[str, Any]:
         return {"logs": [asdict(record) for record in self.observer.log_records()]}
@@ -239,7 +235,7 @@ class Emulator:
             self.runtime,
             account_id,
             namespace,
-            hook=self.plugins.hook,
+            hooks=self.hooks,
             observer=self.observer,
             **options,
         )
@@ -262,23 +258,34 @@ class Emulator:
 
     def app(self, dispatcher: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest."""
-        from dispatch_emu.server import CombinedApp
+        from dispatch_emu.combined import CombinedApp
 
         return CombinedApp(self.api, dispatcher)
 
     # ------------------------------------------------------------------ lifecycle
 
     def reset(self) -> None:
-        """Forget all namespaces, scripts and logs; compiled modules stay cached."""
+        """Forget all namespaces, scripts and logs, and every pooled instance and context.
+
+        Compiled modules stay cached (they are keyed by content, so nothing of the old
+        scripts can leak through them).
+        """
         self.store.reset()
         self.observer.clear()
-        if self._runtime is not None and hasattr(self._runtime, "drop_instances"):
-            self._runtime.drop_instances()
+        with self._lock:
+            runtime = self._runtime
+        if runtime is not None:
+            runtime.reset()
 
     def close(self) -> None:
-        if self._runtime is not None:
-            self._runtime.close()
-            self._runtime = None
+        """Close the runtime (pooled instances, contexts, the epoch timer's claim).
+
+        The emulator stays usable: the next dispatch or upload builds a new runtime.
+        """
+        with self._lock:
+            runtime, self._runtime = self._runtime, None
+        if runtime is not None:
+            runtime.close()
 
     def __enter__(self) -> Emulator:
         return self

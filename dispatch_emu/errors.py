@@ -19,7 +19,7 @@ Every error a user can meet derives from :class:`DispatchEmuError`::
     │   ├── InvalidToken                 400, 9106  Authentication failed
     │   └── InternalError                500, 10002 Unexpected internal server error
     └── WorkerError                  what a dispatch stub's ``fetch()`` raises
-        ├── WorkerNotFound               "Worker not found."
+        ├── WorkerNotFound               "Worker not found." (the dispatcher answers 404)
         ├── WorkerException              the worker trapped, exited non-zero or answered garbage
         ├── LimitExceeded
         │   ├── CpuLimitExceeded         "Worker exceeded CPU time limit."
@@ -30,7 +30,10 @@ Every error a user can meet derives from :class:`DispatchEmuError`::
         └── DispatcherException          the dispatcher function itself raised (Cloudflare 1101)
 
 Error classes are data: each carries ``status`` (HTTP), ``code`` (Cloudflare) and a
-default ``message``; an instance may override the message. Codes Cloudflare has not
+default ``message``; an instance may override the message. A worker error's class
+decides the dispatcher's answer: ``status`` is 404 for :class:`WorkerNotFound`, 500 for
+the others, and :class:`DispatcherException` carries Cloudflare's code 1101; the seed's
+rendering of it is :func:`dispatch_emu.dispatch.app.default_error_response`, the one place. Codes Cloudflare has not
 published (marked *unconfirmed*) live here and nowhere else, so they are easy to change.
 """
 
@@ -161,6 +164,8 @@ class WorkerError(DispatchEmuError):
     """
 
     default_message: ClassVar[str] = "Worker failed."
+    #: The HTTP status of the dispatcher's answer to this error.
+    status: ClassVar[int] = 500
 
     def __init__(
         self,
@@ -197,6 +202,7 @@ class WorkerNotFound(WorkerError):
     """The name does not exist in the namespace; the message is exactly Cloudflare's."""
 
     default_message = "Worker not found."
+    status = 404
 
 
 class WorkerException(WorkerError):

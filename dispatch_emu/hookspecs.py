@@ -5,9 +5,12 @@ names match the stubs below. Plugins are found three ways:
 
 * installed packages that declare an entry point in the ``dispatch_emu`` group;
 * ``emulator.plugins.register(obj)`` from a conftest, a test, or your own code;
-* the built-in behaviour, which is itself registered as plugins through these same hooks
-  (``dispatch_emu.runtime.builtin`` and ``dispatch_emu.dispatch.builtin``), so a plugin
-  can run before it (``tryfirst=True``), after it, or replace it.
+* the built-in engines and ABIs, registered as the plugin ``builtin-runtime``
+  (``dispatch_emu.runtime.builtin``) through these same hooks.
+
+The dispatch hooks (routing, before/after, error rendering) have no built-in plugin:
+when no plugin answers, the plain default applies (:class:`dispatch_emu.hooks.Hooks`).
+A plugin whose ``@hookimpl`` matches no hook name is refused at registration.
 
 Set ``DISPATCH_EMU_BLOCK_PLUGINS=name1,name2`` to keep named plugins from loading.
 
@@ -19,21 +22,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pluggy
+from dispatch_emu.markers import PROJECT_NAME, hookimpl, hookspec
 
-if TYPE_CHECKING:  # imported for annotations only: this module sits below every layer
+if TYPE_CHECKING:  # annotations only; the specs sit above runtime and dispatch, which import only markers
     import wasmtime
     from werkzeug import Request, Response
 
     from dispatch_emu.dispatch.calls import DispatchCall
     from dispatch_emu.runtime.abi import GuestAbi
+    from dispatch_emu.runtime.engines import RuntimeView, WorkerEngine
     from dispatch_emu.runtime.settings import RuntimeSettings
     from dispatch_emu.store.models import ScriptUpload
-
-PROJECT_NAME = "dispatch_emu"
-
-hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
@@ -57,14 +56,25 @@ def dispatch_emu_register_abis() -> list[GuestAbi]:  # type: ignore[empty-body]
     """
 
 
+@hookspec
+def dispatch_emu_register_engines(runtime: RuntimeView) -> list[WorkerEngine]:  # type: ignore[empty-body]
+    """Return worker engines (objects following :class:`dispatch_emu.runtime.engines.WorkerEngine`).
+
+    Called once per runtime, with the runtime (``runtime.settings``, ``runtime.hooks``).
+    For each main module the runtime runs it with the first engine whose
+    ``accepts(content_type, content)`` is true, asking plugins registered later first and
+    the built-in engines (WebAssembly, JavaScript) last.
+    """
+
+
 @hookspec(firstresult=True)
 def dispatch_emu_resolve_worker(request: Request, routing: Any) -> str | None:
     """Name the user worker a request is for (first result).
 
     ``routing`` is the dispatcher's configured routing strategy (a callable taking the
-    request). The built-in implementation simply calls it; implement this hook with
-    ``tryfirst=True`` to route some requests your own way and return ``None`` for the
-    rest. ``None`` from every implementation means "no worker": the dispatch is a 404.
+    request). Route some requests your own way and return ``None`` for the rest: when
+    every implementation answers ``None`` (or there is none), the configured routing
+    decides, and its ``None`` means "no worker": the dispatch is a 404.
     """
 
 
@@ -90,9 +100,11 @@ def dispatch_emu_after_dispatch(call: DispatchCall, response: Response) -> Respo
 def dispatch_emu_render_error(error: Exception, request: Request) -> Response | None:
     """Turn a failed dispatch into the response the client sees (first result).
 
-    The built-in implementation is the seed's: ``Worker not found`` gives 404 with an
-    empty body, any other worker error 500 with the message as the body, and an
-    exception from the dispatcher function itself Cloudflare's 1101 page.
+    When no implementation answers, the seed's rendering applies
+    (:func:`dispatch_emu.dispatch.answers.default_error_response`): ``WorkerNotFound``
+    gives 404 with an empty body, any other worker error 500 with the message as the
+    body, and an exception from the dispatcher function itself Cloudflare's 1101 page.
+    The assertion helpers of :mod:`dispatch_emu.testing` follow your rendering.
     """
 
 
@@ -105,3 +117,18 @@ def dispatch_emu_validate_upload(upload: ScriptUpload, account_id: str, namespac
     is written. The built-in runtime plugin compiles wasm modules here, so invalid wasm is
     refused with code 10021 and the compiled module is already cached for dispatch.
     """
+
+
+__all__ = [
+    "PROJECT_NAME",
+    "dispatch_emu_after_dispatch",
+    "dispatch_emu_before_dispatch",
+    "dispatch_emu_configure_engine",
+    "dispatch_emu_register_abis",
+    "dispatch_emu_register_engines",
+    "dispatch_emu_render_error",
+    "dispatch_emu_resolve_worker",
+    "dispatch_emu_validate_upload",
+    "hookimpl",
+    "hookspec",
+]

@@ -1,28 +1,49 @@
-"""The plugin manager: built-in plugins, entry points, and the block list.
+"""The plugin manager: built-in plugins, entry points, the block list, and strict checking.
 
-:func:`make_plugin_manager` returns a fresh :class:`pluggy.PluginManager` for one
-emulator, so two emulators (or two xdist workers) never share plugin state. It registers
-the built-in plugins first, then every entry point of the ``dispatch_emu`` group, except
-the names listed in ``DISPATCH_EMU_BLOCK_PLUGINS`` (comma-separated) or in ``block``.
+:func:`make_plugin_manager` returns a fresh :class:`PluginManager` for one emulator, so
+two emulators (or two xdist workers) never share plugin state. It registers the built-in
+runtime plugin first (``builtin-runtime``: the WebAssembly and JavaScript engines, WAGI
+and the reactor ABI), then every entry point of the ``dispatch_emu`` group, except the
+names listed in ``DISPATCH_EMU_BLOCK_PLUGINS`` (comma-separated) or in ``block``.
+
+Every registration is checked: a plugin with a ``@hookimpl`` whose name matches no hook
+(``dispatch_emu_resolve_wroker``) is refused with a ``pluggy.PluginValidationError``
+naming the hook, instead of being silently ignored.
+
+The dispatch hooks have no built-in plugin: when no plugin answers, the plain default
+applies (:class:`dispatch_emu.hooks.Hooks`).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterable
 
 import pluggy
 
 from dispatch_emu import hookspecs
+from dispatch_emu.markers import PROJECT_NAME
+from dispatch_emu.runtime import builtin as runtime_builtin
 
 BLOCK_ENV = "DISPATCH_EMU_BLOCK_PLUGINS"
 
-#: Built-in plugins, by the name they register under and the module that implements them.
-BUILTIN_PLUGINS: dict[str, str] = {
-    "builtin-runtime": "dispatch_emu.runtime.builtin",
-    "builtin-dispatch": "dispatch_emu.dispatch.builtin",
+#: Built-in plugins, by the name they register under.
+BUILTIN_PLUGINS: dict[str, object] = {
+    "builtin-runtime": runtime_builtin,
 }
+
+
+class PluginManager(pluggy.PluginManager):
+    """A pluggy manager that refuses a plugin implementing a hook that does not exist."""
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        plugin_name = super().register(plugin, name)
+        try:
+            self.check_pending()
+        except pluggy.PluginValidationError:
+            self.unregister(plugin)
+            raise
+        return plugin_name
 
 
 def blocked_names(extra: Iterable[str] = ()) -> set[str]:
@@ -31,29 +52,18 @@ def blocked_names(extra: Iterable[str] = ()) -> set[str]:
     return {name for name in from_env | set(extra) if name}
 
 
-def make_plugin_manager(
-    *, load_entrypoints: bool = True, block: Iterable[str] = ()
-) -> pluggy.PluginManager:
+def make_plugin_manager(*, load_entrypoints: bool = True, block: Iterable[str] = ()) -> PluginManager:
     """A new plugin manager with the hookspecs, the built-ins and installed plugins."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm = PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     for name in blocked_names(block):
         pm.set_blocked(name)
-    for name, module_path in BUILTIN_PLUGINS.items():
+    for name, plugin in BUILTIN_PLUGINS.items():
         if not pm.is_blocked(name):
-            pm.register(importlib.import_module(module_path), name=name)
+            pm.register(plugin, name=name)
     if load_entrypoints:
-        pm.load_setuptools_entrypoints(hookspecs.PROJECT_NAME)
+        pm.load_setuptools_entrypoints(PROJECT_NAME)
     return pm
 
 
-def third_party_impls(caller: pluggy.HookCaller) -> bool:
-    """True when a hook has implementations besides the built-in plugins.
-
-    Hot paths (every dispatch) use it to skip a hook call whose only possible answer is
-    the built-in one; registering a plugin later is seen at once, since it is asked per call.
-    """
-    return any(impl.plugin_name not in BUILTIN_PLUGINS for impl in caller.get_hookimpls())
-
-
-__all__ = ["BLOCK_ENV", "BUILTIN_PLUGINS", "blocked_names", "make_plugin_manager", "third_party_impls"]
+__all__ = ["BLOCK_ENV", "BUILTIN_PLUGINS", "PluginManager", "blocked_names", "make_plugin_manager"]

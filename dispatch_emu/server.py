@@ -29,27 +29,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from dispatch_emu._version import __version__
+from dispatch_emu.combined import CombinedApp
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from dispatch_emu.api import ApiApp
     from dispatch_emu.emulator import Emulator
 
 logger = logging.getLogger("dispatch_emu.server")
-
-
-class CombinedApp:
-    """The API (and control endpoints) where it answers; the dispatcher everywhere else."""
-
-    def __init__(self, api: ApiApp, dispatcher: WSGIApplication | None = None) -> None:
-        self.api = api
-        self.dispatcher = dispatcher
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if self.dispatcher is None or self.api.handles(environ.get("PATH_INFO", "")):
-            return self.api(environ, start_response)
-        return self.dispatcher(environ, start_response)
 
 
 class _ErrorTrap:

@@ -32,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
-from dispatch_emu import __version__
+from dispatch_emu._version import __version__
 from dispatch_emu.api.auth import check_auth
 from dispatch_emu.api.calls import ApiCall, check_declared_length
 from dispatch_emu.api.config import API_PREFIX, ApiConfig

@@ -34,23 +34,14 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from dispatch_emu.api.calls import ApiCall, json_kind
+from dispatch_emu.content import DEFAULT_MODULE_TYPE, EXTENSION_TYPES, JS_SCRIPT_TYPES, infer_content_type
 from dispatch_emu.errors import MalformedRequest, ValidationError
 from dispatch_emu.store import ModuleSource, ScriptUpload
 
 METADATA_PART = "metadata"
 SETTINGS_PART = "settings"
 RAW_SCRIPT_NAME = "worker.js"
-RAW_SCRIPT_TYPES = frozenset({"application/javascript", "text/javascript"})
-
-#: Content types for module parts sent without one, by file extension.
-EXTENSION_TYPES = {
-    ".js": "application/javascript+module",
-    ".mjs": "application/javascript+module",
-    ".wasm": "application/wasm",
-    ".txt": "text/plain",
-}
-DEFAULT_MODULE_TYPE = "application/octet-stream"
-
+RAW_SCRIPT_TYPES = frozenset(JS_SCRIPT_TYPES)
 
 @dataclass(frozen=True)
 class Part:
@@ -60,13 +51,6 @@ class Part:
     filename: str | None
     content_type: str | None
     data: bytes
-
-
-def infer_content_type(name: str) -> str:
-    """The content type of a module part that came without one."""
-    base = name.rsplit("/", 1)[-1].lower()
-    dot = base.rfind(".")
-    return EXTENSION_TYPES.get(base[dot:], DEFAULT_MODULE_TYPE) if dot >= 0 else DEFAULT_MODULE_TYPE
 
 
 def parse_multipart(body: bytes, content_type: str) -> list[Part]:

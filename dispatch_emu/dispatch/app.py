@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug import Request, Response
 
+from dispatch_emu.dispatch.answers import default_error_response
 from dispatch_emu.dispatch.binding import DispatchNamespace
 from dispatch_emu.dispatch.messages import wsgi_answer
 from dispatch_emu.dispatch.routing import Routing, routing_from_spec
 from dispatch_emu.errors import DispatcherException, WorkerError
-from dispatch_emu.plugins import third_party_impls
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -59,27 +59,12 @@ class DispatcherEnv:
             raise AttributeError(f"env has no binding {name!r}") from None
 
     def route(self, request: Request) -> str | None:
-        hook = self.dispatcher.hook
-        if hook is None or not third_party_impls(hook.dispatch_emu_resolve_worker):
-            return self.routing(request)  # what the built-in implementation would answer
-        return hook.dispatch_emu_resolve_worker(request=request, routing=self.routing)
+        """The worker ``request`` is for: a plugin's answer, else the configured routing."""
+        return self.dispatcher.hooks.resolve_worker(request, self.routing)
 
     def render_error(self, error: Exception, request: Request) -> Response:
-        hook = self.dispatcher.hook
-        rendered = None
-        if hook is not None:
-            rendered = hook.dispatch_emu_render_error(error=error, request=request)
-        return rendered if rendered is not None else default_error_response(error)
-
-
-def default_error_response(error: Exception) -> Response:
-    """The seed's answers: 404 empty for a missing worker, else 500 with the message."""
-    if isinstance(error, DispatcherException):
-        return Response(f"error code: 1101\n{error.message}", status=500, mimetype="text/plain")
-    message = error.message if isinstance(error, WorkerError) else str(error)
-    if message.startswith("Worker not found"):
-        return Response("", status=404)
-    return Response(message, status=500, mimetype="text/plain")
+        """The answer to a failed dispatch: a plugin's rendering, else the seed's."""
+        return self.dispatcher.hooks.render_error(error, request)
 
 
 def seed_fetch(request: Request, env: DispatcherEnv) -> Response:

@@ -24,20 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug import Request, Response
 
-from dispatch_emu.dispatch.calls import DispatchCall
+from dispatch_emu.dispatch.calls import PLAIN_HOOKS, DispatchCall, DispatchHooks
 from dispatch_emu.dispatch.messages import from_guest, make_request, to_guest
 from dispatch_emu.dispatch.outbound import Outbound, make_outbound
 from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
 from dispatch_emu.observe import DispatchRecord, Observer
-from dispatch_emu.plugins import third_party_impls
-from dispatch_emu.runtime import ExecutionLimits, WorkerCode
-from dispatch_emu.runtime.js import JS_TYPES
+from dispatch_emu.runtime.messages import WorkerCode
+from dispatch_emu.runtime.settings import ExecutionLimits
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime import Runtime
     from dispatch_emu.store import NamespaceStore, Script
-
-WASM_TYPES = ("application/wasm",)
 
 
 def worker_env(script: Script) -> dict[str, Any]:
@@ -103,7 +100,7 @@ class DispatchNamespace:
         account_id: str,
         namespace: str,
         *,
-        hook: Any = None,
+        hooks: DispatchHooks = PLAIN_HOOKS,
         observer: Observer | None = None,
         outbound: Outbound | None = None,
     ) -> None:
@@ -111,7 +108,7 @@ class DispatchNamespace:
         self.runtime = runtime
         self.account_id = account_id
         self.namespace = namespace
-        self.hook = hook
+        self.hooks = hooks
         self.observer = observer or Observer()
         self.outbound = outbound
         self._limits_memo: dict[tuple[Any, Any], ExecutionLimits] = {}
@@ -132,10 +129,9 @@ class DispatchNamespace:
             args=stub.args,
             options=stub.options,
         )
-        if self.hook is not None and third_party_impls(self.hook.dispatch_emu_before_dispatch):
-            early = self.hook.dispatch_emu_before_dispatch(call=call)
-            if early is not None:
-                return early
+        early = self.hooks.before_dispatch(call)
+        if early is not None:
+            return early
         started = time.perf_counter()
         try:
             response = self._run(call)
@@ -152,11 +148,8 @@ class DispatchNamespace:
             DispatchRecord(self.account_id, self.namespace, call.worker_name, response.status_code,
                            None, time.perf_counter() - started)
         )
-        if self.hook is not None and third_party_impls(self.hook.dispatch_emu_after_dispatch):
-            replaced = self.hook.dispatch_emu_after_dispatch(call=call, response=response)
-            if replaced is not None:
-                return replaced
-        return response
+        replaced = self.hooks.after_dispatch(call, response)
+        return response if replaced is None else replaced
 
     def run_worker(
         self, name: str, request: Request, *, extra_env: Mapping[str, Any] | None = None
@@ -165,33 +158,27 @@ class DispatchNamespace:
         call = DispatchCall(self.account_id, self.namespace, name, request)
         return self._run(call, extra_env=extra_env)
 
+    def sibling(self, namespace: str) -> DispatchNamespace:
+        """A binding of ``namespace`` over the same store, runtime and journal: no hooks, no outbound."""
+        return DispatchNamespace(self.store, self.runtime, self.account_id, namespace, observer=self.observer)
+
     def _run(self, call: DispatchCall, *, extra_env: Mapping[str, Any] | None = None) -> Response:
         name = call.worker_name
         found = self.store.find_worker(self.account_id, self.namespace, name) if name else None
         if found is None:
             raise WorkerNotFound(worker=name or None, cause="no such script in the namespace")
-        script, wasm, trusted = found
+        script, main_bytes, trusted = found
         main = script.main
-        main_type = main.content_type.split(";")[0].strip().lower()
-        # a new deployment, even of identical bytes, gets fresh instances (as a new isolate)
-        version, scope = script.deployment_id, f"{self.account_id}/{self.namespace}"
-        if main_type in WASM_TYPES:
-            code = WorkerCode(name=name, wasm=wasm, digest=main.digest, version=version, scope=scope)
-        elif main_type in JS_TYPES:
-            # every module of the script can be imported by name
+        modules = None
+        if len(script.modules) > 1:  # every module of the script can be imported by name
             modules = {ref.name: (ref.content_type, self.store.module_bytes(ref)) for ref in script.modules}
-            modules[main.name] = (main.content_type, wasm)
-            code = WorkerCode(
-                name=name, wasm=wasm, digest=main.digest, version=version, scope=scope,
-                content_type=main_type, main_module=main.name, modules=modules,
-            )
-        else:
-            raise WorkerException(
-                f"Worker {name!r} has a {main.content_type} main module; dispatch_emu runs"
-                " WebAssembly (application/wasm) and JavaScript workers.",
-                worker=name,
-                cause="unsupported main module type",
-            )
+        # a new deployment, even of identical bytes, gets fresh instances (as a new isolate);
+        # which engine runs the main module is the runtime's decision (Runtime.engine_for)
+        code = WorkerCode(
+            name=name, wasm=main_bytes, digest=main.digest, version=script.deployment_id,
+            scope=f"{self.account_id}/{self.namespace}", content_type=main.content_type,
+            main_module=main.name, modules=modules,
+        )
         limits = self._limits(name, script.settings.get("limits"), call.options.get("limits"))
         outbound = make_outbound(self, call) if self.outbound is not None else None
         env = worker_env(script)

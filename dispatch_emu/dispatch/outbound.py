@@ -18,16 +18,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug import Request, Response
 
 from dispatch_emu.dispatch.calls import DispatchCall
 from dispatch_emu.dispatch.messages import guest_to_request, response_to_guest
-from dispatch_emu.runtime import GuestRequest, GuestResponse, OutboundHandler
+from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler
 
-if TYPE_CHECKING:
-    from dispatch_emu.dispatch.binding import DispatchNamespace
+
+class Binding(Protocol):
+    """What an outbound needs of the binding it serves (a :class:`~dispatch_emu.dispatch.DispatchNamespace`)."""
+
+    namespace: str
+
+    @property
+    def outbound(self) -> Outbound | None: ...
+
+    def run_worker(self, name: str, request: Request, *, extra_env: Mapping[str, Any] | None = None) -> Response:
+        """Run a worker with no hooks and no journal entry."""
+        ...
+
+    def sibling(self, namespace: str) -> Binding:
+        """A binding of ``namespace`` in the same account, with no hooks and no outbound."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +66,7 @@ PythonOutbound = Callable[[Request], Response]
 Outbound = OutboundWorker | PythonOutbound | Mapping[str, Any]
 
 
-def make_outbound(binding: DispatchNamespace, call: DispatchCall) -> OutboundHandler:
+def make_outbound(binding: Binding, call: DispatchCall) -> OutboundHandler:
     """The runtime's subrequest handler for one call through ``binding``."""
     spec = binding.outbound
     if isinstance(spec, Mapping):
@@ -69,21 +83,12 @@ def make_outbound(binding: DispatchNamespace, call: DispatchCall) -> OutboundHan
     raise TypeError(f"unsupported outbound {spec!r}")
 
 
-def _worker_handler(binding: DispatchNamespace, spec: OutboundWorker, call: DispatchCall) -> OutboundHandler:
-    from dispatch_emu.dispatch.binding import DispatchNamespace
-
+def _worker_handler(binding: Binding, spec: OutboundWorker, call: DispatchCall) -> OutboundHandler:
     values = call.options.get("outbound") or {}
     params = {name: values[name] for name in spec.params if name in values}
-    # The outbound worker's own subrequests go nowhere: no loops through itself.
-    target = DispatchNamespace(
-        binding.store,
-        binding.runtime,
-        binding.account_id,
-        spec.namespace or binding.namespace,
-        hook=None,
-        observer=binding.observer,
-        outbound=None,
-    )
+    # The outbound worker's own subrequests go nowhere (no loops through itself), and no
+    # hooks run for it: the same binding type, with the plain hooks and no outbound.
+    target = binding.sibling(spec.namespace or binding.namespace)
 
     def handle(request: GuestRequest) -> GuestResponse:
         response = target.run_worker(spec.service, guest_to_request(request), extra_env=params)

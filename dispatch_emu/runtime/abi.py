@@ -36,6 +36,7 @@ from dispatch_emu.runtime.settings import ExecutionLimits
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime.engine import EngineHost
+    from dispatch_emu.runtime.execution import Execution
     from dispatch_emu.runtime.pool import InstancePool
 
 
@@ -43,19 +44,40 @@ if TYPE_CHECKING:
 class Invocation:
     """One request for a guest: what an ABI's ``run`` works from.
 
-    ``limits`` is complete (no ``None``). ``instances`` is the runtime's pool of reusable
-    instances, or ``None`` when reuse is switched off. ``host`` gives the engine and a
-    memo for objects derived from it (linkers, pre-instantiated modules).
+    ``execution`` is the request (:class:`~dispatch_emu.runtime.execution.Execution`:
+    code, request, bindings, complete limits, logs, subrequests, the outbound call, the
+    store set-up); ``module`` its compiled main module. ``instances`` is the wasm
+    engine's pool of reusable instances, or ``None`` when reuse is switched off. ``host``
+    gives the engine and a memo for objects derived from it (linkers, pre-instantiated
+    modules).
     """
 
-    code: WorkerCode
+    execution: Execution
     module: wasmtime.Module
-    request: GuestRequest
-    env: Mapping[str, object]
-    limits: ExecutionLimits
-    outbound: OutboundHandler | None
     host: EngineHost
     instances: InstancePool | None
+
+    @property
+    def code(self) -> WorkerCode:
+        return self.execution.code
+
+    @property
+    def request(self) -> GuestRequest:
+        request = self.execution.request
+        assert request is not None
+        return request
+
+    @property
+    def env(self) -> Mapping[str, object]:
+        return self.execution.env
+
+    @property
+    def limits(self) -> ExecutionLimits:
+        return self.execution.limits
+
+    @property
+    def outbound(self) -> OutboundHandler | None:
+        return self.execution.outbound
 
 
 @runtime_checkable

@@ -1,31 +1,38 @@
-"""The runtime's built-in plugin: the WAGI and reactor ABIs, and upload validation.
+"""The runtime's built-in plugin: the WebAssembly and JavaScript engines, WAGI and the reactor ABI.
 
-``dispatch_emu.plugins`` registers this module as ``builtin-runtime``; block that name
-(``DISPATCH_EMU_BLOCK_PLUGINS=builtin-runtime``) to replace the built-in ABIs with your
-own. Validation needs a runtime, so it lives on an object the emulator registers::
+``dispatch_emu.plugins`` registers this module as ``builtin-runtime``. It is the only
+source of the built-in engines and ABIs: block the name
+(``DISPATCH_EMU_BLOCK_PLUGINS=builtin-runtime``) and a runtime has only the engines and
+ABIs other plugins register. A :class:`~dispatch_emu.runtime.Runtime` made without a
+plugin manager asks this plugin alone (:data:`BUILTIN_HOOKS`).
 
-    pm.register(RuntimeValidator(runtime), name="runtime-validator")
+Upload validation needs a runtime, so it lives on an object the emulator registers::
 
-Its ``dispatch_emu_validate_upload`` compiles every wasm module of an upload (the compile
-is cached, so the first dispatch does not compile again). The main module must follow a
-supported ABI; other wasm modules only have to compile.
+    pm.register(RuntimeValidator(runtime), name="builtin-runtime-validator")
+
+Its ``dispatch_emu_validate_upload`` calls :meth:`Runtime.validate_upload
+<dispatch_emu.runtime.Runtime.validate_upload>`: every wasm module must compile (cached,
+so the first dispatch does not compile again), and the main module must pass its
+engine's check (a supported ABI for wasm; a global scope that starts for JavaScript).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
-from dispatch_emu.errors import InvalidModule
-from dispatch_emu.hookspecs import hookimpl
+from dispatch_emu.markers import hookimpl
 from dispatch_emu.runtime.abi import GuestAbi
-from dispatch_emu.runtime.js import is_js, quickjs_available
+from dispatch_emu.runtime.js.engine import JsEngine
 from dispatch_emu.runtime.reactor import ReactorAbi
 from dispatch_emu.runtime.wagi import WagiAbi
+from dispatch_emu.runtime.wasm import WasmEngine
 
 if TYPE_CHECKING:
-    from dispatch_emu.runtime.runtime import Runtime
+    import wasmtime
 
-WASM_CONTENT_TYPE = "application/wasm"
+    from dispatch_emu.runtime.engines import RuntimeView, WorkerEngine
+    from dispatch_emu.runtime.settings import RuntimeSettings
+    from dispatch_emu.store.models import ScriptUpload
 
 
 @hookimpl
@@ -33,46 +40,46 @@ def dispatch_emu_register_abis() -> list[GuestAbi]:
     return [WagiAbi(), ReactorAbi()]
 
 
-def is_wasm_module(module: Any) -> bool:
-    """Whether an upload part is a wasm module (by content type or by its magic bytes)."""
-    content = getattr(module, "content", b"") or b""
-    content_type = (getattr(module, "content_type", "") or "").split(";", 1)[0].strip().lower()
-    return content_type == WASM_CONTENT_TYPE or bytes(content[:4]) == b"\0asm"
+@hookimpl
+def dispatch_emu_register_engines(runtime: RuntimeView) -> list[WorkerEngine]:
+    return [WasmEngine(runtime.settings, runtime.hooks), JsEngine(runtime.settings)]
+
+
+class _BuiltinHooks:
+    """The runtime hooks of a plugin manager holding only this plugin."""
+
+    def configure_engine(self, config: wasmtime.Config, settings: RuntimeSettings) -> None:
+        return None
+
+    def abis(self) -> list[GuestAbi]:
+        return dispatch_emu_register_abis()
+
+    def engines(self, runtime: RuntimeView) -> list[WorkerEngine]:
+        return dispatch_emu_register_engines(runtime)
+
+
+#: What a runtime made without a plugin manager asks.
+BUILTIN_HOOKS = _BuiltinHooks()
+
+
+class _ValidatesUploads(Protocol):
+    def validate_upload(self, upload: ScriptUpload) -> None: ...
 
 
 class RuntimeValidator:
-    """A plugin object refusing uploads whose wasm the runtime cannot run."""
+    """A plugin object refusing uploads the runtime cannot run."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: _ValidatesUploads) -> None:
         self.runtime = runtime
 
     @hookimpl
-    def dispatch_emu_validate_upload(self, upload: Any, account_id: str, namespace: str) -> None:
-        for module in upload.modules:
-            if not is_wasm_module(module):
-                continue
-            try:
-                if module.name == upload.main_module:
-                    self.runtime.validate(module.content)
-                else:
-                    self.runtime.compile(module.content)
-            except InvalidModule as error:
-                raise InvalidModule(f"Module {module.name!r}: {error.message}") from error
-        self._validate_javascript(upload)
-
-    def _validate_javascript(self, upload: Any) -> None:
-        """A JavaScript main module must start: its global scope runs, as on Cloudflare.
-
-        Skipped without quickjs-rs (the dispatch then fails with a message naming it).
-        """
-        main = next((m for m in upload.modules if m.name == upload.main_module), None)
-        if main is None or not is_js(getattr(main, "content_type", "")) or not quickjs_available():
-            return
-        modules = {m.name: (m.content_type or "", bytes(m.content or b"")) for m in upload.modules}
-        try:
-            self.runtime.validate_js(getattr(upload, "name", "") or "worker", main.name, modules)
-        except InvalidModule as error:
-            raise InvalidModule(f"Module {main.name!r}: {error.message}") from error
+    def dispatch_emu_validate_upload(self, upload: ScriptUpload, account_id: str, namespace: str) -> None:
+        self.runtime.validate_upload(upload)
 
 
-__all__ = ["RuntimeValidator", "dispatch_emu_register_abis", "is_wasm_module"]
+__all__ = [
+    "BUILTIN_HOOKS",
+    "RuntimeValidator",
+    "dispatch_emu_register_abis",
+    "dispatch_emu_register_engines",
+]

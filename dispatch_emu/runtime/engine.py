@@ -12,14 +12,8 @@ Every engine runs with fuel (CPU limit) and epoch interruption (wall-time limit)
 epoch timer is one daemon thread per engine, started on the first request and stopped
 when the last runtime using the engine closes.
 
-Guests run concurrently, on as many threads as call the runtime. wasmtime-py passes a
-host function's exception back through one module-global slot, which two guests failing
-at once could swap; no host function of dispatch_emu uses it (they go through
-:mod:`~dispatch_emu.runtime.hostcall`, and quickjs-rs's catch their exceptions), and the
-state of a request lives on its own objects and thread. :data:`EXECUTION_LOCK` still
-serializes every guest of the process when ``RuntimeSettings.serialize_guests`` asks for
-it (to compare, or as an escape hatch); it is re-entrant because an outbound handler
-called from inside a guest may run another worker on the same thread.
+Which guest may run when is not decided here but by the gate of
+:mod:`dispatch_emu.runtime.execution`.
 """
 
 from __future__ import annotations
@@ -29,7 +23,6 @@ import importlib.metadata
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import wasmtime
@@ -38,14 +31,6 @@ from dispatch_emu.runtime.cache import ModuleCache
 from dispatch_emu.runtime.settings import EPOCH_TICK_MS
 
 T = TypeVar("T")
-
-#: Serializes every guest call in the process when a runtime asks (see the module documentation).
-EXECUTION_LOCK = threading.RLock()
-
-
-def execution_gate(serialize: bool) -> AbstractContextManager[Any]:
-    """What a guest run enters: the process-wide lock when ``serialize``, else nothing."""
-    return EXECUTION_LOCK if serialize else nullcontext()
 
 WASMTIME_VERSION = importlib.metadata.version("wasmtime")
 
@@ -174,4 +159,4 @@ def engine_host(configure: Callable[[RecordingConfig], None] | None = None) -> E
         return host
 
 
-__all__ = ["EXECUTION_LOCK", "WASMTIME_VERSION", "EngineHost", "RecordingConfig", "engine_host", "execution_gate"]
+__all__ = ["WASMTIME_VERSION", "EngineHost", "RecordingConfig", "engine_host"]

@@ -6,18 +6,18 @@ two guests failing at once on two threads could swap their exceptions. dispatch_
 host functions therefore go through this module's trampoline instead, written against
 the same C API (``wasmtime_linker_define_func``):
 
-* the function's exception is recorded on the request's :class:`~.meter.Meter` (the
-  innermost one of the calling thread) and the guest is stopped with a trap of our own,
-  so nothing is ever left in wasmtime-py's slot; the ABI raises the recorded error when
-  the guest returns (:meth:`~.meter.Meter.raise_failure`);
+* the function's exception is recorded on the request's :class:`~.meter.Meter` (that of
+  the calling thread's current :class:`~.execution.Execution`) and the guest is stopped
+  with a trap of our own, so nothing is ever left in wasmtime-py's slot; the ABI raises
+  the recorded error when the guest returns (:meth:`~.execution.Execution.stopped_by`);
 * a :class:`HostStop` is the way for a host function to end the guest on purpose with a
   trap code (``INTERRUPT`` for a deadline, ``OUT_OF_FUEL`` for the CPU budget);
 * the time each call takes is charged to the request's CPU budget (fuel), with a fixed
   cost per call for the crossing itself: a guest that loops on a host call pays for it.
 
 Arguments and results are i32 or i64 (all the ABIs need). An implementation receives the
-request's meter (its ABI's state is ``meter.state``), the ``Caller`` pointer (for the
-caller's memory, :class:`GuestMemory`) and the arguments as Python ints.
+request's execution (its ABI's state is ``execution.state``), the ``Caller`` pointer (for
+the caller's memory, :class:`GuestMemory`) and the arguments as Python ints.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 from dispatch_emu.errors import WorkerError
-from dispatch_emu.runtime.meter import TRAP_INTERRUPT, TRAP_OUT_OF_FUEL, Meter, current_meter
+from dispatch_emu.runtime.execution import current_or_none
+from dispatch_emu.runtime.meter import TRAP_INTERRUPT, TRAP_OUT_OF_FUEL
 
 #: Fuel charged per host call on top of its measured time: the Python↔wasm crossing
 #: (~2 µs measured for this trampoline), which the function's own clock does not see.
@@ -79,8 +80,9 @@ def _trap(code: int | None, message: str) -> int:
 
 
 def _trampoline(env: int, caller: Any, args: Any, nargs: int, results: Any, nresults: int) -> int:
-    meter = current_meter()
-    if meter is None:
+    execution = current_or_none()
+    meter = execution.meter if execution is not None else None
+    if execution is None or meter is None:
         return _trap(None, "dispatch_emu host function called outside a request")
     started = time.thread_time_ns()
     paused = meter.paused_ns
@@ -88,7 +90,7 @@ def _trampoline(env: int, caller: Any, args: Any, nargs: int, results: Any, nres
     try:
         entry = _ENTRIES[env or 0]
         values = [args[i].of.i64 if args[i].kind == _I64 else args[i].of.i32 for i in range(nargs)]
-        out = entry.impl(meter, caller, *values)
+        out = entry.impl(execution, caller, *values)
         if nresults:
             result = results[0]
             if entry.results[0] == _I64:
@@ -131,7 +133,7 @@ def define(
     results: list[wasmtime.ValType],
     impl: Callable[..., Any],
 ) -> None:
-    """Define ``module.name`` in ``linker`` as ``impl(meter, caller, *args)`` through the
+    """Define ``module.name`` in ``linker`` as ``impl(execution, caller, *args)`` through the
     trampoline of this module (see the module documentation)."""
     kinds = [_I64 if str(t) == "i64" else _I32 for t in results]
     with _REGISTER:
@@ -189,4 +191,4 @@ class GuestMemory:
         return int.from_bytes(self.read(ptr, 8), "little")
 
 
-__all__ = ["HOST_CALL_FUEL", "TRAP_INTERRUPT", "TRAP_OUT_OF_FUEL", "GuestMemory", "HostStop", "Meter", "define"]
+__all__ = ["HOST_CALL_FUEL", "TRAP_INTERRUPT", "TRAP_OUT_OF_FUEL", "GuestMemory", "HostStop", "define"]

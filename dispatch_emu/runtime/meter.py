@@ -15,11 +15,11 @@ A :class:`Meter` is made per request and *armed* on the request's store. It enfo
   thread; a host function that waits (``poll_oneoff``) waits at most until the deadline.
 * **Stops decided in a host function** (a response over its cap): the host function
   records the error with :meth:`Meter.fail` and ends the guest with a trap; the ABI
-  raises the recorded error instead of the trap (:meth:`Meter.failure`).
+  raises the recorded error instead of the trap (``Meter.failure``).
 
-Time an outbound handler takes is not the guest's CPU time; wrap it in
-:meth:`Meter.paused`. Meters of one thread stack (a nested run from an outbound handler
-pushes its own); :func:`current_meter` is the innermost.
+Time an outbound handler takes is not the guest's CPU time; the request's
+:class:`~dispatch_emu.runtime.execution.Execution` wraps it in :meth:`Meter.paused`.
+A meter belongs to one execution (``execution.meter``), made when its first store is set up.
 """
 
 from __future__ import annotations
@@ -50,22 +50,12 @@ TRAP_OUT_OF_FUEL = 11  # WASMTIME_TRAP_CODE_OUT_OF_FUEL
 
 INTERRUPT_CODE = str(wasmtime.TrapCode.INTERRUPT)
 
-_LOCAL = threading.local()
-
-
-def current_meter() -> Meter | None:
-    """The innermost meter of the calling thread (``None`` outside a request)."""
-    stack = getattr(_LOCAL, "stack", None)
-    return stack[-1] if stack else None
-
-
 class Meter:
     """One request's budgets (see the module documentation)."""
 
-    def __init__(self, limits: ExecutionLimits, state: Any = None) -> None:
+    def __init__(self, limits: ExecutionLimits) -> None:
         assert limits.cpu_ms is not None and limits.wall_ms is not None
         self.limits = limits
-        self.state = state  # what the ABI's host functions work on
         self.fuel_per_ns = FUEL_PER_MS / 1_000_000
         self.failure: BaseException | None = None
         self.paused_ns = 0
@@ -76,18 +66,6 @@ class Meter:
         self._pending_fuel = 0
 
     # -- the request's thread
-
-    @contextmanager
-    def active(self) -> Iterator[Meter]:
-        """Make this the thread's current meter while the guest runs."""
-        stack = getattr(_LOCAL, "stack", None)
-        if stack is None:
-            stack = _LOCAL.stack = []
-        stack.append(self)
-        try:
-            yield self
-        finally:
-            stack.pop()
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -102,10 +80,6 @@ class Meter:
         """Record why the guest must stop (the first reason wins)."""
         if self.failure is None:
             self.failure = error
-
-    def release(self) -> None:
-        """Let go of the ABI's state (what the request collected) when the request ends."""
-        self.state = None
 
     def remaining_wall(self) -> float:
         return self.wall_deadline - time.monotonic()
@@ -196,4 +170,4 @@ def _forget(key: int) -> None:
 _FORGET = _FINALIZER_TYPE(_forget)
 
 
-__all__ = ["CPU_BACKSTOP", "TRAP_INTERRUPT", "TRAP_OUT_OF_FUEL", "Meter", "current_meter"]
+__all__ = ["CPU_BACKSTOP", "INTERRUPT_CODE", "TRAP_INTERRUPT", "TRAP_OUT_OF_FUEL", "Meter"]

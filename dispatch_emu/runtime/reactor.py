@@ -32,16 +32,15 @@ from typing import Any
 
 import wasmtime
 
-from dispatch_emu.errors import OutputLimitExceeded, SubrequestLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.errors import OutputLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime import hostcall
 from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.budget import MemoryBudget
 from dispatch_emu.runtime.cgi import binding_text
+from dispatch_emu.runtime.execution import Execution
 from dispatch_emu.runtime.failures import instantiation_failure, translate
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse
-from dispatch_emu.runtime.meter import Meter
 from dispatch_emu.runtime.pool import PooledInstance, PoolKey
-from dispatch_emu.runtime.settings import add_log_text
 
 HOST_MODULE = "dispatch_emu"
 REUSE_EXPORT = "dispatch_emu_reuse"
@@ -71,18 +70,15 @@ HOST_FUNCTIONS: dict[str, tuple[int, int]] = {
 
 @dataclass
 class _Call:
-    """The state of one request while the guest runs (its meter's ``state``)."""
+    """The reactor's own state of one request (``execution.state`` while the guest runs)."""
 
-    inv: Invocation
+    execution: Execution
     store: wasmtime.Store
     memory: wasmtime.Memory | None
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: list[bytes] = field(default_factory=list)
     body_size: int = 0
-    logs: list[str] = field(default_factory=list)
-    log_size: int = 0
-    subrequests: int = 0
     sub_headers: bytes | None = None
     sub_body: bytes | None = None
     sub_error: bytes | None = None
@@ -113,9 +109,6 @@ class _Call:
             ctypes.memmove(self._address(ptr, n, what), value, n)
         return len(value)
 
-    def add_logs(self, text: str) -> None:
-        self.log_size = add_log_text(self.logs, self.log_size, text)
-
 
 def _headers_text(headers: list[tuple[str, str]]) -> bytes:
     return "".join(f"{name.lower()}: {value}\n" for name, value in headers).encode("latin-1", "replace")
@@ -138,9 +131,10 @@ def _parse_header_lines(text: bytes, what: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------- host functions
 
 
-def _read(meter: Meter, caller: Any, field_id: int, ptr: int, cap: int) -> int:
-    call: _Call = meter.state
-    request = call.inv.request
+def _read(execution: Execution, caller: Any, field_id: int, ptr: int, cap: int) -> int:
+    call: _Call = execution.state
+    request = call.execution.request
+    assert request is not None
     value: bytes | None
     if field_id == FIELD_METHOD:
         value = request.method.upper().encode()
@@ -159,28 +153,30 @@ def _read(meter: Meter, caller: Any, field_id: int, ptr: int, cap: int) -> int:
     elif field_id == FIELD_SUB_ERROR:
         value = call.sub_error
     elif field_id == FIELD_WORKER:
-        value = call.inv.code.name.encode()
+        value = call.execution.code.name.encode()
     else:
         value = None
     return call.give(value, ptr, cap, "read")
 
 
-def _header(meter: Meter, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call: _Call = meter.state
+def _header(execution: Execution, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
+    call: _Call = execution.state
     wanted = call.load(name_ptr, name_len, "header").decode("latin-1").lower()
-    values = [value for name, value in call.inv.request.headers if name.lower() == wanted]
+    request = call.execution.request
+    assert request is not None
+    values = [value for name, value in request.headers if name.lower() == wanted]
     return call.give(", ".join(values).encode("latin-1", "replace") if values else None, ptr, cap, "header")
 
 
-def _binding(meter: Meter, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call: _Call = meter.state
+def _binding(execution: Execution, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
+    call: _Call = execution.state
     name = call.load(name_ptr, name_len, "binding").decode("utf-8", "replace")
-    env = call.inv.env
+    env = call.execution.env
     return call.give(binding_text(env[name]).encode() if name in env else None, ptr, cap, "binding")
 
 
-def _response_head(meter: Meter, caller: Any, status: int, headers_ptr: int, headers_len: int) -> None:
-    call: _Call = meter.state
+def _response_head(execution: Execution, caller: Any, status: int, headers_ptr: int, headers_len: int) -> None:
+    call: _Call = execution.state
     if not 100 <= status <= 999:
         raise WorkerException(
             f"Worker answered with the invalid status {status}.", cause="status outside 100-999"
@@ -189,9 +185,9 @@ def _response_head(meter: Meter, caller: Any, status: int, headers_ptr: int, hea
     call.headers = _parse_header_lines(call.load(headers_ptr, headers_len, "response_head"), "response_head")
 
 
-def _response_write(meter: Meter, caller: Any, ptr: int, size: int) -> None:
-    call: _Call = meter.state
-    limit = call.inv.limits.output_bytes
+def _response_write(execution: Execution, caller: Any, ptr: int, size: int) -> None:
+    call: _Call = execution.state
+    limit = call.execution.limits.output_bytes
     assert limit is not None
     if call.body_size + size > limit:
         raise OutputLimitExceeded(cause=f"response passed {limit} bytes")
@@ -199,21 +195,17 @@ def _response_write(meter: Meter, caller: Any, ptr: int, size: int) -> None:
     call.body_size += size
 
 
-def _log(meter: Meter, caller: Any, ptr: int, size: int) -> None:
-    call: _Call = meter.state
-    call.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
+def _log(execution: Execution, caller: Any, ptr: int, size: int) -> None:
+    call: _Call = execution.state
+    call.execution.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
 
 
-def _subrequest(meter: Meter, caller: Any, ptr: int, size: int) -> int:
-    call: _Call = meter.state
+def _subrequest(execution: Execution, caller: Any, ptr: int, size: int) -> int:
+    call: _Call = execution.state
     call.sub_headers = call.sub_body = call.sub_error = None
-    call.subrequests += 1
-    limit = call.inv.limits.subrequests
-    assert limit is not None
-    if call.subrequests > limit:
-        raise SubrequestLimitExceeded(cause=f"more than {limit} subrequests")
-    outbound = call.inv.outbound
-    if outbound is None:
+    execution = call.execution
+    execution.count_subrequest()  # past the limit, the whole request fails
+    if execution.outbound is None:
         call.sub_error = b"subrequests are disabled: this worker has no outbound handler"
         return SUB_NO_HANDLER
     raw = call.load(ptr, size, "subrequest")
@@ -229,8 +221,7 @@ def _subrequest(meter: Meter, caller: Any, ptr: int, size: int) -> int:
         call.sub_error = f"malformed subrequest: {error.message}".encode()
         return SUB_MALFORMED
     try:
-        with meter.paused():  # the handler's time is not the guest's CPU time
-            response = outbound(GuestRequest(method=method.upper(), url=url.strip(), headers=headers, body=body))
+        response = execution.fetch(GuestRequest(method=method.upper(), url=url.strip(), headers=headers, body=body))
     except Exception as error:  # the guest sees a failed fetch, as a Worker's fetch() rejects
         message = error.message if isinstance(error, WorkerError) else f"{type(error).__name__}: {error}"
         call.sub_error = str(message).encode("utf-8", "replace")
@@ -288,6 +279,7 @@ class ReactorAbi:
 
     def run(self, invocation: Invocation) -> GuestResponse:
         inv = invocation
+        execution = inv.execution
         limits = inv.limits
         assert limits.memory_bytes is not None
         key: PoolKey | None = None
@@ -295,20 +287,18 @@ class ReactorAbi:
             ("reactor-reusable", inv.code.digest), lambda: self.reusable(inv.module)
         ):
             key = PoolKey(self.name, inv.code.identity, inv.code.digest, inv.code.version, limits)
-        meter = Meter(limits)
         item = inv.instances.take(key) if key is not None and inv.instances is not None else None
         if item is None:
-            item = self._instantiate(inv, meter)
+            item = self._instantiate(inv)
             if key is not None and inv.instances is not None:
                 inv.instances.created += 1
         else:
-            meter.arm(item.store)
+            execution.refuel(item.store)
         fetch, memory, budget = item.state
-        call = meter.state = _Call(inv=inv, store=item.store, memory=memory)
+        call = execution.state = _Call(execution=execution, store=item.store, memory=memory)
         ok = keep = False
         try:
-            with meter.active():
-                result = fetch(item.store)
+            result = fetch(item.store)
             if result:  # an i32 result: non-zero is the guest's own failure
                 raise WorkerException(
                     f"Worker returned error code {result} from fetch.",
@@ -319,17 +309,17 @@ class ReactorAbi:
             keep = budget.near_cap(item.instance, item.store) is None
             item.bytes = memory.data_len(item.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
-            failure = meter.failure or error
+            failure = execution.stopped_by(error)
             if not isinstance(failure, Exception):
                 raise failure from None  # KeyboardInterrupt in a host function: not the guest's failure
             raise translate(
                 failure,
                 worker=inv.code.name,
-                logs=call.logs,
+                logs=execution.logs,
                 memory_was_full=budget.near_cap(item.instance, item.store),
             ) from error
         finally:
-            meter.release()
+            execution.state = None
             if not ok:  # the raised error's traceback holds this frame: let go of the body
                 call.body.clear()
             item.requests += 1
@@ -338,30 +328,27 @@ class ReactorAbi:
                 inv.instances.give(key, item)
             else:
                 item.close()
-        return GuestResponse(status=call.status, headers=call.headers, body=b"".join(call.body), logs=call.logs)
+        return GuestResponse(status=call.status, headers=call.headers, body=b"".join(call.body), logs=execution.logs)
 
-    def _instantiate(self, inv: Invocation, meter: Meter) -> PooledInstance:
-        host, limits = inv.host, inv.limits
+    def _instantiate(self, inv: Invocation) -> PooledInstance:
+        host, limits, execution = inv.host, inv.limits, inv.execution
         assert limits.memory_bytes is not None
         linker = host.memo(("reactor-linker",), lambda: _reactor_linker(host.engine))
         pre = host.memo(("reactor-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
         budget = host.memo(
             ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
         )
-        store = wasmtime.Store(host.engine)
-        budget.apply(store)
-        meter.arm(store)
+        store = execution.new_store(host.engine, budget)
         # a start function may call the host: it sees the request but no memory yet
-        call = meter.state = _Call(inv=inv, store=store, memory=None)
+        execution.state = _Call(execution=execution, store=store, memory=None)
         try:
-            with meter.active():
-                instance = pre.instantiate(store)
+            instance = pre.instantiate(store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             store.close()
-            failure = meter.failure or error
+            failure = execution.stopped_by(error)
             if not isinstance(failure, Exception):
                 raise failure from None
-            raise instantiation_failure(failure, budget, worker=inv.code.name, logs=call.logs) from error
+            raise instantiation_failure(failure, budget, worker=inv.code.name, logs=execution.logs) from error
         exports = instance.exports(store)
         return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"], budget))
 

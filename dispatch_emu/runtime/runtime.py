@@ -11,128 +11,126 @@
                                env={"GREETING": "hi"})
 
 A runtime holds no scripts: the caller passes the code, bindings and limits of each
-request. Runtimes with equal engine configuration share one engine and its compiled
-modules (:mod:`dispatch_emu.runtime.engine`), so creating many is cheap. Each runtime
-owns its pool of reusable instances; :meth:`Runtime.close` closes them, and the engine's
-epoch timer stops when no open runtime uses it.
+request. It holds *engines* (:mod:`~dispatch_emu.runtime.engines`): the WebAssembly engine
+(:mod:`~dispatch_emu.runtime.wasm`) and the JavaScript engine
+(:mod:`~dispatch_emu.runtime.js.engine`), plus any a plugin adds. :meth:`Runtime.run` is
+the path of every request:
 
-With a plugin manager, pass ``hook=pm.hook``: the runtime lets plugins configure the
-engine (``dispatch_emu_configure_engine``) and collects their ABIs
-(``dispatch_emu_register_abis``). Without one it uses the built-in ABIs.
+1. :meth:`Runtime.engine_for` picks the engine of the main module (the one place it is
+   decided, by content type and magic bytes);
+2. an :class:`~dispatch_emu.runtime.execution.Execution` is made for the request, with the
+   limits completed from the settings;
+3. with the execution current on the thread and its gate held, the engine runs it;
+4. a failure leaves with the execution's context (worker name, logs) attached.
+
+Runtimes with equal engine configuration share one wasmtime engine and its compiled
+modules (:mod:`dispatch_emu.runtime.engine`), so creating many is cheap. Each runtime
+owns its pooled instances and contexts: :meth:`Runtime.reset` drops them,
+:meth:`Runtime.close` closes everything, and the wasmtime engine's epoch timer stops
+when no open runtime uses it.
+
+With a plugin manager, pass ``hooks=Hooks(pm)`` (:class:`dispatch_emu.hooks.Hooks`): plugins
+configure the wasmtime engine (``dispatch_emu_configure_engine``), add ABIs
+(``dispatch_emu_register_abis``) and engines (``dispatch_emu_register_engines``). Without
+one, the built-in runtime plugin (:mod:`dispatch_emu.runtime.builtin`) is the only one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import wasmtime
-
-from dispatch_emu.errors import InvalidModule, WorkerException
-from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi, Invocation, describe_module
-from dispatch_emu.runtime.cache import CacheStats
-from dispatch_emu.runtime.engine import EngineHost, RecordingConfig, engine_host, execution_gate
-from dispatch_emu.runtime.js import is_js
+from dispatch_emu.content import is_wasm
+from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
+from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
+from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
+from dispatch_emu.runtime.execution import Execution, gate_for
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
-from dispatch_emu.runtime.pool import InstancePool
-from dispatch_emu.runtime.reactor import ReactorAbi
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
-from dispatch_emu.runtime.wagi import WagiAbi
-
-if TYPE_CHECKING:
-    from dispatch_emu.runtime.js import JsRunner
-
-WASM_MAGIC = b"\0asm"
+from dispatch_emu.runtime.wasm import WasmEngine
 
 #: How long :meth:`Runtime.close` waits for requests in progress to end.
 CLOSE_WAIT_S = 30.0
-WASM_CONTENT_TYPE = "application/wasm"
 
+if TYPE_CHECKING:
+    import wasmtime
 
-def builtin_abis() -> list[GuestAbi]:
-    """The ABIs every runtime has unless plugins replace them."""
-    return [WagiAbi(), ReactorAbi()]
+    from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi
+    from dispatch_emu.runtime.cache import CacheStats
+    from dispatch_emu.runtime.engine import EngineHost
+    from dispatch_emu.runtime.pool import InstancePool
+    from dispatch_emu.store.models import ScriptUpload
 
 
 class Runtime:
-    """Runs wasm user workers with limits; see the module documentation."""
+    """Runs user workers with limits; see the module documentation."""
 
-    def __init__(self, settings: RuntimeSettings | None = None, *, hook: Any = None) -> None:
+    def __init__(self, settings: RuntimeSettings | None = None, *, hooks: RuntimeHooks | None = None) -> None:
         self.settings = settings if settings is not None else RuntimeSettings()
-        self.abis = AbiRegistry()
-        if hook is not None:
-            for group in hook.dispatch_emu_register_abis():
-                for abi in group or ():
-                    self.abis.register(abi)
-        else:
-            for abi in builtin_abis():
-                self.abis.register(abi)
-
-        def configure(config: RecordingConfig) -> None:
-            if hook is not None:
-                hook.dispatch_emu_configure_engine(config=config, settings=self.settings)
-
-        self.host: EngineHost = engine_host(configure)
-        self.host.acquire()
-        self.instances = InstancePool(max_bytes=self.settings.pool_bytes)
-        self._abi_by_digest: dict[str, GuestAbi | None] = {}
+        self.hooks: RuntimeHooks = hooks if hooks is not None else BUILTIN_HOOKS
+        self.engines = EngineRegistry(self.hooks.engines(self))
         self._default_limits = ExecutionLimits().filled(self.settings)
+        self.gate = gate_for(self.settings.serialize_guests)
         self._lock = threading.Lock()
-        self._running = 0  # requests in progress (close waits for them)
+        self._running = 0  # requests in progress (reset and close wait for them)
         self._drained = threading.Condition(self._lock)
-        self._js: JsRunner | None = None
         self._closed = False
 
-    # -- modules
+    # -- engines
+
+    def engine_for(self, code: WorkerCode) -> WorkerEngine:
+        """The engine that runs ``code``'s main module; a clear ``WorkerException`` if none does."""
+        engine = self.engines.select(code.content_type, code.wasm)
+        if engine is None:
+            raise WorkerException(
+                f"Worker {code.name!r} has a {code.content_type} main module; this runtime runs "
+                f"{', '.join(self.engines.names()) or 'no'} workers (WebAssembly is application/wasm, "
+                "JavaScript application/javascript+module).",
+                worker=code.name,
+                cause="unsupported main module type",
+            )
+        return engine
+
+    @property
+    def wasm(self) -> WasmEngine:
+        """The WebAssembly engine (compile cache, ABIs, pooled instances)."""
+        engine = next((e for e in self.engines if isinstance(e, WasmEngine)), None)
+        if engine is None:
+            raise RuntimeError("this runtime has no WebAssembly engine")
+        return engine
+
+    # -- WebAssembly modules (the wasm engine's, here for callers of the runtime)
+
+    @property
+    def host(self) -> EngineHost:
+        return self.wasm.host
+
+    @property
+    def engine(self) -> wasmtime.Engine:
+        """The wasmtime engine (not a :class:`WorkerEngine`)."""
+        return self.wasm.host.engine
 
     @property
     def cache_stats(self) -> CacheStats:
         """Counters of the compile cache this runtime shares with runtimes of equal engines."""
-        return self.host.modules.stats
+        return self.wasm.host.modules.stats
 
     @property
-    def engine(self) -> wasmtime.Engine:
-        return self.host.engine
+    def abis(self) -> AbiRegistry:
+        return self.wasm.abis
+
+    @property
+    def instances(self) -> InstancePool:
+        return self.wasm.instances
 
     def compile(self, wasm: bytes, *, digest: str | None = None) -> wasmtime.Module:
-        """The compiled module (from the memory cache, the disk cache, or compiled now).
-
-        Raises :class:`~dispatch_emu.errors.InvalidModule` if ``wasm`` is not a valid module.
-        """
-        if not isinstance(wasm, (bytes, bytearray, memoryview)):
-            raise InvalidModule(f"A wasm module must be bytes, not {type(wasm).__name__}.")
-        wasm = bytes(wasm)
-        if not wasm.startswith(WASM_MAGIC):
-            # wasmtime would try to parse other bytes as the text format; uploads are binary
-            raise InvalidModule("The module is not WebAssembly: it does not start with the bytes \\0asm.")
-        try:
-            return self.host.modules.get(wasm, digest=digest, cache_dir=self.settings.cache_dir)
-        except wasmtime.WasmtimeError as error:
-            detail = " ".join(str(error).split())
-            raise InvalidModule(f"The WebAssembly module does not compile: {detail}") from error
+        """The compiled module; :class:`~dispatch_emu.errors.InvalidModule` if it is not valid wasm."""
+        return self.wasm.compile(wasm, digest=digest)
 
     def abi_for(self, wasm: bytes, *, digest: str | None = None) -> GuestAbi:
         """The ABI that runs ``wasm``; :class:`InvalidModule` if none matches."""
-        digest = digest or hashlib.sha256(wasm).hexdigest()
-        with self._lock:
-            known = digest in self._abi_by_digest
-            abi = self._abi_by_digest.get(digest)
-        if not known:
-            module = self.compile(wasm, digest=digest)
-            abi = self.abis.select(module)
-            if abi is None:
-                raise InvalidModule(
-                    f"The module follows no supported ABI ({', '.join(self.abis.names()) or 'none registered'}); "
-                    f"it has {describe_module(module)}. A WAGI module exports _start and imports only "
-                    "wasi_snapshot_preview1; a reactor module exports fetch and memory and imports only "
-                    "from dispatch_emu."
-                )
-            with self._lock:
-                self._abi_by_digest[digest] = abi
-        assert abi is not None
-        return abi
+        return self.wasm.abi_for(wasm, digest=digest)
 
     def validate(self, wasm: bytes) -> str:
         """Compile ``wasm`` (through the cache) and return its ABI's name.
@@ -149,25 +147,41 @@ class Runtime:
         :class:`~dispatch_emu.errors.InvalidModule` (code 10021) when the worker does not
         start (a syntax error, a failed import, an exception at the top level).
         """
-        self._enter()
+        self._check_open()
+        content_type, source = modules[main_module]
+        code = WorkerCode.javascript(name, modules, main_module)
+        engine = self.engines.select(content_type, source)
+        assert engine is not None, "JavaScript needs the JavaScript engine"
+        engine.validate(code)
+
+    def validate_upload(self, upload: ScriptUpload) -> None:
+        """Refuse an upload this runtime could not run (:class:`InvalidModule`, code 10021).
+
+        Every wasm module must compile (the compile is cached, so the first dispatch
+        does not compile again); the main module must pass its engine's ``validate``
+        (a wasm main module follows a supported ABI, a JavaScript one starts).
+        """
+        self._check_open()
+        main = next((m for m in upload.modules if m.name == upload.main_module), None)
+        for module in upload.modules:
+            if module is main or not is_wasm(module.content_type, module.content):
+                continue
+            try:
+                self.compile(module.content)
+            except InvalidModule as error:
+                raise InvalidModule(f"Module {module.name!r}: {error.message}") from error
+        if main is None:
+            return
+        engine = self.engines.select(main.content_type, main.content)
+        if engine is None:
+            return  # dispatching it says which main modules run; the store takes any module type
+        modules = {m.name: (m.content_type or "", bytes(m.content or b"")) for m in upload.modules}
+        name = getattr(upload, "name", "") or "worker"
+        code = WorkerCode.javascript(name, modules, main.name)
         try:
-            with execution_gate(self.settings.serialize_guests):
-                self._javascript().check(
-                    name, main_module, modules, memory_limit=self._default_limits.memory_bytes or 0
-                )
-        finally:
-            self._leave()
-
-    def _javascript(self) -> JsRunner:
-        """The JavaScript runner, created on the first JavaScript request."""
-        if self._closed:
-            raise RuntimeError("this Runtime is closed")
-        with self._lock:
-            if self._js is None:
-                from dispatch_emu.runtime.js import JsRunner
-
-                self._js = JsRunner(pool_bytes=self.settings.pool_bytes)
-            return self._js
+            engine.validate(code)
+        except InvalidModule as error:
+            raise InvalidModule(f"Module {main.name!r}: {error.message}") from error
 
     # -- requests
 
@@ -186,52 +200,64 @@ class Runtime:
         value for JSON bindings). ``limits`` defaults to the settings. Subrequests go to
         ``outbound``; without one they fail inside the guest, they never reach a network.
         """
-        if self._closed:
-            raise RuntimeError("this Runtime is closed")
-        self._enter()
-        try:
-            with execution_gate(self.settings.serialize_guests):
-                return self._run(code, request, env=env, limits=limits, outbound=outbound)
-        finally:
-            self._leave()
-
-    def _run(
-        self,
-        code: WorkerCode,
-        request: GuestRequest,
-        *,
-        env: Mapping[str, object] | None,
-        limits: ExecutionLimits | None,
-        outbound: OutboundHandler | None,
-    ) -> GuestResponse:
-        if code.content_type != WASM_CONTENT_TYPE and is_js(code.content_type):
-            return self._javascript().run(
-                code,
-                request,
-                env=env if env is not None else {},
-                limits=self._default_limits if limits is None else limits.filled(self.settings),
-                outbound=outbound,
-                reuse=self.settings.reuse_instances,
-            )
-        try:
-            abi = self.abi_for(code.wasm, digest=code.digest)
-        except InvalidModule as error:
-            raise WorkerException(
-                f"Worker could not be loaded: {error.message}", worker=code.name, cause="invalid module"
-            ) from error
-        module = self.compile(code.wasm, digest=code.digest)
-        invocation = Invocation(
-            code=code,
-            module=module,
-            request=request,
+        engine = self.engine_for(code)
+        execution = Execution(
+            code,
+            request,
             env=env if env is not None else {},
             limits=self._default_limits if limits is None else limits.filled(self.settings),
             outbound=outbound,
-            host=self.host,
-            instances=self.instances if self.settings.reuse_instances else None,
+            gate=self.gate,
         )
-        self.host.ensure_ticking()
-        return abi.run(invocation)
+        self._enter()
+        try:
+            with execution.active(), execution.gate.held():
+                return engine.run(execution)
+        except WorkerError as error:
+            execution.failed(error)
+            raise
+        finally:
+            self._leave()
+
+    # -- lifetime
+
+    def reset(self) -> None:
+        """Drop every pooled instance and context; compiled modules stay cached.
+
+        Only idle entries are closed: an instance serving a request is out of its pool
+        and goes back only if still wanted.
+        """
+        for engine in self.engines:
+            engine.reset()
+
+    def drop_instances(self, keep: Callable[[str, str], bool] | None = None) -> int:
+        """Close the idle reused instances and contexts of workers ``keep`` refuses.
+
+        ``keep(identity, version)`` gets a worker's :attr:`WorkerCode.identity` and the
+        version an entry was made for; without ``keep`` every idle entry is closed.
+        Engines that pool nothing (or a plugin's, without a ``drop`` method) are skipped.
+        Returns how many entries were closed.
+        """
+        closed = 0
+        for engine in self.engines:
+            drop = getattr(engine, "drop", None)
+            if drop is not None:
+                closed += drop(keep)
+        return closed
+
+    def close(self) -> None:
+        """Close the engines (pooled instances, contexts; the epoch timer stops with its last user).
+
+        Requests in progress are waited for: each ends within its wall limit (a nested
+        run's outer request, on this very thread, cannot: hence the time-out).
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._drained.wait_for(lambda: not self._running, timeout=CLOSE_WAIT_S)
+        for engine in self.engines:
+            engine.close()
 
     def _enter(self) -> None:
         with self._lock:
@@ -245,34 +271,9 @@ class Runtime:
             if not self._running:
                 self._drained.notify_all()
 
-    # -- lifetime
-
-    def drop_instances(self, keep: Callable[[str, str], bool] | None = None) -> int:
-        """Close the idle reused instances and JavaScript contexts of workers ``keep`` refuses.
-
-        ``keep(identity, version)`` gets a worker's :attr:`WorkerCode.identity` and the
-        version an entry was made for; without ``keep`` every idle entry is closed (what a
-        reset needs). Entries in use by a request are not touched (they return to the pool
-        only if still wanted). Returns how many were closed.
-        """
-        closed = self.instances.drop(keep)
-        if self._js is not None:
-            closed += self._js.contexts.drop(keep)
-        return closed
-
-    def close(self) -> None:
-        """Close pooled instances and release the engine (its timer stops with the last user)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            # requests in progress end within their wall limit (a nested run's outer request,
-            # on this very thread, cannot: hence the time-out)
-            self._drained.wait_for(lambda: not self._running, timeout=CLOSE_WAIT_S)
-        self.instances.close()
-        if self._js is not None:
-            self._js.close()
-        self.host.release()
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this Runtime is closed")
 
     @property
     def closed(self) -> bool:
@@ -293,4 +294,4 @@ class Runtime:
                 pass
 
 
-__all__ = ["Runtime", "builtin_abis"]
+__all__ = ["Runtime"]

@@ -166,11 +166,11 @@ def _limit_value(limits: Mapping[str, Any], key: str) -> int | None:
 
 
 def add_log_text(lines: list[str], size: int, text: str) -> int:
-    """Append ``text``'s lines to a worker's log unless :data:`LOG_LIMIT` bytes are kept
-    already; the first time the cap is passed, a note says so. Returns the new size."""
+    """Append ``text``'s lines to a worker's log unless :data:`LOG_LIMIT` bytes (of UTF-8)
+    are kept already; the first time the cap is passed, a note says so. Returns the new size."""
     if size > LOG_LIMIT:
         return size
-    size += len(text)
+    size += len(text.encode("utf-8", "replace"))
     lines.extend(text.splitlines() or [""])
     if size > LOG_LIMIT:
         lines.append(LOG_TRUNCATED)

@@ -18,10 +18,11 @@ Exit code 0 (or returning from ``main``) is success; another code raises
 The response cap (``output_bytes``) applies to the body, as for every ABI. Stdout may
 carry :data:`HEAD_ALLOWANCE` more bytes for the header lines; the write that passes
 that ends the guest at once. Stderr is kept up to :data:`LOG_LIMIT` bytes; more is
-dropped with a note, it is not an error. Stdout, stderr and sleeps go through
-dispatch_emu's own ``fd_write`` and ``poll_oneoff`` (:mod:`~.wasi`); the request's
-budgets are kept by a :class:`~.meter.Meter`, and its memories and tables share one
-memory limit (:mod:`~.budget`).
+dropped with a note, it is not an error. Stdout, stderr, the clock and sleeps go through
+dispatch_emu's own ``fd_write``, ``clock_time_get`` and ``poll_oneoff``
+(:mod:`~.wasi`); the request's budgets are kept by its execution's
+:class:`~.meter.Meter`, and its memories and tables share one memory limit
+(:mod:`~.budget`).
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ from dispatch_emu.errors import OutputLimitExceeded, WorkerError
 from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.budget import MemoryBudget
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
+from dispatch_emu.runtime.execution import Execution
 from dispatch_emu.runtime.failures import instantiation_failure, translate
 from dispatch_emu.runtime.messages import GuestResponse
-from dispatch_emu.runtime.meter import Meter
 from dispatch_emu.runtime.settings import LOG_TRUNCATED
 from dispatch_emu.runtime.wasi import HEAD_ALLOWANCE, WASI_MODULE, WagiIo, wasi_linker
 
@@ -77,11 +78,16 @@ def _nothing() -> None:
     return None
 
 
-def _split_logs(stderr: bytes, truncated: bool) -> list[str]:
-    lines = stderr.decode("utf-8", "replace").splitlines()
-    if truncated:
-        lines.append(LOG_TRUNCATED)
-    return lines
+def _take_logs(execution: Execution, io: WagiIo) -> list[str]:
+    """The guest's stderr, as the request's log lines (capped as all logs are)."""
+    text = io.errors().decode("utf-8", "replace")
+    io.stderr.clear()
+    if text:
+        execution.add_logs(text)
+    if io.stderr_truncated and not execution.logs_full:
+        execution.logs.append(LOG_TRUNCATED)
+    io.stderr_truncated = False
+    return execution.logs
 
 
 # ------------------------------------------------------------------------------- ABI
@@ -100,44 +106,41 @@ class WagiAbi:
 
     def run(self, invocation: Invocation) -> GuestResponse:
         inv = invocation
-        host, limits = inv.host, inv.limits
+        execution = inv.execution
+        host, limits, request = inv.host, execution.limits, inv.request
         assert limits.memory_bytes is not None and limits.output_bytes is not None
         linker = host.memo(("wagi-linker",), lambda: wasi_linker(host.engine))
         pre = host.memo(("wagi-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
         budget = host.memo(
             ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
         )
-        io = WagiIo(stdout_cap=limits.output_bytes + HEAD_ALLOWANCE)
-        meter = Meter(limits, io)
-        store = wasmtime.Store(host.engine)
+        io = execution.state = WagiIo(stdout_cap=limits.output_bytes + HEAD_ALLOWANCE)
+        store = execution.new_store(host.engine, budget)
         cleanup = _nothing
         instance: wasmtime.Instance | None = None
         failure: BaseException | None = None
         try:
-            budget.apply(store)
-            meter.arm(store)
             wasi = wasmtime.WasiConfig()
-            parts = urlsplit(inv.request.url)
+            parts = urlsplit(request.url)
             wasi.argv = [parts.path or "/"]
-            wasi.env = cgi_environ(inv.request, inv.env, parts)
-            cleanup = set_stdin(wasi, inv.request.body)
+            wasi.env = cgi_environ(request, execution.env, parts)
+            cleanup = set_stdin(wasi, request.body)
             store.set_wasi(wasi)
-            with meter.active():
-                try:
-                    instance = pre.instantiate(store)
-                except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
-                    logs = _split_logs(io.errors(), io.stderr_truncated)
-                    raise instantiation_failure(
-                        meter.failure or error, budget, worker=inv.code.name, logs=logs
-                    ) from error
-                try:
-                    _export_func(instance, store, b"_start")(store)
-                except wasmtime.ExitTrap as error:
-                    if error.code != 0:
-                        failure = error
-                except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
-                    failure = meter.failure or error
-            logs = _split_logs(io.errors(), io.stderr_truncated)
+            try:
+                instance = pre.instantiate(store)
+            except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+                logs = _take_logs(execution, io)
+                raise instantiation_failure(
+                    execution.stopped_by(error), budget, worker=inv.code.name, logs=logs
+                ) from error
+            try:
+                _export_func(instance, store, b"_start")(store)
+            except wasmtime.ExitTrap as error:
+                if error.code != 0:
+                    failure = error
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+                failure = execution.stopped_by(error)
+            logs = _take_logs(execution, io)
             if failure is not None:
                 if not isinstance(failure, (Exception, WorkerError)):
                     raise failure  # KeyboardInterrupt in a host function: not the guest's failure
@@ -157,7 +160,7 @@ class WagiAbi:
             # the error raised from here holds this frame in its traceback: let go of the
             # output and the failure, or they live until the next garbage collection
             io.release()
-            meter.release()
+            execution.state = None
             failure = None
             store.close()
             cleanup()

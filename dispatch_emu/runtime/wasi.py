@@ -40,6 +40,7 @@ import wasmtime
 
 from dispatch_emu.errors import OutputLimitExceeded, WallTimeExceeded
 from dispatch_emu.runtime import hostcall
+from dispatch_emu.runtime.execution import Execution
 from dispatch_emu.runtime.hostcall import GuestMemory, HostStop
 from dispatch_emu.runtime.meter import INTERRUPT_CODE, TRAP_INTERRUPT, Meter
 from dispatch_emu.runtime.settings import LOG_LIMIT
@@ -62,7 +63,7 @@ _MAX_IOVECS = 1024
 
 @dataclass
 class WagiIo:
-    """The collected output of one WAGI request (the meter's ``state``)."""
+    """The collected output of one WAGI request (its execution's ``state``)."""
 
     stdout_cap: int
     stdout: list[bytes] = field(default_factory=list)
@@ -83,8 +84,8 @@ class WagiIo:
         self.stderr.clear()
 
 
-def _fd_write(meter: Meter, caller: Any, fd: int, iovs: int, count: int, written_ptr: int) -> int:
-    io: WagiIo = meter.state
+def _fd_write(execution: Execution, caller: Any, fd: int, iovs: int, count: int, written_ptr: int) -> int:
+    io: WagiIo = execution.state
     if fd not in (1, 2):
         return EBADF
     memory = GuestMemory(caller)
@@ -102,7 +103,7 @@ def _fd_write(meter: Meter, caller: Any, fd: int, iovs: int, count: int, written
     if fd == 1:
         if io.stdout_size + len(data) > io.stdout_cap:
             io.stdout_exceeded = True
-            limit = meter.limits.output_bytes
+            limit = execution.limits.output_bytes
             raise HostStop(
                 OutputLimitExceeded(cause=f"response passed {limit} bytes", trap_code=INTERRUPT_CODE), TRAP_INTERRUPT
             )
@@ -127,8 +128,9 @@ def _clock_now(meter: Meter, clock: int) -> int | None:
     return None
 
 
-def _clock_time_get(meter: Meter, caller: Any, clock: int, precision: int, out: int) -> int:
-    now = _clock_now(meter, clock)
+def _clock_time_get(execution: Execution, caller: Any, clock: int, precision: int, out: int) -> int:
+    assert execution.meter is not None
+    now = _clock_now(execution.meter, clock)
     if now is None:
         return EBADF  # the process and thread CPU clocks, as in wasmtime
     memory = GuestMemory(caller)
@@ -139,7 +141,9 @@ def _clock_time_get(meter: Meter, caller: Any, clock: int, precision: int, out: 
     return ESUCCESS
 
 
-def _poll_oneoff(meter: Meter, caller: Any, subs: int, events: int, count: int, nevents_ptr: int) -> int:
+def _poll_oneoff(execution: Execution, caller: Any, subs: int, events: int, count: int, nevents_ptr: int) -> int:
+    meter = execution.meter
+    assert meter is not None
     memory = GuestMemory(caller)
     subs &= 0xFFFFFFFF
     events &= 0xFFFFFFFF

@@ -9,27 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch_emu.content import MODULE_CONTENT_TYPES, base_type
 from dispatch_emu.errors import ValidationError
 from dispatch_emu.store import bindings as binding_rules
 from dispatch_emu.store.models import ScriptUpload
-
-#: Content types a module part may carry (contract §3).
-MODULE_CONTENT_TYPES = frozenset(
-    {
-        "application/javascript+module",
-        "text/javascript+module",
-        "application/javascript",
-        "text/javascript",
-        "application/wasm",
-        "text/plain",
-        "application/octet-stream",
-        "application/json",
-        "application/source-map",
-        "text/x-python",
-        "text/x-python-requirement",
-    }
-)
-
 
 
 def check_upload(upload: ScriptUpload, *, content_only: bool = False) -> dict[str, Any]:
@@ -43,8 +26,7 @@ def check_upload(upload: ScriptUpload, *, content_only: bool = False) -> dict[st
         if module.name in seen:
             raise ValidationError(f"Module {module.name!r} was uploaded twice.")
         seen.add(module.name)
-        base_type = module.content_type.split(";")[0].strip().lower()
-        if base_type not in MODULE_CONTENT_TYPES:
+        if base_type(module.content_type) not in MODULE_CONTENT_TYPES:
             raise ValidationError(
                 f"Module {module.name!r} has unsupported content type {module.content_type!r}."
             )

@@ -101,6 +101,13 @@ def test_a_guest_that_hit_a_limit_never_returns_to_the_pool():
         assert len(runtime.instances) == 0
 
 
+def js_contexts(runtime: Runtime) -> IdlePool:  # type: ignore[type-arg]
+    from dispatch_emu.runtime.js.engine import JsEngine
+
+    engine = next(e for e in runtime.engines if isinstance(e, JsEngine))
+    return engine.runner.contexts
+
+
 def test_delete_and_reset_drop_the_pooled_instances_and_contexts():
     from pathlib import Path
 
@@ -115,11 +122,11 @@ def test_delete_and_reset_drop_the_pooled_instances_and_contexts():
         for name in ("counter", "other", "js"):
             assert binding.get(name).fetch("https://x.example.com/").status_code == 200
         runtime = emu.runtime
-        assert len(runtime.instances) == 2 and len(runtime._javascript().contexts) == 1
+        assert len(runtime.instances) == 2 and len(js_contexts(runtime)) == 1
         ns.delete_script("counter")
         assert len(runtime.instances) == 1  # only "other" is still reachable
         ns.delete_script("js")
-        assert len(runtime._javascript().contexts) == 0
+        assert len(js_contexts(runtime)) == 0
         # a re-upload makes the old version unreachable at once, not at its next dispatch
         ns.put_script("other", wasm=(workers / "reactor" / "counter.wasm").read_bytes())
         assert len(runtime.instances) == 0

@@ -7,23 +7,28 @@ from pathlib import Path
 
 from runtime_helpers import request, unique, wasm
 
+from dispatch_emu.hooks import Hooks
+from dispatch_emu.markers import hookimpl
+from dispatch_emu.plugins import make_plugin_manager
 from dispatch_emu.runtime import Runtime, RuntimeSettings, WorkerCode
 from dispatch_emu.runtime.settings import CACHE_DIR_ENV
 
 
-class ConfigHook:
-    """A stand-in for ``pm.hook`` that changes the engine config (so a private engine)."""
+class ConfigPlugin:
+    """A plugin that changes the engine config (so a private engine)."""
 
     def __init__(self, opt_level: str) -> None:
         self.opt_level = opt_level
 
+    @hookimpl
     def dispatch_emu_configure_engine(self, config, settings):
         config.cranelift_opt_level = self.opt_level
 
-    def dispatch_emu_register_abis(self):
-        from dispatch_emu.runtime.builtin import dispatch_emu_register_abis
 
-        return [dispatch_emu_register_abis()]
+def config_hooks(opt_level: str) -> Hooks:
+    pm = make_plugin_manager(load_entrypoints=False)
+    pm.register(ConfigPlugin(opt_level))
+    return Hooks(pm)
 
 
 def test_same_bytes_uploaded_a_thousand_times_compile_once():
@@ -41,8 +46,8 @@ def test_same_bytes_uploaded_a_thousand_times_compile_once():
 
 
 def test_engines_are_shared_only_for_equal_configurations():
-    with Runtime(hook=ConfigHook("speed")) as a, Runtime(hook=ConfigHook("speed")) as b:
-        with Runtime(hook=ConfigHook("none")) as c, Runtime() as default:
+    with Runtime(hooks=config_hooks("speed")) as a, Runtime(hooks=config_hooks("speed")) as b:
+        with Runtime(hooks=config_hooks("none")) as c, Runtime() as default:
             assert a.host is b.host
             assert len({id(a.host), id(c.host), id(default.host)}) == 3
             module = unique(wasm("reactor/hello"))

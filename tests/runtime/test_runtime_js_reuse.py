@@ -29,6 +29,7 @@ from dispatch_emu.runtime import (
     RuntimeSettings,
     WorkerCode,
 )
+from dispatch_emu.runtime.execution import Execution
 from dispatch_emu.runtime.js import JsRunner
 
 JS = Path(__file__).resolve().parent.parent / "workers" / "js"
@@ -275,8 +276,9 @@ def test_a_nested_run_of_the_same_worker_gets_another_context(runtime) -> None:
 
 
 def runner_run(runner: JsRunner, worker: WorkerCode, *, reuse: bool = True) -> bytes:
-    limits = ExecutionLimits().filled(settings())
-    return runner.run(worker, req(), env={}, limits=limits, outbound=None, reuse=reuse).body
+    execution = Execution(worker, req(), env={}, limits=ExecutionLimits().filled(settings()))
+    with execution.active(), execution.gate.held():
+        return runner.run(execution, reuse=reuse).body
 
 
 def test_the_pool_is_bounded_and_evicts_the_least_recently_used() -> None:

@@ -11,7 +11,9 @@ from runtime_helpers import request, unique, wasm
 
 from dispatch_emu import hookspecs
 from dispatch_emu.errors import InvalidModule, WorkerException
-from dispatch_emu.runtime import GuestResponse, ReactorAbi, Runtime, WorkerCode
+from dispatch_emu.hooks import Hooks
+from dispatch_emu.plugins import make_plugin_manager
+from dispatch_emu.runtime import GuestResponse, ReactorAbi, Runtime, WorkerCode, builtin
 from dispatch_emu.runtime.builtin import RuntimeValidator
 from dispatch_emu.runtime.engine import engine_host
 
@@ -122,11 +124,8 @@ def test_validator_plugin_checks_every_wasm_module(runtime):
         )
 
 
-def plugin_manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    pm.add_hookspecs(hookspecs)
-    pm.register(__import__("dispatch_emu.runtime.builtin", fromlist=["x"]), name="builtin-runtime")
-    return pm
+def plugin_manager(*, block: tuple[str, ...] = ()) -> pluggy.PluginManager:
+    return make_plugin_manager(load_entrypoints=False, block=block)
 
 
 class EchoEverythingAbi:
@@ -151,7 +150,7 @@ class AbiPlugin:
 def test_hook_registered_abis_and_validation_through_the_plugin_manager():
     pm = plugin_manager()
     pm.register(AbiPlugin())
-    with Runtime(hook=pm.hook) as runtime:
+    with Runtime(hooks=Hooks(pm)) as runtime:
         assert sorted(runtime.abis.names()) == ["handle-abi", "reactor", "wagi"]
         assert runtime.validate(NO_ABI) == "handle-abi"
         assert runtime.run(WorkerCode.from_bytes("plug", NO_ABI), request()).status == 203
@@ -164,14 +163,31 @@ def test_hook_registered_abis_and_validation_through_the_plugin_manager():
 
 def test_epoch_timer_starts_on_demand_and_stops_with_the_last_runtime():
     class Private:
+        @hookspecs.hookimpl
         def dispatch_emu_configure_engine(self, config, settings):
             config.cranelift_opt_level = "speed_and_size"
 
+        @hookspecs.hookimpl
         def dispatch_emu_register_abis(self):
-            return [[ReactorAbi()], None]  # plugins without ABIs answer None
+            return [ReactorAbi()]
+
+        @hookspecs.hookimpl
+        def dispatch_emu_register_engines(self, runtime):
+            return builtin.dispatch_emu_register_engines(runtime)
+
+    class NoAbis:
+        @hookspecs.hookimpl
+        def dispatch_emu_register_abis(self):
+            return None  # plugins without ABIs answer None
+
+    def private_hooks() -> Hooks:
+        pm = plugin_manager(block=("builtin-runtime",))
+        pm.register(Private())
+        pm.register(NoAbis())
+        return Hooks(pm)
 
     host = engine_host(lambda config: Private().dispatch_emu_configure_engine(config, None))
-    first, second = Runtime(hook=Private()), Runtime(hook=Private())
+    first, second = Runtime(hooks=private_hooks()), Runtime(hooks=private_hooks())
     assert first.host is host and not host.ticking
     assert first.abis.names() == ["reactor"]
     with pytest.raises(WorkerException, match="no supported ABI"):

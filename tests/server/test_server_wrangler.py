@@ -1,25 +1,21 @@
 """wrangler itself against the live server: deploy into a namespace, manage namespaces.
 
-Needs a wrangler 4 binary: set ``DISPATCH_EMU_WRANGLER=/path/to/node_modules/.bin/wrangler``
-or put ``wrangler`` on PATH (``npm install wrangler@4``). Skipped otherwise: wrangler is
-a Node.js tool and the suite does not install it.
+Runs the pinned wrangler that ``node_tools`` installs with npm on first use (into a cache
+shared by later runs); skipped only where node/npm are absent.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
+from node_tools import node_env, wrangler_bin
 
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer
 
-WRANGLER = os.environ.get("DISPATCH_EMU_WRANGLER") or shutil.which("wrangler")
-pytestmark = pytest.mark.skipif(not WRANGLER, reason="wrangler not found (set DISPATCH_EMU_WRANGLER)")
 ACCOUNT = "acc-wrangler"
 
 
@@ -31,16 +27,14 @@ def server():
 
 
 def wrangler(url: str, cwd: Path, *args: str) -> str:
-    env = dict(
-        os.environ,
+    env = node_env(
         CLOUDFLARE_API_BASE_URL=f"{url}/client/v4",
         CLOUDFLARE_API_TOKEN="x",
         CLOUDFLARE_ACCOUNT_ID=ACCOUNT,
-        WRANGLER_SEND_METRICS="false",
         CI="true",
     )
     result = subprocess.run(
-        [WRANGLER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+        [str(wrangler_bin()), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dispatch_emu import __version__
+from dispatch_emu._version import __version__
 from dispatch_emu.api.calls import ApiCall
 from dispatch_emu.api.serialize import module_summary, public_bindings, rfc3339
 from dispatch_emu.store import MAX_LIMIT, NamespaceStore, Script

@@ -1,33 +1,53 @@
-"""One JavaScript request in progress: its deadlines, logs, and the host function."""
+"""One JavaScript request in progress: its deadlines, and the host function.
+
+A :class:`JsCall` is the JavaScript engine's state of one
+:class:`~dispatch_emu.runtime.execution.Execution` (its ``state``): the execution owns
+the limits, the logs, the subrequest counter and the outbound call; the call adds the
+CPU and wall deadlines QuickJS's interrupt handler checks, the limit a host call broke
+(``tripped``), and the host operations the prelude calls (:data:`HOST_OPS`).
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
-from dispatch_emu.runtime.messages import GuestRequest, OutboundHandler
-from dispatch_emu.runtime.settings import ExecutionLimits, add_log_text
+from dispatch_emu.runtime.messages import GuestRequest
+
+if TYPE_CHECKING:
+    from dispatch_emu.runtime.execution import Execution
+    from dispatch_emu.runtime.settings import ExecutionLimits
 
 
 @dataclass
 class JsCall:
     """One request (or one upload check) in progress."""
 
-    worker: str
+    execution: Execution
     modules: Mapping[str, tuple[str, bytes]]
-    limits: ExecutionLimits
-    outbound: OutboundHandler | None
-    logs: list[str] = field(default_factory=list)
-    log_size: int = 0
-    subrequests: int = 0
     cpu_deadline: float = float("inf")  # in the thread's CPU time (time.thread_time)
     wall_deadline: float = float("inf")  # in time.monotonic
     tripped: WorkerError | None = None  # a limit the guest broke; fails the whole call
     memory_full: bool = False  # the guest's memory was near its limit when it stopped
+
+    @property
+    def worker(self) -> str:
+        return self.execution.code.name
+
+    @property
+    def limits(self) -> ExecutionLimits:
+        return self.execution.limits
+
+    @property
+    def logs(self) -> list[str]:
+        return self.execution.logs
+
+    def add_logs(self, text: str) -> None:
+        self.execution.add_logs(text)
 
     def start_clock(self) -> None:
         # CPU time is the thread's own: other requests running on other threads at the
@@ -54,26 +74,22 @@ class JsCall:
             return True
         return False
 
-    def add_logs(self, text: str) -> None:
-        self.log_size = add_log_text(self.logs, self.log_size, text)
-
     # -- the one host function the prelude calls: host(op, ...)
 
     def host(self, op: str, *args: Any) -> Any:
-        if op == "fetch":
-            return self.subrequest(*args)
-        if op == "random":
-            return os.urandom(max(0, min(int(args[0]), 65536)))
-        return None
+        operation = HOST_OPS.get(op)
+        return None if operation is None else operation(self, *args)
+
+    def random(self, size: int) -> bytes:
+        return os.urandom(max(0, min(int(size), 65536)))
 
     def subrequest(self, method: str, url: str, headers: list[list[str]], body: bytes | None) -> dict[str, Any]:
-        self.subrequests += 1
-        limit = self.limits.subrequests
-        assert limit is not None
-        if self.subrequests > limit:
-            self.trip(SubrequestLimitExceeded(cause=f"more than {limit} subrequests"))
+        try:
+            self.execution.count_subrequest()
+        except SubrequestLimitExceeded as error:
+            self.trip(error)
             return {"error": SubrequestLimitExceeded.default_message}
-        if self.outbound is None:
+        if self.execution.outbound is None:
             return {"error": "fetch() is disabled: this worker has no outbound handler (dispatch_emu never uses the network)"}
         request = GuestRequest(
             method=str(method).upper(),
@@ -83,7 +99,7 @@ class JsCall:
         )
         started = time.thread_time()
         try:
-            response = self.outbound(request)
+            response = self.execution.fetch(request)
         except Exception as error:  # a failed fetch() rejects, as in a Worker
             message = error.message if isinstance(error, WorkerError) else f"{type(error).__name__}: {error}"
             return {"error": str(message)}
@@ -99,4 +115,11 @@ class JsCall:
         }
 
 
-__all__ = ["JsCall"]
+#: The operations of the prelude's host function, by name: ``host(op, *args)``.
+HOST_OPS: dict[str, Callable[..., Any]] = {
+    "fetch": JsCall.subrequest,
+    "random": JsCall.random,
+}
+
+
+__all__ = ["HOST_OPS", "JsCall"]

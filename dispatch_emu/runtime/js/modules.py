@@ -6,25 +6,15 @@ import base64
 import json
 from importlib import resources
 
-#: ES-module workers (``main_module``).
-JS_MODULE_TYPES = ("application/javascript+module", "text/javascript+module")
-#: Service-worker scripts (``body_part``).
-JS_SCRIPT_TYPES = ("application/javascript", "text/javascript")
-JS_TYPES = JS_MODULE_TYPES + JS_SCRIPT_TYPES
-
-
-def base_type(content_type: str | None) -> str:
-    """``text/javascript+module; charset=utf-8`` → ``text/javascript+module``."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def is_js(content_type: str | None) -> bool:
-    """Whether a module of this content type is JavaScript the runner can start from."""
-    return base_type(content_type) in JS_TYPES
-
-
-def is_js_module(content_type: str | None) -> bool:
-    return base_type(content_type) in JS_MODULE_TYPES
+from dispatch_emu.content import (
+    JS_MODULE_TYPES,
+    JS_SCRIPT_TYPES,
+    JS_TYPES,
+    WASM_TYPE,
+    base_type,
+    is_js,
+    is_js_module,
+)
 
 
 def prelude() -> str:
@@ -61,7 +51,7 @@ def module_source(name: str, content_type: str, content: bytes) -> str | None:
             "for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);\n"
             "export default b.buffer;\n"
         )
-    if kind == "application/wasm":
+    if kind == WASM_TYPE:
         return (
             f"throw new Error({json.dumps(f'cannot import {name}: dispatch_emu runs JavaScript workers on QuickJS, which has no WebAssembly')});\n"
         )

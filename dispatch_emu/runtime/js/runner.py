@@ -18,13 +18,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.runtime.execution import GATE, Execution, Gate, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.call import JsCall
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
 from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
 from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
-from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.pool import POOL_BYTES
 from dispatch_emu.runtime.settings import ExecutionLimits
 
@@ -45,18 +46,20 @@ class JsRunner:
 
     One quickjs-rs runtime, created lazily, holds the interrupt handler and the module
     loader every context uses; each context is its own wasm instance. ``pool_limit`` and
-    ``pool_bytes`` bound the idle prepared contexts kept for reuse. The caller of :meth:`run` and
-    Requests may run on many threads at once: each thread has its own stack of calls
-    (:attr:`_active`), and the callbacks shared by every context serve the calling
-    thread's innermost call.
+    ``pool_bytes`` bound the idle prepared contexts kept for reuse. :meth:`run` is called
+    with the execution's gate held and the execution current on the thread; :meth:`check`
+    takes both itself (with ``gate``). Requests may run on many threads at once: every
+    callback serves the calling thread's current execution.
     """
 
-    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT, pool_bytes: int = POOL_BYTES) -> None:
+    def __init__(
+        self, *, pool_limit: int = CONTEXT_POOL_LIMIT, pool_bytes: int = POOL_BYTES, gate: Gate = GATE
+    ) -> None:
         self._qjs = import_quickjs()
         self._runtime_: Any = None
-        self._create_lock = threading.Lock()
-        self._local = threading.local()  # .calls: this thread's calls, innermost last
         self.contexts = ContextPool(pool_limit, pool_bytes)
+        self.gate = gate  # the gate of upload checks (a dispatch's execution brings its own)
+        self._create_lock = threading.Lock()
         self.created = 0  # contexts created (tests, benchmarks)
         self._closed = False
 
@@ -79,26 +82,21 @@ class JsRunner:
             self._runtime_ = runtime
         return self._runtime_
 
-    # On each thread only the innermost call's context runs guest code (an outer one is
-    # blocked in its outbound handler), so every callback serves ``self._active[-1]``, the
-    # calling thread's. That is also what lets a reused context reach the call of its
-    # current request.
-
-    @property
-    def _active(self) -> list[JsCall]:
-        calls: list[JsCall] | None = getattr(self._local, "calls", None)
-        if calls is None:
-            calls = self._local.calls = []
-        return calls
+    # Only the innermost execution of a thread runs guest code (an outer one is blocked in
+    # its outbound handler), so every callback serves the thread's current execution.
+    # That is also what lets a reused context reach the call of its current request.
 
     def _interrupt(self) -> bool:
-        return self._active[-1].poll() if self._active else False
+        call = _current_call()
+        return call.poll() if call is not None else False
 
     def _host(self, op: str, *args: Any) -> Any:
-        return self._active[-1].host(op, *args) if self._active else None
+        call = _current_call()
+        return call.host(op, *args) if call is not None else None
 
     def _normalize(self, base: str, specifier: str) -> str | None:
-        modules = self._active[-1].modules if self._active else {}
+        call = _current_call()
+        modules = call.modules if call is not None else {}
         if specifier in modules:
             return specifier
         if base not in modules:  # the prelude's import() of the main module
@@ -109,9 +107,10 @@ class JsRunner:
         return name if name in modules else None
 
     def _load(self, name: str) -> str | None:
-        if not self._active:
+        call = _current_call()
+        if call is None:
             return None
-        modules = self._active[-1].modules
+        modules = call.modules
         entry = modules.get(name)
         if entry is None:
             return None
@@ -119,22 +118,15 @@ class JsRunner:
 
     # -- requests
 
-    def run(
-        self,
-        code: WorkerCode,
-        request: GuestRequest,
-        *,
-        env: Mapping[str, object],
-        limits: ExecutionLimits,
-        outbound: OutboundHandler | None,
-        reuse: bool = False,
-    ) -> GuestResponse:
+    def run(self, execution: Execution, *, reuse: bool = False) -> GuestResponse:
         """Run one request; raises a :class:`~dispatch_emu.errors.WorkerError` on failure.
 
         With ``reuse``, the request is served by the pooled context of this worker
         version if there is one, and its context goes back to the pool if it succeeds.
         """
-        call = JsCall(code.name, self._modules_of(code), limits, outbound)
+        code, limits, env, request = execution.code, execution.limits, execution.env, execution.request
+        assert request is not None
+        call = execution.state = JsCall(execution, self._modules_of(code))
         kind = "module" if is_js_module(code.content_type) else "script"
         main = self._main_name(code)
         env_json = _env_json(call, env)
@@ -170,14 +162,17 @@ class JsRunner:
         limits = ExecutionLimits(
             cpu_ms=STARTUP_MS, wall_ms=STARTUP_MS * 2, memory_bytes=memory_limit, output_bytes=0, subrequests=0
         )
-        call = JsCall(name, modules, limits, None)
+        code = WorkerCode(name=name, wasm=source, digest="", content_type=content_type, main_module=main)
+        execution = Execution(code, None, env={}, limits=limits, gate=self.gate)
+        call = execution.state = JsCall(execution, modules)
         kind = "module" if is_js_module(content_type) else "script"
         try:
-            prepared = self._open(call)
-            try:
-                result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
-            finally:
-                prepared.close()
+            with execution.active(), execution.gate.held():
+                prepared = self._open(call)
+                try:
+                    result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                finally:
+                    prepared.close()
             if "error" in result:
                 raise outcomes.thrown(call, result["error"])
         except WorkerError as error:
@@ -197,7 +192,7 @@ class JsRunner:
         return code.main_module or "worker.js"
 
     def _open(self, call: JsCall) -> PreparedContext:
-        """A new, unprepared context."""
+        """A new, unprepared context (the caller holds the gate)."""
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
@@ -218,7 +213,6 @@ class JsRunner:
         outcome (``error``, ``invalid``, ``loaded`` for a startup check, or
         ``status``/``headers``/``body``). The caller closes the context after a failure."""
         context = prepared.context
-        self._active.append(call)
         try:
             if not prepared.ready:
                 loaded = self._prepare(call, prepared, kind, main, source, env)
@@ -260,7 +254,6 @@ class JsRunner:
             ) from None
         finally:
             call.memory_full = call.memory_full or _memory_full(call, context)
-            self._active.pop()
 
     def _prepare(
         self,
@@ -349,12 +342,20 @@ class JsRunner:
     # -- lifetime
 
     def close(self) -> None:
-        """Close the pooled contexts and the quickjs-rs runtime."""
+        """Close the pooled contexts and the quickjs-rs runtime (the runtime waits for its
+        requests in progress before it closes its engines)."""
         self._closed = True
         self.contexts.close()
         runtime, self._runtime_ = self._runtime_, None
         if runtime is not None:
             runtime.close()
+
+
+def _current_call() -> JsCall | None:
+    """The JavaScript call of the execution running on this thread, if it is one."""
+    execution = current_or_none()
+    state = execution.state if execution is not None else None
+    return state if isinstance(state, JsCall) else None
 
 
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
