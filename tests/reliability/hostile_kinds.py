@@ -47,10 +47,12 @@ class HostileKind:
     does: str
     limit: str  # the ExecutionLimits field that stops it
     error: type[WorkerError]
+    soak_memory: int | None = None  # a smaller memory limit for the soak (a slow hog)
 
     @property
     def soak(self) -> ExecutionLimits:
-        return soak_limits(self.limit)
+        limits = soak_limits(self.limit)
+        return limits if self.soak_memory is None else replace(limits, memory_bytes=self.soak_memory)
 
     def code(self, worker: str = "hostile", version: str = "v1") -> WorkerCode:
         """The worker's code as the runtime takes it."""
@@ -85,7 +87,10 @@ KINDS: list[HostileKind] = [
     HostileKind("flood (reactor)", "reactor/flood", "writes its body forever", "output_bytes", OutputLimitExceeded),
     HostileKind("flood (WAGI)", "wagi/flood", "`fwrite` to stdout forever, ignoring errors", "output_bytes", OutputLimitExceeded),
     HostileKind("spin (JavaScript)", "js/spin.js", "`for (;;) {}` in the fetch handler", "cpu_ms", CpuLimitExceeded),
-    HostileKind("memory hog (JavaScript)", "js/memhog.js", "fills an array forever", "memory_bytes", MemoryLimitExceeded),
+    HostileKind(
+        "memory hog (JavaScript)", "js/memhog.js", "fills an array forever", "memory_bytes", MemoryLimitExceeded,
+        soak_memory=8 << 20,
+    ),
 ]
 
 
