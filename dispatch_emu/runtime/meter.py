@@ -90,8 +90,13 @@ class Meter:
         """Give ``store`` this request's fuel and the per-tick check (replacing a previous one)."""
         store.set_fuel(self.limits.fuel())
         store.set_epoch_deadline(1)
+        key = getattr(store, _KEY_ATTRIBUTE, None)
+        if key is not None and key in _METERS:
+            _METERS[key] = self  # a reused store: its callback is registered already
+            return
         key = _register(self)
         ffi.wasmtime_store_epoch_deadline_callback(store.ptr(), _ON_EPOCH, key, _FORGET)
+        setattr(store, _KEY_ATTRIBUTE, key)
 
     def charge(self, context: Any, fuel: int) -> bool:
         """Take ``fuel`` from the store (in batches); True when the budget is spent."""
@@ -125,7 +130,9 @@ class Meter:
 
 
 # The epoch callback finds its meter through a key: ctypes passes the callback's data as
-# an integer, and a store may outlive one request (reused reactor instances).
+# an integer, and a store may outlive one request (reused reactor instances): the store
+# remembers its key, and each request puts its meter under it.
+_KEY_ATTRIBUTE = "_dispatch_emu_meter_key"
 _METERS: dict[int, Meter] = {}
 _KEYS = iter(range(1, 1 << 62))
 _KEYS_LOCK = threading.Lock()

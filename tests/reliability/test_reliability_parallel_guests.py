@@ -189,3 +189,32 @@ def test_a_healthy_worker_is_served_while_others_misbehave(kind):
         for thread in threads:
             thread.join()
         runtime.close()
+
+
+def test_the_free_gate_marks_threads_and_steps_out_like_the_serial_one():
+    from dispatch_emu.runtime.execution import GATE, SERIAL_GATE, Gate
+
+    assert not GATE.serialize and SERIAL_GATE.serialize
+    gate = Gate(serialize=False)
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other() -> None:
+        with gate.held():
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(5)
+    with gate.held():  # admitted while another thread is inside
+        with gate.held():
+            assert gate.held_here
+            with gate.released():
+                assert not gate.held_here
+            assert gate.held_here
+    assert not gate.held_here
+    leave.set()
+    thread.join()
+    with pytest.raises(RuntimeError):
+        gate.leave()

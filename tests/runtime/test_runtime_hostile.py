@@ -266,3 +266,23 @@ def test_the_guest_clocks(runtime):
     assert records[0][0] == 0 and before <= records[0][1] <= after  # realtime: the host's
     assert records[1][0] == 0 and 0 <= records[1][1] < 5 * 10**9  # monotonic: from the request's start
     assert [errno for errno, _ in records[2:]] == [8, 8]  # CPU clocks: EBADF, as in wasmtime
+
+
+def test_a_reused_instance_gets_the_new_requests_deadline(runtime):
+    # the first request answers and its instance is pooled; the second spins and must be
+    # stopped by its own wall deadline (the pooled store's tick check serves the new request)
+    source = """
+(module
+  (memory (export "memory") 1)
+  (global (export "dispatch_emu_reuse") i32 (i32.const 1))
+  (global $calls (mut i32) (i32.const 0))
+  (func (export "fetch")
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (if (i32.gt_u (global.get $calls) (i32.const 1)) (then (loop $forever (br $forever))))))
+"""
+    worker = wat(source, "spins-second-time")
+    limits = ExecutionLimits(cpu_ms=10**6, wall_ms=150)
+    assert runtime.run(worker, request(), limits=limits).status == 200
+    outcome, seconds = timed(runtime, worker, limits)
+    assert isinstance(outcome, WallTimeExceeded), outcome
+    assert seconds < 5
