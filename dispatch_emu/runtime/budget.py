@@ -91,6 +91,11 @@ class MemoryBudget:
             )
         return None
 
+    def memory_near_cap(self, memory: wasmtime.Memory, store: wasmtime.Store) -> bool:
+        """Whether ``memory`` (one of the module's) is near its share: the quick check of
+        a request that succeeded, before its instance goes back to a pool."""
+        return self.memory_cap - memory.data_len(store) < max(MEMORY_MARGIN, self.memory_cap // 8)
+
     def near_cap(self, instance: wasmtime.Instance | None, store: wasmtime.Store) -> str | None:
         """``"memory"`` or ``"table"`` when one ``instance`` exports is near its share (a
         refused grow is the likely cause of a failure), else ``None``."""

@@ -109,7 +109,7 @@ def _trampoline(env: int, caller: Any, args: Any, nargs: int, results: Any, nres
         stop = (None, f"dispatch_emu host function failed: {type(error).__name__}")
     # the call's own time, less what an outbound handler spent (not the guest's CPU)
     spent = time.thread_time_ns() - started - (meter.paused_ns - paused)
-    out_of_fuel = meter.charge(ffi.wasmtime_caller_context(caller), HOST_CALL_FUEL + int(spent * meter.fuel_per_ns))
+    out_of_fuel = meter.charge(caller, HOST_CALL_FUEL + int(spent * meter.fuel_per_ns))
     if stop is not None:
         return _trap(*stop)
     if out_of_fuel:

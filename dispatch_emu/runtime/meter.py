@@ -98,12 +98,13 @@ class Meter:
         ffi.wasmtime_store_epoch_deadline_callback(store.ptr(), _ON_EPOCH, key, _FORGET)
         setattr(store, _KEY_ATTRIBUTE, key)
 
-    def charge(self, context: Any, fuel: int) -> bool:
-        """Take ``fuel`` from the store (in batches); True when the budget is spent."""
+    def charge(self, caller: Any, fuel: int) -> bool:
+        """Take ``fuel`` from the calling store (in batches); True when the budget is spent."""
         self._pending_fuel += fuel
         if self._pending_fuel < CHARGE_BATCH:
             return False
         amount, self._pending_fuel = self._pending_fuel, 0
+        context = ffi.wasmtime_caller_context(caller)
         left = ctypes.c_uint64(0)
         if ffi.wasmtime_context_get_fuel(context, ctypes.byref(left)):
             return False  # fuel is not on (cannot happen: every engine has it)

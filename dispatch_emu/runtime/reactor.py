@@ -305,9 +305,12 @@ class ReactorAbi:
                     cause=f"fetch returned {result}",
                 )
             ok = True
-            # an instance that grew to its cap would start the next request near it
-            keep = budget.near_cap(item.instance, item.store) is None
-            item.bytes = memory.data_len(item.store)
+            if key is not None:
+                # an instance that grew to its cap would start the next request near it
+                keep = not budget.memory_near_cap(memory, item.store)
+                if keep and (budget.memories > 1 or budget.tables):
+                    keep = budget.near_cap(item.instance, item.store) is None
+                item.bytes = memory.data_len(item.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             failure = execution.stopped_by(error)
             if not isinstance(failure, Exception):
