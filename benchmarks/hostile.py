@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 QUICK = "--quick" in sys.argv
@@ -43,10 +43,10 @@ def run_kind(name: str) -> dict[str, object]:
     import gc
 
     from _timing import rss_bytes
-    from hostile_kinds import KINDS
 
     from dispatch_emu.errors import WorkerError
     from dispatch_emu.runtime import ExecutionLimits, GuestRequest, Runtime, RuntimeSettings
+    from tests.reliability.hostile_kinds import KINDS
 
     kind = next(k for k in KINDS if k.name == name)
     request = GuestRequest("GET", "https://customer.example.com/", [], b"")
@@ -119,7 +119,7 @@ def main() -> None:
     if "--one" in sys.argv:
         print(json.dumps(run_kind(sys.argv[sys.argv.index("--one") + 1])))
         return
-    from hostile_kinds import KINDS
+    from tests.reliability.hostile_kinds import KINDS
 
     header = [
         "| hostile kind | what it does | limit that stops it | expected error | error met "

@@ -30,11 +30,15 @@ from dispatch_emu.content import WASM_TYPE
 from dispatch_emu.hooks import Hooks
 from dispatch_emu.observe import Observer
 from dispatch_emu.plugins import PluginManager, make_plugin_manager
-from dispatch_emu.store import ModuleSource, NamespaceStore, Script, ScriptUpload
+from dispatch_emu.store import ACCOUNT_WORKERS, ModuleSource, NamespaceStore, Script, ScriptUpload
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from dispatch_emu.api import ApiApp, ApiConfig
     from dispatch_emu.dispatch import Dispatcher, DispatchNamespace, FetchFunction, Routing
+    from dispatch_emu.dispatch.entry import EntryWorker
+    from dispatch_emu.dispatch.services import ServiceBinding
     from dispatch_emu.runtime import Runtime, RuntimeSettings
 
 DEFAULT_ACCOUNT = "demo-account"
@@ -69,6 +73,7 @@ class NamespaceHandle:
         name: str,
         wasm: bytes | None = None,
         *,
+        js: str | bytes | None = None,
         modules: Sequence[ModuleSource] | None = None,
         main_module: str | None = None,
         bindings: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
@@ -77,14 +82,22 @@ class NamespaceHandle:
         limits: Mapping[str, int] | None = None,
         **metadata: Any,
     ) -> Script:
-        """Upload a worker: ``wasm=`` bytes, or explicit ``modules`` and ``main_module``.
+        """Upload a worker: ``wasm=`` bytes, ``js=`` the source of one JavaScript module (an
+        ES module, or a service worker when it exports nothing), or explicit ``modules`` and
+        ``main_module``. (Files and folders: :func:`dispatch_emu.testing.seed`.)
 
         ``bindings`` is either Cloudflare's list of binding objects or a plain mapping
         (strings become ``plain_text``, other values ``json``); ``secrets`` become
         ``secret_text`` bindings; ``limits={"cpu_ms": 50}`` is the script's CPU budget.
         """
-        if (wasm is None) == (modules is None):
-            raise TypeError("put_script() takes either wasm= or modules=, not both or neither")
+        if sum(given is not None for given in (wasm, js, modules)) != 1:
+            raise TypeError("put_script() takes one of wasm=, js= or modules=")
+        if js is not None:
+            from dispatch_emu.sources import js_upload
+
+            upload = js_upload(js, name=name)
+            modules, main_module = upload.modules, upload.main_module
+            metadata = {**upload.metadata, **metadata}
         if wasm is not None:
             main_module = main_module or "worker.wasm"
             modules = [ModuleSource(main_module, WASM_TYPE, bytes(wasm))]
@@ -191,7 +204,8 @@ class Emulator:
                 from dispatch_emu.api import ApiApp
 
                 self._api = ApiApp(
-                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state
+                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state,
+                    logs=self._logs_page,
                 )
             return self._api
 
@@ -199,6 +213,19 @@ class Emulator:
         # the runtime refuses what it cannot run (and compiles wasm now), then the plugins judge
         self.runtime.validate_upload(upload)
         self.hooks.validate_upload(upload, account_id, namespace)
+
+    def _logs_page(self, worker: str | None, since: int, wait: float) -> dict[str, Any]:
+        """The control endpoint ``GET /__dispatch_emu/logs``: records after ``since``."""
+        from dispatch_emu.observe import log_dict
+
+        if wait > 0:
+            self.observer.wait(since, wait)
+        newest = self.observer.position()
+        return {
+            "logs": [log_dict(r) for r in self.observer.log_records(worker, since) if r.seq <= newest],
+            "requests": [r.as_dict() for r in self.observer.requests(worker, since) if r.done <= newest],
+            "next": max(newest, since),
+        }
 
     def _extra_state(self) -> dict[str, Any]:
         return {"logs": [asdict(record) for record in self.observer.log_records()]}
@@ -256,13 +283,66 @@ class Emulator:
         binding = self.binding(namespace, account_id=account_id, outbound=outbound)
         return Dispatcher(binding, fetch=fetch, routing=routing, env=env)
 
-    def app(self, dispatcher: Callable[..., Any] | None = None) -> Callable[..., Any]:
-        """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest."""
+    def app(
+        self,
+        dispatcher: Callable[..., Any] | None = None,
+        *,
+        entry: str | None = None,
+        account_id: str = DEFAULT_ACCOUNT,
+    ) -> Callable[..., Any]:
+        """One WSGI app: the REST API and control endpoints, and ``dispatcher`` for the rest.
+
+        ``entry="platform"`` hands the rest to the regular Worker ``platform`` of
+        ``account_id`` instead (the platform's own dispatch Worker; 503 until it exists).
+        """
         from dispatch_emu.combined import CombinedApp
 
+        if entry is not None:
+            if dispatcher is not None:
+                raise TypeError("app() takes a dispatcher or an entry Worker, not both")
+            dispatcher = self.entry(entry, account_id=account_id)
         return CombinedApp(self.api, dispatcher)
 
+    # ------------------------------------------------------------------ regular Workers
+
+    def workers(self, *, account_id: str = DEFAULT_ACCOUNT) -> NamespaceHandle:
+        """The account's regular Workers (outside any namespace), as a namespace-like handle."""
+        return NamespaceHandle(self, account_id, ACCOUNT_WORKERS)
+
+    def deploy(
+        self, path: str | Path, *, dispatch_namespace: str | None = None, account_id: str = DEFAULT_ACCOUNT
+    ) -> Script:
+        """Deploy a wrangler project folder as ``wrangler deploy`` would, without node
+        (see :mod:`dispatch_emu.projects`): a regular Worker, or into ``dispatch_namespace``."""
+        from dispatch_emu.projects import deploy_project
+
+        return deploy_project(self.store, path, dispatch_namespace=dispatch_namespace, account_id=account_id)
+
+    def entry(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> EntryWorker:
+        """A WSGI app answering every request with the regular Worker ``name``."""
+        from dispatch_emu.dispatch.entry import EntryWorker
+
+        return EntryWorker(
+            self.store, self.runtime, account_id, name, hooks=self.hooks, observer=self.observer
+        )
+
+    def service(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> ServiceBinding:
+        """A service binding to the regular Worker ``name``, for a Python dispatcher's ``env``."""
+        from dispatch_emu.dispatch.services import ServiceBinding
+
+        return ServiceBinding(self.binding(ACCOUNT_WORKERS, account_id=account_id), name)
+
     # ------------------------------------------------------------------ lifecycle
+
+    def wait_for_pending(self) -> None:
+        """Run the ``ctx.waitUntil()`` work of JavaScript requests already answered.
+
+        A response never waits for its worker's ``waitUntil()`` work (as on Cloudflare):
+        in server mode the work runs once the answer is sent; in process, call this before
+        checking what the work did. Its failures are in the request's logs.
+        """
+        if self._runtime is not None:
+            self._runtime.wait_for_pending()
 
     def reset(self) -> None:
         """Forget all namespaces, scripts and logs, and every pooled instance and context.

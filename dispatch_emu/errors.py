@@ -166,6 +166,14 @@ class WorkerError(DispatchEmuError):
     default_message: ClassVar[str] = "Worker failed."
     #: The HTTP status of the dispatcher's answer to this error.
     status: ClassVar[int] = 500
+    #: What a JavaScript worker calling this one through a binding catches: ``(type,
+    #: message)`` of the error its ``fetch()`` rejects with; ``None`` means
+    #: ``("Error", message)``. Set for an exception the worker threw (its own type and
+    #: message, as workerd passes them across a service binding).
+    js_error: tuple[str, str] | None = None
+    #: Whether that error was thrown by the called worker itself (workerd marks such an
+    #: error ``remote: true`` on the caller's side).
+    js_remote: bool = False
 
     def __init__(
         self,

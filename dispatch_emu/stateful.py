@@ -49,6 +49,8 @@ from hypothesis.stateful import (
 )
 
 from dispatch_emu import strategies as des
+from dispatch_emu.dispatch.answers import error_answer
+from dispatch_emu.errors import WorkerNotFound
 
 #: The namespace the target's dispatcher serves.
 DISPATCH_NAMESPACE = "dispatch"
@@ -426,11 +428,14 @@ class DispatchApiMachine(RuleBasedStateMachine):
         status, body = self.target.dispatch(name, request)
         script = self.model.namespaces.get(DISPATCH_NAMESPACE, {}).get(name)
         if script is None:
-            assert (status, body) == (404, b""), f"missing worker {name!r}: {status} {body[:200]!r}"
+            missing = error_answer(WorkerNotFound())
+            assert (status, body.decode("utf-8", "replace")) == missing, (
+                f"missing worker {name!r}: {status} {body[:200]!r}"
+            )
             return
         program = script.program
         if program.fails:
-            assert status == 500 and program.message is not None
+            assert status == program.expected_status and program.message is not None
             assert program.message in body.decode("utf-8", "replace"), f"{program}: {body[:200]!r}"
         else:
             assert status == program.status, f"{program}: got {status} {body[:200]!r}"

@@ -109,7 +109,8 @@ class ApiCall:
         return str(self.args["account_id"])
 
     def arg(self, name: str) -> str:
-        return str(self.args[name])
+        value = self.args[name]
+        return value if isinstance(value, str) else str(value)  # keeps ACCOUNT_WORKERS's type
 
     def query(self, name: str) -> str | None:
         return self.request.args.get(name)

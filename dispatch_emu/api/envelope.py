@@ -4,7 +4,8 @@ Every JSON answer of the API has the same four keys::
 
     {"success": true, "errors": [], "messages": [], "result": {...}}
 
-and lists may add ``result_info``. A failure has ``success: false``, ``result: null``
+and lists may add ``result_info``; a handler returns :class:`WithMessages` to send
+notices in ``messages`` (an upload whose bindings the emulator cannot run). A failure has ``success: false``, ``result: null``
 and at least one ``{"code", "message"}`` in ``errors``. Handlers never build
 envelopes themselves: they return a value (or a :class:`Paged` value for lists with
 ``result_info``) and raise :class:`~dispatch_emu.errors.ApiError` subclasses for
@@ -39,8 +40,19 @@ class Paged:
     result_info: Mapping[str, Any]
 
 
-def success_body(result: Any, result_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"success": True, "errors": [], "messages": [], "result": result}
+@dataclass(frozen=True)
+class WithMessages:
+    """A result with notices for the client in ``messages`` (``{"code", "message"}`` each)."""
+
+    result: Any
+    messages: tuple[Mapping[str, Any], ...]
+
+
+def success_body(
+    result: Any, result_info: Mapping[str, Any] | None = None, messages: Any = ()
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"success": True, "errors": [], "messages": [dict(m) for m in messages],
+                            "result": result}
     if result_info is not None:
         body["result_info"] = dict(result_info)
     return body
@@ -60,6 +72,8 @@ def success_response(value: Any) -> Response:
     """The envelope for a handler's return value (a :class:`Paged` adds result_info)."""
     if isinstance(value, Paged):
         return json_response(success_body(value.result, value.result_info))
+    if isinstance(value, WithMessages):
+        return json_response(success_body(value.result, messages=value.messages))
     return json_response(success_body(value))
 
 
@@ -75,6 +89,7 @@ __all__ = [
     "INTERNAL_ERROR_CODE",
     "JSON_TYPE",
     "Paged",
+    "WithMessages",
     "error_response",
     "failure_body",
     "internal_error_response",

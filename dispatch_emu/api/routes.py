@@ -24,6 +24,7 @@ from werkzeug.routing import Map, Rule
 
 from dispatch_emu.api.config import API_PREFIX
 from dispatch_emu.api.handlers import namespaces, scripts, secrets, settings, tags
+from dispatch_emu.api.handlers import workers_scripts as workers
 from dispatch_emu.api.handlers.control import Control
 
 Handler = Callable[..., Any]
@@ -32,6 +33,8 @@ ACCOUNT = f"{API_PREFIX}/accounts/<account_id>"
 NAMESPACES = f"{ACCOUNT}/workers/dispatch/namespaces"
 NAMESPACE = f"{NAMESPACES}/<namespace>"
 SCRIPT = f"{NAMESPACE}/scripts/<script>"
+WORKERS = f"{ACCOUNT}/workers/scripts"
+WORKER = f"{WORKERS}/<script>"
 
 ROUTE_TABLE: tuple[tuple[str, Mapping[str, Handler]], ...] = (
     (NAMESPACES, {"GET": namespaces.list_namespaces, "POST": namespaces.create_namespace}),
@@ -56,8 +59,31 @@ ROUTE_TABLE: tuple[tuple[str, Mapping[str, Handler]], ...] = (
     (f"{SCRIPT}/tags", {"GET": tags.list_tags, "PUT": tags.put_tags}),
     (f"{SCRIPT}/tags/<tag>", {"PUT": tags.put_tag, "DELETE": tags.delete_tag}),
     (f"{SCRIPT}/assets-upload-session", {"POST": scripts.create_asset_upload_session}),
-    # wrangler asks this before a dispatch deploy; 404 10007 means "a new script".
-    (f"{ACCOUNT}/workers/scripts/<script>/settings", {"GET": scripts.account_script_settings}),
+    # The account's regular Workers (wrangler asks .../settings before a dispatch deploy too).
+    (WORKERS, {"GET": workers.list_scripts}),
+    (WORKER, {"GET": workers.get_content, "PUT": workers.upload_script, "DELETE": workers.delete_script}),
+    (f"{WORKER}/content", {"GET": workers.get_content, "PUT": workers.put_content}),
+    (f"{WORKER}/content/v2", {"GET": workers.get_content}),
+    (f"{WORKER}/settings", {"GET": workers.get_settings, "PATCH": workers.patch_settings}),
+    (f"{WORKER}/script-settings", {"GET": workers.get_script_settings, "PATCH": workers.patch_script_settings}),
+    (f"{WORKER}/bindings", {"GET": workers.get_bindings}),
+    (f"{WORKER}/secrets", {"GET": workers.list_secrets, "PUT": workers.put_secret}),
+    (f"{WORKER}/secrets/<path:secret>", {"GET": workers.get_secret, "DELETE": workers.delete_secret}),
+    (f"{WORKER}/secrets-bulk", {"PATCH": workers.bulk_secrets}),
+    (f"{WORKER}/deployments", {"GET": workers.list_deployments, "POST": workers.create_deployment}),
+    (f"{WORKER}/versions", {"POST": workers.upload_version}),
+    (f"{WORKER}/assets-upload-session", {"POST": workers.create_asset_upload_session}),
+    (
+        f"{WORKER}/subdomain",
+        {
+            "GET": workers.get_script_subdomain,
+            "POST": workers.post_script_subdomain,
+            "DELETE": workers.delete_script_subdomain,
+        },
+    ),
+    (f"{ACCOUNT}/workers/services/<script>", {"GET": workers.get_service, "DELETE": workers.delete_service}),
+    (f"{ACCOUNT}/workers/subdomain", {"GET": workers.account_subdomain}),
+    (f"{ACCOUNT}/storage/kv/namespaces", {"GET": workers.list_kv_namespaces}),
 )
 
 
@@ -68,6 +94,7 @@ def control_routes(prefix: str, control: Control) -> tuple[tuple[str, Mapping[st
         (f"{prefix}/snapshot", {"GET": control.snapshot}),
         (f"{prefix}/restore", {"POST": control.restore}),
         (f"{prefix}/health", {"GET": control.health}),
+        (f"{prefix}/logs", {"GET": control.logs}),
     )
 
 

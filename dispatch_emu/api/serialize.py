@@ -121,11 +121,12 @@ def settings_json(script: Script) -> dict[str, Any]:
         "compatibility_flags": thaw(settings.get("compatibility_flags") or []),
         "limits": thaw(settings.get("limits") or {}),
         "logpush": bool(settings.get("logpush", False)),
-        "placement": thaw(settings.get("placement") or {}),
         "tags": list(script.tags),
         "tail_consumers": thaw(settings.get("tail_consumers") or []),
         "usage_model": settings.get("usage_model") or "standard",
     }
+    if settings.get("placement"):  # absent when unset: the SDK's models have no empty placement
+        data["placement"] = thaw(settings["placement"])
     if settings.get("observability") is not None:
         data["observability"] = thaw(settings["observability"])
     return data

@@ -24,13 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug import Request, Response
 
+from dispatch_emu.content import is_js
 from dispatch_emu.dispatch.calls import PLAIN_HOOKS, DispatchCall, DispatchHooks
 from dispatch_emu.dispatch.messages import from_guest, make_request, to_guest
 from dispatch_emu.dispatch.outbound import Outbound, make_outbound
+from dispatch_emu.dispatch.services import binding_handler, script_env
 from dispatch_emu.errors import WorkerError, WorkerException, WorkerNotFound
 from dispatch_emu.observe import DispatchRecord, Observer
 from dispatch_emu.runtime.messages import WorkerCode
 from dispatch_emu.runtime.settings import ExecutionLimits
+from dispatch_emu.store import is_account_workers
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime import Runtime
@@ -39,14 +42,7 @@ if TYPE_CHECKING:
 
 def worker_env(script: Script) -> dict[str, Any]:
     """The values a worker's bindings give it: text for plain/secret text, JSON for json."""
-    env: dict[str, Any] = {}
-    for binding in script.bindings:
-        kind = binding.get("type")
-        if kind in ("plain_text", "secret_text"):
-            env[binding["name"]] = binding.get("text", "")
-        elif kind == "json":
-            env[binding["name"]] = binding.get("json")
-    return env
+    return script_env(script, javascript=False)
 
 
 def _limits_key(limits: Mapping[str, Any] | None) -> Any:
@@ -129,7 +125,10 @@ class DispatchNamespace:
             args=stub.args,
             options=stub.options,
         )
-        early = self.hooks.before_dispatch(call)
+        # the dispatch hooks see calls into namespaces, not runs of regular Workers (the entry
+        # worker, a service binding's target): those are no dispatch
+        hooks = PLAIN_HOOKS if is_account_workers(self.namespace) else self.hooks
+        early = hooks.before_dispatch(call)
         if early is not None:
             return early
         started = time.perf_counter()
@@ -148,7 +147,7 @@ class DispatchNamespace:
             DispatchRecord(self.account_id, self.namespace, call.worker_name, response.status_code,
                            None, time.perf_counter() - started)
         )
-        replaced = self.hooks.after_dispatch(call, response)
+        replaced = hooks.after_dispatch(call, response)
         return response if replaced is None else replaced
 
     def run_worker(
@@ -158,9 +157,15 @@ class DispatchNamespace:
         call = DispatchCall(self.account_id, self.namespace, name, request)
         return self._run(call, extra_env=extra_env)
 
-    def sibling(self, namespace: str) -> DispatchNamespace:
-        """A binding of ``namespace`` over the same store, runtime and journal: no hooks, no outbound."""
-        return DispatchNamespace(self.store, self.runtime, self.account_id, namespace, observer=self.observer)
+    def sibling(
+        self, namespace: str, *, outbound: Outbound | None = None, hooks: DispatchHooks = PLAIN_HOOKS
+    ) -> DispatchNamespace:
+        """A binding of ``namespace`` (or of the account's regular Workers) over the same
+        store, runtime and journal; no hooks and no outbound unless given."""
+        return DispatchNamespace(
+            self.store, self.runtime, self.account_id, namespace, hooks=hooks, observer=self.observer,
+            outbound=outbound,
+        )
 
     def _run(self, call: DispatchCall, *, extra_env: Mapping[str, Any] | None = None) -> Response:
         name = call.worker_name
@@ -181,12 +186,16 @@ class DispatchNamespace:
         )
         limits = self._limits(name, script.settings.get("limits"), call.options.get("limits"))
         outbound = make_outbound(self, call) if self.outbound is not None else None
-        env = worker_env(script)
+        javascript = is_js(main.content_type)
+        env = script_env(script, javascript=javascript)
         env.update(extra_env or {})
         result = self.runtime.run(
-            code, to_guest(call.request, trusted=trusted), env=env, limits=limits, outbound=outbound
+            code, to_guest(call.request, trusted=trusted), env=env, limits=limits, outbound=outbound,
+            services=binding_handler(self, script) if javascript else None,
         )
         self.observer.logged(self.account_id, self.namespace, name, result.logs)
+        # what ctx.waitUntil() work logs after the response reaches the same log
+        result.on_late_logs = lambda lines: self.observer.logged(self.account_id, self.namespace, name, lines)
         return from_guest(result)
 
     def _limits(

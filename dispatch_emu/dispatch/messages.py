@@ -8,14 +8,18 @@ werkzeug objects); the runtime speaks :class:`~dispatch_emu.runtime.GuestRequest
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from werkzeug import Request, Response
+from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
 
 from dispatch_emu.dispatch.routing import request_host
 from dispatch_emu.runtime import GuestRequest, GuestResponse
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 #: What a trusted namespace's workers see as ``request.cf`` (an emulator's fixed values,
 #: overridable per request with the WSGI environ key ``dispatch_emu.cf``).
@@ -58,6 +62,21 @@ class WorkerResponse(Response):
     """A user worker's response: no content type is invented when the worker sent none."""
 
     default_mimetype = None
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        headers = super().get_wsgi_headers(environ)
+        if self.status_code == 304:
+            # werkzeug drops entity headers (Content-Type, Last-Modified...) from a 304;
+            # workerd, like Cloudflare, sends the worker's own headers on unchanged.
+            for key, value in self.headers.items():
+                if key.lower() in _KEPT_ON_304:
+                    headers.add(key, value)
+        return headers
+
+
+_KEPT_ON_304 = frozenset(
+    {"content-type", "last-modified", "allow", "content-encoding", "content-language", "content-range", "content-md5"}
+)
 
 
 def request_url(request: Request) -> str:

@@ -19,7 +19,14 @@ from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi, Invocation
 from dispatch_emu.runtime.cache import CacheStats
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
 from dispatch_emu.runtime.execution import Execution, Gate
-from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.messages import (
+    GuestRequest,
+    GuestResponse,
+    OutboundHandler,
+    ServiceCall,
+    ServiceHandler,
+    WorkerCode,
+)
 from dispatch_emu.runtime.reactor import ReactorAbi
 from dispatch_emu.runtime.runtime import Runtime
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
@@ -38,6 +45,8 @@ __all__ = [
     "GuestResponse",
     "Invocation",
     "OutboundHandler",
+    "ServiceCall",
+    "ServiceHandler",
     "ReactorAbi",
     "Runtime",
     "RuntimeHooks",

@@ -6,14 +6,15 @@ source of the built-in engines and ABIs: block the name
 ABIs other plugins register. A :class:`~dispatch_emu.runtime.Runtime` made without a
 plugin manager asks this plugin alone (:data:`BUILTIN_HOOKS`).
 
-Upload validation needs a runtime, so it lives on an object the emulator registers::
+The emulator checks uploads with :meth:`Runtime.validate_upload
+<dispatch_emu.runtime.Runtime.validate_upload>` before it asks the plugins. With a plugin
+manager of your own, register the same check as a plugin object::
 
-    pm.register(RuntimeValidator(runtime), name="builtin-runtime-validator")
+    pm.register(RuntimeValidator(runtime), name="runtime-validator")
 
-Its ``dispatch_emu_validate_upload`` calls :meth:`Runtime.validate_upload
-<dispatch_emu.runtime.Runtime.validate_upload>`: every wasm module must compile (cached,
-so the first dispatch does not compile again), and the main module must pass its
-engine's check (a supported ABI for wasm; a global scope that starts for JavaScript).
+Every wasm module must compile (cached, so the first dispatch does not compile again),
+and the main module must pass its engine's check (a supported ABI for wasm; a global
+scope that starts for JavaScript).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
     import wasmtime
 
     from dispatch_emu.runtime.engines import RuntimeView, WorkerEngine
+    from dispatch_emu.runtime.messages import Upload
     from dispatch_emu.runtime.settings import RuntimeSettings
-    from dispatch_emu.store.models import ScriptUpload
 
 
 @hookimpl
@@ -63,7 +64,7 @@ BUILTIN_HOOKS = _BuiltinHooks()
 
 
 class _ValidatesUploads(Protocol):
-    def validate_upload(self, upload: ScriptUpload) -> None: ...
+    def validate_upload(self, upload: Upload) -> None: ...
 
 
 class RuntimeValidator:
@@ -73,7 +74,7 @@ class RuntimeValidator:
         self.runtime = runtime
 
     @hookimpl
-    def dispatch_emu_validate_upload(self, upload: ScriptUpload, account_id: str, namespace: str) -> None:
+    def dispatch_emu_validate_upload(self, upload: Upload, account_id: str, namespace: str) -> None:
         self.runtime.validate_upload(upload)
 
 

@@ -35,7 +35,7 @@ MEMORY_LIMIT = 1024
 
 @dataclass
 class CacheStats:
-    """Counters since the cache was created (or :meth:`ModuleCache.reset_stats`)."""
+    """Counters since the cache was created."""
 
     hits: int = 0  # served from memory
     misses: int = 0  # not in memory: loaded from disk or compiled
@@ -98,10 +98,6 @@ class ModuleCache:
         """Forget the in-memory modules (what a new process would see); disk files stay."""
         with self._lock:
             self._modules.clear()
-
-    def reset_stats(self) -> None:
-        with self._lock:
-            self.stats = CacheStats()
 
     def path_for(self, digest: str, cache_dir: str) -> str:
         return os.path.join(cache_dir, f"{digest}-{self.fingerprint[:24]}.cwasm")

@@ -21,6 +21,7 @@ A plugin adds an engine by implementing ``dispatch_emu_register_engines(runtime)
         def run(self, execution: Execution) -> GuestResponse:
             return GuestResponse(200, [], execution.code.wasm)
 
+        pooled = 0                                              # idle instances kept
         def reset(self) -> None: ...                            # forget pooled state
         def close(self) -> None: ...
 
@@ -68,6 +69,11 @@ class WorkerEngine(Protocol):
         """Run one request (the gate is held); raise a ``WorkerError`` on failure."""
         ...
 
+    @property
+    def pooled(self) -> int:
+        """How many idle instances (or contexts) the engine keeps for reuse now."""
+        ...
+
     def reset(self) -> None:
         """Forget everything pooled between requests (instances, contexts)."""
         ...
@@ -107,7 +113,7 @@ class EngineRegistry:
 
     def register(self, engine: WorkerEngine) -> None:
         if not isinstance(engine, WorkerEngine):
-            raise TypeError(f"{engine!r} does not implement WorkerEngine (name, accepts, validate, run, reset, close)")
+            raise TypeError(f"{engine!r} does not implement WorkerEngine (name, accepts, validate, run, pooled, reset, close)")
         self._engines.append(engine)
 
     def select(self, content_type: str, content: bytes) -> WorkerEngine | None:

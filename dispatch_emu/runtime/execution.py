@@ -10,6 +10,8 @@
   per-request data (the reactor's response under construction, a JavaScript call);
 * the outbound call (:meth:`Execution.fetch`), which counts the subrequest against the
   limit and runs the user's Python handler with the gate released;
+* calls through the worker's bindings (:meth:`Execution.call_service`): another worker,
+  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``);
 * the set-up of a wasmtime ``Store`` for the request: memory budget (all memories and
   tables, :mod:`~dispatch_emu.runtime.budget`), fuel and the per-tick deadline check of
   its :class:`~dispatch_emu.runtime.meter.Meter` (:meth:`Execution.new_store`,
@@ -56,46 +58,76 @@ from dispatch_emu.runtime.settings import LOG_LIMIT, ExecutionLimits, add_log_te
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime.budget import MemoryBudget
-    from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+    from dispatch_emu.runtime.messages import (
+        GuestRequest,
+        GuestResponse,
+        OutboundHandler,
+        ServiceCall,
+        ServiceHandler,
+        WorkerCode,
+    )
 
 
 class Gate:
-    """Admits guest code: one thread at a time when ``serialize``, else every thread;
-    re-entrant; can be stepped out of.
+    """Admits guest code one thread at a time; re-entrant; can be stepped out of.
 
-    ``held()`` enters (again, on the thread that holds it) and leaves on exit;
-    ``released()`` steps out completely for its block, whatever the depth, and comes
-    back in at the same depth after it.
+    ``enter()``/``leave()`` (or ``with held():``) take and give back one level, re-entrant
+    on the thread that holds it; ``released()`` steps out completely for its block,
+    whatever the depth, and comes back in at the same depth after it. It is an ``RLock``
+    underneath (its ``_release_save``/``_acquire_restore``, which ``threading.Condition``
+    uses, do the stepping out): taking it is every request's cost.
     """
 
-    def __init__(self, *, serialize: bool = True) -> None:
-        self.serialize = serialize
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
-        self._local = threading.local()  # per thread: depth in a gate that does not serialize
+    serialize = True
 
-    def enter(self) -> None:
-        if not self.serialize:
-            self._local.depth = getattr(self._local, "depth", 0) + 1
-            return
-        me = threading.get_ident()
-        if self._owner == me:
-            self._depth += 1
-            return
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.enter = self._lock.acquire
+        self.leave = self._lock.release
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
         self._lock.acquire()
-        self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            self._lock.release()
 
-    def leave(self) -> None:
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Step out of the gate for the block (a no-op on a thread that does not hold it)."""
+        lock: Any = self._lock
+        if not lock._is_owned():
+            yield
+            return
+        state = lock._release_save()
+        try:
+            yield
+        finally:
+            lock._acquire_restore(state)
+
+    @property
+    def held_here(self) -> bool:
+        """Whether the calling thread holds the gate."""
+        return bool(self._lock._is_owned())  # type: ignore[attr-defined]
+
+
+class FreeGate(Gate):
+    """Admits every thread at once; only marks, per thread, how deep inside it is (so that
+    ``held_here`` and ``released()`` mean what they mean for :class:`Gate`)."""
+
+    serialize = False
+
+    def __init__(self) -> None:  # noqa: D107 - no lock: nothing is serialized
+        self._local = threading.local()
+
+    def enter(self) -> None:  # type: ignore[override]
+        self._local.depth = getattr(self._local, "depth", 0) + 1
+
+    def leave(self) -> None:  # type: ignore[override]
         if not self.held_here:
             raise RuntimeError("the gate is not held by this thread")
-        if not self.serialize:
-            self._local.depth -= 1
-            return
-        self._depth -= 1
-        if self._depth == 0:
-            self._owner = None
-            self._lock.release()
+        self._local.depth -= 1
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -107,39 +139,23 @@ class Gate:
 
     @contextmanager
     def released(self) -> Iterator[None]:
-        """Step out of the gate for the block (a no-op on a thread that does not hold it)."""
-        if not self.held_here:
-            yield
-            return
-        if not self.serialize:
-            depth, self._local.depth = self._local.depth, 0
-            try:
-                yield
-            finally:
-                self._local.depth = depth
-            return
-        depth, self._depth, self._owner = self._depth, 0, None
-        self._lock.release()
+        depth = getattr(self._local, "depth", 0)
+        self._local.depth = 0
         try:
             yield
         finally:
-            self._lock.acquire()
-            self._owner, self._depth = threading.get_ident(), depth
+            self._local.depth = depth
 
     @property
     def held_here(self) -> bool:
-        """Whether the calling thread holds the gate."""
-        if not self.serialize:
-            return getattr(self._local, "depth", 0) > 0
-        return self._owner == threading.get_ident()
+        return getattr(self._local, "depth", 0) > 0
 
 
 #: The gate of every execution by default: guests run concurrently (see the module documentation).
-GATE = Gate(serialize=False)
+GATE: Gate = FreeGate()
 
 #: The gate that admits one guest at a time in the whole process (``serialize_guests``).
-SERIAL_GATE = Gate(serialize=True)
-
+SERIAL_GATE = Gate()
 
 
 def gate_for(serialize: bool) -> Gate:
@@ -150,12 +166,22 @@ def gate_for(serialize: bool) -> Gate:
 _local = threading.local()
 
 
+def execution_stack() -> list[Execution]:
+    """This thread's executions in progress, innermost last."""
+    try:
+        return _local.stack  # type: ignore[no-any-return]
+    except AttributeError:
+        stack: list[Execution] = []
+        _local.stack = stack
+        return stack
+
+
 def current() -> Execution:
     """The execution whose guest is running on this thread (innermost first)."""
-    stack: list[Execution] | None = getattr(_local, "stack", None)
-    if not stack:
-        raise RuntimeError("no worker is running on this thread")
-    return stack[-1]
+    try:
+        return _local.stack[-1]  # type: ignore[no-any-return]
+    except (AttributeError, IndexError):
+        raise RuntimeError("no worker is running on this thread") from None
 
 
 def current_or_none() -> Execution | None:
@@ -168,7 +194,8 @@ class Execution:
     """One request in progress (see the module documentation)."""
 
     __slots__ = (
-        "code", "request", "env", "limits", "outbound", "gate", "logs", "log_bytes", "subrequests", "state", "meter"
+        "code", "request", "env", "limits", "outbound", "services", "gate", "logs", "log_bytes", "subrequests", "state",
+        "meter",
     )
 
     def __init__(
@@ -179,6 +206,7 @@ class Execution:
         env: Mapping[str, object],
         limits: ExecutionLimits,
         outbound: OutboundHandler | None = None,
+        services: ServiceHandler | None = None,
         gate: Gate = GATE,
     ) -> None:
         self.code = code
@@ -186,6 +214,7 @@ class Execution:
         self.env = env
         self.limits = limits  # complete: no None field
         self.outbound = outbound
+        self.services = services  # calls through the worker's bindings (JavaScript workers)
         self.gate = gate
         self.logs: list[str] = []
         self.log_bytes = 0
@@ -202,9 +231,7 @@ class Execution:
     @contextmanager
     def active(self) -> Iterator[Execution]:
         """Make this the current execution of the thread for the block."""
-        stack: list[Execution] | None = getattr(_local, "stack", None)
-        if stack is None:
-            stack = _local.stack = []
+        stack = execution_stack()
         stack.append(self)
         try:
             yield self
@@ -242,6 +269,13 @@ class Execution:
         # the handler's time is wall time, not the guest's CPU time
         with self.gate.released(), self.meter.paused() if self.meter is not None else nullcontext():
             return self.outbound(request)
+
+    def call_service(self, call: ServiceCall) -> GuestResponse:
+        """Run a call through one of the worker's bindings (another worker, nested on this
+        thread: the gate is re-entered, not released). The caller checked there is a handler;
+        a :class:`~dispatch_emu.errors.WorkerError` of the called worker propagates."""
+        assert self.services is not None
+        return self.services(call)
 
     # -- wasmtime stores
 
@@ -286,4 +320,6 @@ class Execution:
         return f"<Execution {self.code.name} {self.request.url if self.request else '(startup)'}>"
 
 
-__all__ = ["GATE", "SERIAL_GATE", "Execution", "Gate", "current", "current_or_none", "gate_for"]
+__all__ = [
+    "GATE", "SERIAL_GATE", "Execution", "FreeGate", "Gate", "current", "current_or_none", "execution_stack", "gate_for"
+]

@@ -9,9 +9,9 @@ lists of pairs because HTTP allows a name to repeat (``set-cookie``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass
@@ -33,6 +33,9 @@ class GuestResponse:
     headers: list[tuple[str, str]]
     body: bytes
     logs: list[str] = field(default_factory=list)
+    #: called with the lines a JavaScript worker's ``ctx.waitUntil()`` work writes after
+    #: this response was returned (they are also appended to ``logs``)
+    on_late_logs: Callable[[list[str]], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,51 @@ class WorkerCode:
         )
 
 
+class UploadModule(Protocol):
+    """One module of an upload, as the runtime checks it (the store's ``ModuleSource``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
+class Upload(Protocol):
+    """An upload, as the runtime checks it (the store's ``ScriptUpload``)."""
+
+    @property
+    def modules(self) -> Sequence[UploadModule]: ...
+
+    @property
+    def main_module(self) -> str | None: ...
+
+
 #: Receives every subrequest a guest makes; the dispatcher routes it (an outbound worker,
 #: another service) and never lets it reach the real network.
 OutboundHandler = Callable[[GuestRequest], GuestResponse]
 
-__all__ = ["GuestRequest", "GuestResponse", "OutboundHandler", "WorkerCode"]
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """A JavaScript worker's call through one of its bindings: ``env.X.fetch(request)`` of a
+    service binding, or ``env.X.get(target, args, options).fetch(request)`` of a
+    dispatch-namespace binding."""
+
+    binding: str
+    request: GuestRequest
+    target: str | None = None
+    args: Any = None
+    options: Mapping[str, Any] | None = None
+
+
+#: Runs a :class:`ServiceCall` (another worker) and returns its response, or raises the
+#: :class:`~dispatch_emu.errors.WorkerError` the caller's ``fetch()`` rejects with.
+ServiceHandler = Callable[[ServiceCall], GuestResponse]
+
+__all__ = [
+    "GuestRequest", "GuestResponse", "OutboundHandler", "ServiceCall", "ServiceHandler", "Upload", "UploadModule", "WorkerCode",
+]

@@ -279,23 +279,23 @@ class ReactorAbi:
 
     def run(self, invocation: Invocation) -> GuestResponse:
         inv = invocation
-        execution = inv.execution
-        limits = inv.limits
+        execution, instances = inv.execution, inv.instances
+        code, limits = execution.code, execution.limits
         assert limits.memory_bytes is not None
         key: PoolKey | None = None
-        if inv.instances is not None and inv.host.memo(
-            ("reactor-reusable", inv.code.digest), lambda: self.reusable(inv.module)
+        if instances is not None and inv.host.memo(
+            ("reactor-reusable", code.digest), lambda: self.reusable(inv.module)
         ):
-            key = PoolKey(self.name, inv.code.identity, inv.code.digest, inv.code.version, limits)
-        item = inv.instances.take(key) if key is not None and inv.instances is not None else None
+            key = PoolKey(self.name, code.identity, code.digest, code.version, limits)
+        item = instances.take(key) if key is not None and instances is not None else None
         if item is None:
             item = self._instantiate(inv)
-            if key is not None and inv.instances is not None:
-                inv.instances.created += 1
+            if key is not None and instances is not None:
+                instances.created += 1
         else:
             execution.refuel(item.store)
         fetch, memory, budget = item.state
-        call = execution.state = _Call(execution=execution, store=item.store, memory=memory)
+        call = execution.state = _Call(execution, item.store, memory)
         ok = keep = False
         try:
             result = fetch(item.store)
@@ -317,7 +317,7 @@ class ReactorAbi:
                 raise failure from None  # KeyboardInterrupt in a host function: not the guest's failure
             raise translate(
                 failure,
-                worker=inv.code.name,
+                worker=code.name,
                 logs=execution.logs,
                 memory_was_full=budget.near_cap(item.instance, item.store),
             ) from error
@@ -327,11 +327,11 @@ class ReactorAbi:
                 call.body.clear()
             item.requests += 1
             # a failed instance may hold broken state: it never serves again
-            if ok and keep and key is not None and inv.instances is not None:
-                inv.instances.give(key, item)
+            if ok and keep and key is not None and instances is not None:
+                instances.give(key, item)
             else:
                 item.close()
-        return GuestResponse(status=call.status, headers=call.headers, body=b"".join(call.body), logs=execution.logs)
+        return GuestResponse(call.status, call.headers, b"".join(call.body), execution.logs)
 
     def _instantiate(self, inv: Invocation) -> PooledInstance:
         host, limits, execution = inv.host, inv.limits, inv.execution

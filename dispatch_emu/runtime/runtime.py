@@ -45,8 +45,14 @@ from dispatch_emu.content import is_wasm
 from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
-from dispatch_emu.runtime.execution import Execution, gate_for
-from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, OutboundHandler, WorkerCode
+from dispatch_emu.runtime.execution import Execution, execution_stack, gate_for
+from dispatch_emu.runtime.messages import (
+    GuestRequest,
+    GuestResponse,
+    OutboundHandler,
+    ServiceHandler,
+    WorkerCode,
+)
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.wasm import WasmEngine
 
@@ -59,8 +65,12 @@ if TYPE_CHECKING:
     from dispatch_emu.runtime.abi import AbiRegistry, GuestAbi
     from dispatch_emu.runtime.cache import CacheStats
     from dispatch_emu.runtime.engine import EngineHost
+    from dispatch_emu.runtime.messages import Upload
     from dispatch_emu.runtime.pool import InstancePool
-    from dispatch_emu.store.models import ScriptUpload
+
+
+#: Engine choices remembered per runtime before the memo starts over.
+_ENGINE_MEMO_LIMIT = 4096
 
 
 class Runtime:
@@ -70,6 +80,9 @@ class Runtime:
         self.settings = settings if settings is not None else RuntimeSettings()
         self.hooks: RuntimeHooks = hooks if hooks is not None else BUILTIN_HOOKS
         self.engines = EngineRegistry(self.hooks.engines(self))
+        # (content type, digest) → engine: the choice is a pure function of the module, and
+        # asking every engine's accepts() again on each dispatch is a cost on the hot path
+        self._engine_of: dict[tuple[str, str], WorkerEngine] = {}
         self._default_limits = ExecutionLimits().filled(self.settings)
         self.gate = gate_for(self.settings.serialize_guests)
         self._lock = threading.Lock()
@@ -81,6 +94,10 @@ class Runtime:
 
     def engine_for(self, code: WorkerCode) -> WorkerEngine:
         """The engine that runs ``code``'s main module; a clear ``WorkerException`` if none does."""
+        key = (code.content_type, code.digest)
+        engine = self._engine_of.get(key)
+        if engine is not None:
+            return engine
         engine = self.engines.select(code.content_type, code.wasm)
         if engine is None:
             raise WorkerException(
@@ -90,6 +107,9 @@ class Runtime:
                 worker=code.name,
                 cause="unsupported main module type",
             )
+        if len(self._engine_of) >= _ENGINE_MEMO_LIMIT:
+            self._engine_of.clear()
+        self._engine_of[key] = engine
         return engine
 
     @property
@@ -154,7 +174,7 @@ class Runtime:
         assert engine is not None, "JavaScript needs the JavaScript engine"
         engine.validate(code)
 
-    def validate_upload(self, upload: ScriptUpload) -> None:
+    def validate_upload(self, upload: Upload) -> None:
         """Refuse an upload this runtime could not run (:class:`InvalidModule`, code 10021).
 
         Every wasm module must compile (the compile is cached, so the first dispatch
@@ -193,12 +213,15 @@ class Runtime:
         env: Mapping[str, object] | None = None,
         limits: ExecutionLimits | None = None,
         outbound: OutboundHandler | None = None,
+        services: ServiceHandler | None = None,
     ) -> GuestResponse:
         """Run one request through ``code``; raises :class:`~dispatch_emu.errors.WorkerError`.
 
         ``env`` maps binding names to values (``str`` for text and secrets, any JSON
-        value for JSON bindings). ``limits`` defaults to the settings. Subrequests go to
-        ``outbound``; without one they fail inside the guest, they never reach a network.
+        value for JSON bindings, a :class:`~dispatch_emu.runtime.js.BindingRef` for a binding
+        a JavaScript worker calls through ``services``). ``limits`` defaults to the settings.
+        Subrequests go to ``outbound``; without one they fail inside the guest, they never
+        reach a network. WebAssembly workers have no way to call ``services``.
         """
         engine = self.engine_for(code)
         execution = Execution(
@@ -207,19 +230,50 @@ class Runtime:
             env=env if env is not None else {},
             limits=self._default_limits if limits is None else limits.filled(self.settings),
             outbound=outbound,
+            services=services,
             gate=self.gate,
         )
         self._enter()
+        # execution.active() and gate.held(), spelled out: this is every request's path
+        stack = execution_stack()
+        stack.append(execution)
+        gate = execution.gate
+        gate.enter()
         try:
-            with execution.active(), execution.gate.held():
-                return engine.run(execution)
+            return engine.run(execution)
         except WorkerError as error:
             execution.failed(error)
             raise
         finally:
+            gate.leave()
+            stack.pop()
             self._leave()
 
+    # -- JavaScript ctx.waitUntil() work, which runs after its response
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a JavaScript request's ``ctx.waitUntil()`` work is still to run."""
+        return any(getattr(engine, "has_pending", False) for engine in self.engines)
+
+    def wait_for_pending(self) -> None:
+        """Run every answered request's ``ctx.waitUntil()`` work to its end.
+
+        A JavaScript worker's response never waits for its ``waitUntil()`` work: the work
+        runs after the response, here, when the server has sent the answer (the WSGI
+        response's ``close()``), or before the next JavaScript request. A test that checks
+        the work's effects calls this first. Failures go to the request's logs.
+        """
+        for engine in self.engines:
+            wait = getattr(engine, "wait_for_pending", None)
+            if wait is not None:
+                wait()
+
     # -- lifetime
+
+    def pooled(self) -> dict[str, int]:
+        """Idle instances and contexts kept for reuse, by engine name."""
+        return {engine.name: engine.pooled for engine in self.engines}
 
     def reset(self) -> None:
         """Drop every pooled instance and context; compiled modules stay cached.

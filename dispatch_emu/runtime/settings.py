@@ -48,7 +48,9 @@ class RuntimeSettings:
     wall_ms: int = 2000
     memory_bytes: int = 128 * 2**20
     output_bytes: int = 16 * 2**20
-    subrequests: int = 50
+    #: Workers for Platforms accounts are on a paid plan: 10,000 subrequests a request
+    #: (the free plan's is 50)
+    subrequests: int = 10_000
     cache_dir: str | None = None
     reuse_instances: bool = True
     #: bytes of memory the idle reused instances may hold, per pool (reactor, JavaScript)
@@ -100,6 +102,9 @@ class ExecutionLimits:
     memory_bytes: int | None = None
     output_bytes: int | None = None
     subrequests: int | None = None
+    #: ``options.limits.subRequests`` set the subrequest limit: past it the worker fails at
+    #: once (the contract). Past the plan's limit only the ``fetch()`` rejects (catchably).
+    subrequests_strict: bool = False
 
     def filled(self, settings: RuntimeSettings) -> ExecutionLimits:
         """A copy with every ``None`` replaced by the matching setting (``self`` if none is)."""
@@ -131,6 +136,7 @@ class ExecutionLimits:
         """
         cpu_ms = settings.cpu_ms
         subrequests = settings.subrequests
+        strict = False
         if script_limits:
             explicit = _limit_value(script_limits, "cpu_ms")
             if explicit is not None:
@@ -141,8 +147,9 @@ class ExecutionLimits:
                 cpu_ms = min(cpu_ms, tighter)
             tighter = _limit_value(dispatch_limits, "subRequests")
             if tighter is not None:
+                strict = tighter <= subrequests
                 subrequests = min(subrequests, tighter)
-        return replace(cls().filled(settings), cpu_ms=cpu_ms, subrequests=subrequests)
+        return replace(cls().filled(settings), cpu_ms=cpu_ms, subrequests=subrequests, subrequests_strict=strict)
 
     def fuel(self) -> int:
         """The fuel budget of ``cpu_ms`` (the limits must be filled)."""

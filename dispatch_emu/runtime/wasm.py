@@ -79,6 +79,10 @@ class WasmEngine:
         self.host.ensure_ticking()
         return abi.run(invocation)
 
+    @property
+    def pooled(self) -> int:
+        return len(self.instances)
+
     def reset(self) -> None:
         """Close the pooled instances; compiled modules stay cached."""
         self.instances.close()

@@ -14,13 +14,23 @@
 from __future__ import annotations
 
 from dispatch_emu.store.blobs import BlobStore, ModuleRef, sha256_hex
-from dispatch_emu.store.models import ModuleSource, Namespace, Page, Script, ScriptUpload
+from dispatch_emu.store.models import (
+    ACCOUNT_WORKERS,
+    ModuleSource,
+    Namespace,
+    Page,
+    Script,
+    ScriptUpload,
+    is_account_workers,
+)
+from dispatch_emu.store.names import check_script_name
 from dispatch_emu.store.namespaces import NamespaceStore, UploadValidator
 from dispatch_emu.store.paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
 from dispatch_emu.store.state import thaw
 from dispatch_emu.store.uploads import MODULE_CONTENT_TYPES
 
 __all__ = [
+    "ACCOUNT_WORKERS",
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "MODULE_CONTENT_TYPES",
@@ -34,6 +44,8 @@ __all__ = [
     "ScriptUpload",
     "TagFilter",
     "UploadValidator",
+    "check_script_name",
+    "is_account_workers",
     "sha256_hex",
     "thaw",
 ]

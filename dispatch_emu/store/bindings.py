@@ -31,6 +31,20 @@ REQUIRED_FIELDS: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
 }
 
 SECRET_TYPES = ("secret_text", "secret_key")
+
+#: Binding types a worker can use in dispatch_emu. Others (KV, R2, D1, queues, Durable
+#: Objects, secret keys, ...) are stored and listed as sent, but using one throws.
+RUNNABLE_BINDING_TYPES = frozenset({"plain_text", "secret_text", "json", "dispatch_namespace", "service"})
+
+
+def unsupported_binding_warnings(bindings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One sentence per binding a worker cannot use here (an upload's ``messages``)."""
+    return [
+        f"Binding {b.get('name')!r} of type {b.get('type')!r} is stored, but {b.get('type')} bindings are"
+        f" not available in dispatch_emu: any use of env.{b.get('name')} throws."
+        for b in bindings
+        if b.get("type") not in RUNNABLE_BINDING_TYPES
+    ]
 MAX_BINDINGS = 128  # Cloudflare's cap on environment variables per worker
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -45,9 +45,6 @@ class BlobStore:
             ref = refs[(name, content_type)] = ModuleRef(name, content_type, digest, len(content))
         return ref
 
-    def retain(self, ref: ModuleRef) -> None:
-        self._refs[ref.digest] += 1
-
     def release(self, ref: ModuleRef) -> None:
         count = self._refs.get(ref.digest, 0) - 1
         if count > 0:

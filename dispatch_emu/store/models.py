@@ -30,6 +30,28 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
 #: Metadata fields that are stored and returned as they were sent.
 EXTRA_METADATA = ("migrations", "annotations")
 
+#: The key in ``Script.extra`` of the workers.dev route: ``{"enabled", "previews_enabled"}``
+#: (absent: both off). A trigger of the script, so a new upload keeps it.
+WORKERS_DEV = "workers_dev"
+
+
+class _AccountWorkers(str):
+    """The type of :data:`ACCOUNT_WORKERS`: equal to its text, but no request can make one."""
+
+    __slots__ = ()
+
+
+#: The namespace-like container of an account's regular Workers (outside any dispatch
+#: namespace). Pass it wherever the store takes a namespace name: uploads, listings,
+#: settings and secrets then act on regular Workers. It is told apart by type, so a
+#: namespace that a client names with the same text stays a different, ordinary one.
+ACCOUNT_WORKERS: str = _AccountWorkers("(account workers)")
+
+
+def is_account_workers(namespace: str) -> bool:
+    """True for :data:`ACCOUNT_WORKERS`, never for a name that came from outside."""
+    return type(namespace) is _AccountWorkers
+
 
 @dataclass(frozen=True, slots=True)
 class ModuleSource:

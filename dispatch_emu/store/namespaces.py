@@ -10,6 +10,12 @@ Upload validators (``validators=[callable(upload, account_id, namespace)]``) run
 store's own checks and before anything is written; the runtime plugs its wasm check in
 there without the store knowing what wasm is.
 
+An account's regular Workers (outside any dispatch namespace, what a plain ``wrangler
+deploy`` creates) live in a namespace-like container of their own: pass
+:data:`~dispatch_emu.store.models.ACCOUNT_WORKERS` as the namespace to any script method.
+The container always exists (empty until the first upload), is never listed among the
+namespaces, and cannot be created, renamed or deleted.
+
 ``reset()`` empties everything; ``snapshot()`` returns a JSON-able dict and
 ``restore(data)`` brings it back, so a test can seed once and rewind cheaply.
 """
@@ -35,18 +41,24 @@ from dispatch_emu.errors import (
 from dispatch_emu.store import bindings as binding_rules
 from dispatch_emu.store.blobs import BlobStore, ModuleRef
 from dispatch_emu.store.models import (
+    ACCOUNT_WORKERS,
     EXTRA_METADATA,
     SETTINGS_DEFAULTS,
+    WORKERS_DEV,
     Namespace,
     Page,
     Script,
     ScriptUpload,
+    is_account_workers,
 )
 from dispatch_emu.store.names import check_namespace_name, check_script_name, check_tags, with_tag
 from dispatch_emu.store.paging import TagFilter, check_limit, decode_cursor, encode_cursor
 from dispatch_emu.store.snapshots import dump_snapshot, load_snapshot
 from dispatch_emu.store.state import Interner, NamespaceState, utcnow
 from dispatch_emu.store.uploads import check_upload
+
+#: Undeployed versions kept per script (see :meth:`NamespaceStore.upload_version`).
+MAX_PENDING_VERSIONS = 10
 
 UploadValidator = Callable[[ScriptUpload, str, str], None]
 Clock = Callable[[], datetime]
@@ -64,6 +76,7 @@ class NamespaceStore:
     ) -> None:
         self._lock = threading.RLock()
         self._accounts: dict[str, dict[str, NamespaceState]] = {}
+        self._workers: dict[str, NamespaceState] = {}  # account → its regular Workers
         self._blobs = BlobStore()
         self._interner = Interner()
         self.validators: list[UploadValidator] = list(validators)
@@ -79,6 +92,7 @@ class NamespaceStore:
         """Forget every account, namespace, script and module."""
         with self._lock:
             self._accounts.clear()
+            self._workers.clear()
             self._blobs.clear()
             self._interner.clear()
         self._removed()
@@ -131,6 +145,8 @@ class NamespaceStore:
             return self._namespace(account_id, name).freeze(account_id)
 
     def has_namespace(self, account_id: str, name: str) -> bool:
+        if is_account_workers(name):
+            return True
         with self._lock:
             return name in self._accounts.get(account_id, {})
 
@@ -143,6 +159,7 @@ class NamespaceStore:
         trusted_workers: bool | None = None,
     ) -> Namespace:
         """Rename and/or change ``trusted_workers``; scripts move with a rename."""
+        _not_the_account_workers(name)
         with self._lock:
             state = self._namespace(account_id, name)
             spaces = self._accounts[account_id]
@@ -163,6 +180,7 @@ class NamespaceStore:
 
     def delete_namespace(self, account_id: str, name: str) -> None:
         """Delete a namespace and, at once, every script in it."""
+        _not_the_account_workers(name)
         with self._lock:
             state = self._namespace(account_id, name)
             for script in state.scripts.values():
@@ -176,49 +194,97 @@ class NamespaceStore:
         self, account_id: str, namespace: str, name: str, upload: ScriptUpload
     ) -> Script:
         """Create or replace a script from an upload; returns the stored version."""
+        metadata = self._check_new_version(account_id, namespace, name, upload)
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            previous = state.scripts.get(name)
+            script = self._build_version(state, name, upload, metadata)
+            self._replace(state, script, previous)
+        if previous is not None:
+            self._removed()
+        return script
+
+    def upload_version(self, account_id: str, namespace: str, name: str, upload: ScriptUpload) -> Script:
+        """Store a new version of an existing script *without* deploying it (wrangler's
+        re-deploy: ``POST .../versions`` then ``POST .../deployments``). Its
+        ``deployment_id`` is the version id that :meth:`deploy_version` takes. Up to
+        :data:`MAX_PENDING_VERSIONS` undeployed versions are kept per script (the oldest
+        goes first); they are not part of snapshots."""
+        metadata = self._check_new_version(account_id, namespace, name, upload)
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            self._script(account_id, namespace, name)
+            version = self._build_version(state, name, upload, metadata)
+            pending = state.pending.setdefault(name, {})
+            pending[version.deployment_id] = version
+            while len(pending) > MAX_PENDING_VERSIONS:
+                self._release(pending.pop(next(iter(pending))).modules)
+            return version
+
+    def deploy_version(self, account_id: str, namespace: str, name: str, version_id: str) -> Script:
+        """Make an uploaded version the live one, at once; the live version is returned."""
+        with self._lock:
+            state = self._namespace(account_id, namespace)
+            previous = self._script(account_id, namespace, name)
+            if version_id == previous.deployment_id:
+                return previous
+            version = state.pending.get(name, {}).pop(version_id, None)
+            if version is None:
+                raise ValidationError(f"Version {version_id!r} of script {name!r} not found.")
+            script = replace(version, modified_on=self.clock())
+            self._replace(state, script, previous)
+        self._removed()
+        return script
+
+    def _check_new_version(
+        self, account_id: str, namespace: str, name: str, upload: ScriptUpload
+    ) -> dict[str, Any]:
         check_script_name(name)
         metadata = check_upload(upload)
         with self._lock:
             self._namespace(account_id, namespace)  # fail fast, before validators run
         for validate in self.validators:
             validate(upload, account_id, namespace)
-        with self._lock:
-            state = self._namespace(account_id, namespace)
-            previous = state.scripts.get(name)
-            bindings = binding_rules.resolve_upload_bindings(
-                metadata.get("bindings", []),
-                previous.bindings if previous else (),
-                keep=metadata.get("keep_bindings", []),
-                strict=upload.bindings_inherit == "strict",
-            )
-            settings = dict(previous.settings) if previous else dict(SETTINGS_DEFAULTS)
-            settings.update({k: metadata[k] for k in SETTINGS_DEFAULTS if k in metadata})
-            extra = {k: metadata[k] for k in EXTRA_METADATA if k in metadata}
-            tags = check_tags(metadata["tags"]) if "tags" in metadata else (
-                previous.tags if previous else ()
-            )
-            modules = tuple(self._blobs.add(m.name, m.content_type, m.content) for m in upload.modules)
-            now = self.clock()
-            script = Script(
-                name=name,
-                tag=previous.tag if previous else uuid.uuid4().hex,
-                etag=_etag(modules, upload.main_module or ""),
-                deployment_id=str(uuid.uuid4()),
-                modules=modules,
-                main_module=upload.main_module or "",
-                has_modules=upload.uses_modules,
-                bindings=self._interner.bindings(bindings),
-                settings=self._interner.mapping(settings),
-                extra=self._interner.mapping(extra),
-                tags=tags,
-                created_on=previous.created_on if previous else now,
-                modified_on=now,
-                has_assets=bool(metadata.get("assets")),
-            )
-            self._replace(state, script, previous)
-        if previous is not None:
-            self._removed()
-        return script
+        return metadata
+
+    def _build_version(
+        self, state: NamespaceState, name: str, upload: ScriptUpload, metadata: Mapping[str, Any]
+    ) -> Script:
+        """A new Script from an upload, inheriting from the live version; stores nothing
+        but the module bytes (the caller holds the lock)."""
+        previous = state.scripts.get(name)
+        bindings = binding_rules.resolve_upload_bindings(
+            metadata.get("bindings", []),
+            previous.bindings if previous else (),
+            keep=metadata.get("keep_bindings", []),
+            strict=upload.bindings_inherit == "strict",
+        )
+        settings = dict(previous.settings) if previous else dict(SETTINGS_DEFAULTS)
+        settings.update({k: metadata[k] for k in SETTINGS_DEFAULTS if k in metadata})
+        extra = {k: metadata[k] for k in EXTRA_METADATA if k in metadata}
+        if previous is not None and WORKERS_DEV in previous.extra:  # a trigger, not part of the upload
+            extra[WORKERS_DEV] = previous.extra[WORKERS_DEV]
+        tags = check_tags(metadata["tags"]) if "tags" in metadata else (
+            previous.tags if previous else ()
+        )
+        modules = tuple(self._blobs.add(m.name, m.content_type, m.content) for m in upload.modules)
+        now = self.clock()
+        return Script(
+            name=name,
+            tag=previous.tag if previous else uuid.uuid4().hex,
+            etag=_etag(modules, upload.main_module or ""),
+            deployment_id=str(uuid.uuid4()),
+            modules=modules,
+            main_module=upload.main_module or "",
+            has_modules=upload.uses_modules,
+            bindings=self._interner.bindings(bindings),
+            settings=self._interner.mapping(settings),
+            extra=self._interner.mapping(extra),
+            tags=tags,
+            created_on=previous.created_on if previous else now,
+            modified_on=now,
+            has_assets=bool(metadata.get("assets")),
+        )
 
     def put_content(self, account_id: str, namespace: str, name: str, upload: ScriptUpload) -> Script:
         """Replace only the code of an existing script; bindings and settings stay."""
@@ -252,14 +318,14 @@ class NamespaceStore:
     def find_script(self, account_id: str, namespace: str, name: str) -> Script | None:
         """The script, or ``None`` when it (or its namespace) does not exist."""
         with self._lock:
-            state = self._accounts.get(account_id, {}).get(namespace)
+            state = self._find_namespace(account_id, namespace)
             return state.scripts.get(name) if state else None
 
     def find_worker(self, account_id: str, namespace: str, name: str) -> tuple[Script, bytes, bool] | None:
         """What a dispatch needs, under one lock: the script, its main module's bytes, and
         whether the namespace is trusted; ``None`` when the script or namespace is missing."""
         with self._lock:
-            state = self._accounts.get(account_id, {}).get(namespace)
+            state = self._find_namespace(account_id, namespace)
             script = state.scripts.get(name) if state else None
             if script is None or state is None:
                 return None
@@ -352,6 +418,15 @@ class NamespaceStore:
             self._removed()
         return script
 
+    def set_workers_dev(
+        self, account_id: str, namespace: str, name: str, *, enabled: bool, previews_enabled: bool
+    ) -> Script:
+        """Turn the script's workers.dev route (and its preview URLs) on or off."""
+        with self._lock:
+            previous = self._script(account_id, namespace, name)
+            extra = {**previous.extra, WORKERS_DEV: {"enabled": enabled, "previews_enabled": previews_enabled}}
+            return self._change(account_id, namespace, name, extra=self._interner.mapping(extra))
+
     def set_tags(self, account_id: str, namespace: str, name: str, tags: Sequence[str]) -> Script:
         return self._change(account_id, namespace, name, tags=check_tags(list(tags)))
 
@@ -421,7 +496,7 @@ class NamespaceStore:
     def snapshot(self) -> dict[str, Any]:
         """Everything, as a JSON-able dict (module bytes hex-encoded, stored once)."""
         with self._lock:
-            return dump_snapshot(self._accounts, self._blobs)
+            return dump_snapshot(self._accounts, self._blobs, self._workers)
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Replace the whole state with a :meth:`snapshot`.
@@ -429,14 +504,31 @@ class NamespaceStore:
         The new state is built aside and swapped in, so a snapshot that fails to load
         leaves the store exactly as it was.
         """
-        accounts, blobs, interner = load_snapshot(data)
+        accounts, workers, blobs, interner = load_snapshot(data)
+        for state in workers.values():
+            state.name = ACCOUNT_WORKERS  # JSON gave back plain text; the container is told by type
         with self._lock:
-            self._accounts, self._blobs, self._interner = accounts, blobs, interner
+            self._accounts, self._workers = accounts, workers
+            self._blobs, self._interner = blobs, interner
         self._removed()
 
     # ----------------------------------------------------------------- internals
 
+    def _find_namespace(self, account_id: str, name: str) -> NamespaceState | None:
+        if is_account_workers(name):
+            return self._workers.get(account_id)
+        return self._accounts.get(account_id, {}).get(name)
+
     def _namespace(self, account_id: str, name: str) -> NamespaceState:
+        if is_account_workers(name):
+            state = self._workers.get(account_id)
+            if state is None:  # every account has the container; make it on first use
+                now = self.clock()
+                state = self._workers[account_id] = NamespaceState(
+                    namespace_id=str(uuid.uuid4()), name=ACCOUNT_WORKERS, created_on=now,
+                    created_by=self.actor, modified_on=now, modified_by=self.actor,
+                )
+            return state
         state = self._accounts.get(account_id, {}).get(name)
         if state is None:
             raise NamespaceNotFound(f"Dispatch namespace {name!r} not found.")
@@ -467,6 +559,8 @@ class NamespaceStore:
         state.modified_on = script.modified_on
 
     def _remove(self, state: NamespaceState, name: str) -> None:
+        for version in state.pending.pop(name, {}).values():
+            self._release(version.modules)
         script = state.scripts.pop(name)
         del state.order[bisect.bisect_left(state.order, name)]
         self._release(script.modules)
@@ -483,6 +577,11 @@ class NamespaceStore:
         with self._lock:
             spaces = sum(len(s) for s in self._accounts.values())
         return f"<NamespaceStore accounts={len(self._accounts)} namespaces={spaces}>"
+
+
+def _not_the_account_workers(name: str) -> None:
+    if is_account_workers(name):
+        raise ValidationError("The account's regular Workers are not a dispatch namespace.")
 
 
 def _etag(modules: Sequence[ModuleRef], main_module: str) -> str:

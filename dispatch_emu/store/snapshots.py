@@ -22,39 +22,55 @@ SNAPSHOT_VERSION = 1
 Accounts = dict[str, dict[str, NamespaceState]]
 
 
-def dump_snapshot(accounts: Accounts, store: BlobStore) -> dict[str, Any]:
+def dump_snapshot(
+    accounts: Accounts, store: BlobStore, workers: Mapping[str, NamespaceState] | None = None
+) -> dict[str, Any]:
+    """``workers`` (account → its regular Workers) is written under ``"workers"``."""
     blobs: dict[str, str] = {}
     dumped = {
         account_id: [namespace_to_json(state, blobs, store) for state in spaces.values()]
         for account_id, spaces in accounts.items()
     }
-    return {"version": SNAPSHOT_VERSION, "blobs": blobs, "accounts": dumped}
+    snapshot = {"version": SNAPSHOT_VERSION, "blobs": blobs, "accounts": dumped}
+    if workers:
+        snapshot["workers"] = {
+            account_id: namespace_to_json(state, blobs, store) for account_id, state in workers.items()
+        }
+    return snapshot
 
 
-def load_snapshot(data: Mapping[str, Any]) -> tuple[Accounts, BlobStore, Interner]:
+def load_snapshot(data: Mapping[str, Any]) -> tuple[Accounts, dict[str, NamespaceState], BlobStore, Interner]:
     """Fresh structures from a snapshot; raises ValidationError, never half-loads."""
     if not isinstance(data, Mapping) or data.get("version") != SNAPSHOT_VERSION:
         version = data.get("version") if isinstance(data, Mapping) else None
         raise ValidationError(f"Unsupported snapshot version {version!r}.")
     blobs, interner = BlobStore(), Interner()
     accounts: Accounts = {}
+    workers: dict[str, NamespaceState] = {}
+
+    def load_namespace(item: Mapping[str, Any]) -> NamespaceState:
+        state = namespace_from_json(item)
+        for raw in item["scripts"]:
+            modules = tuple(
+                blobs.add(m["name"], m["content_type"], raw_blobs[m["digest"]]) for m in raw["modules"]
+            )
+            script = script_from_json(raw, modules, interner)
+            state.scripts[script.name] = script
+        state.order = sorted(state.scripts)
+        return state
+
     try:
         raw_blobs = {digest: bytes.fromhex(text) for digest, text in data["blobs"].items()}
         for account_id, spaces in data["accounts"].items():
             target = accounts.setdefault(account_id, {})
             for item in spaces:
-                state = namespace_from_json(item)
-                for raw in item["scripts"]:
-                    modules = tuple(
-                        blobs.add(m["name"], m["content_type"], raw_blobs[m["digest"]]) for m in raw["modules"]
-                    )
-                    script = script_from_json(raw, modules, interner)
-                    state.scripts[script.name] = script
-                state.order = sorted(state.scripts)
+                state = load_namespace(item)
                 target[state.name] = state
+        for account_id, item in (data.get("workers") or {}).items():
+            workers[account_id] = load_namespace(item)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValidationError(f"Malformed snapshot: {type(exc).__name__}: {exc}") from None
-    return accounts, blobs, interner
+    return accounts, workers, blobs, interner
 
 
 def namespace_to_json(state: NamespaceState, blobs: dict[str, str], store: BlobStore) -> dict[str, Any]:

@@ -33,6 +33,8 @@ class NamespaceState:
     trusted_workers: bool = False
     scripts: dict[str, Script] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # script names, sorted: the cursor order
+    # script name → version id → an uploaded, not yet deployed version (insertion order: oldest first)
+    pending: dict[str, dict[str, Script]] = field(default_factory=dict)
 
     def freeze(self, account_id: str) -> Namespace:
         return Namespace(

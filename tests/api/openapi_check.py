@@ -43,6 +43,13 @@ SPEC_BINDING_TYPES = [
     "dispatch_namespace", "mtls_certificate",
 ]
 
+#: Routes outside the extract whose successful GET answers raw code, not an envelope: the
+#: account-level Worker download (the SDK's ``workers.scripts.get`` reads text) and its
+#: ``/content`` and ``/content/v2`` (``workers.scripts.content.get`` reads bytes).
+RAW_OUTSIDE_EXTRACT = [
+    re.compile(rf"^{API_PREFIX}/accounts/[^/]+/workers/scripts/[^/]+(/content(/v2)?)?/?$"),
+]
+
 #: JSON pointer → (replacement schema, evidence). Applied after loading the extract.
 CORRECTIONS: dict[str, tuple[Any, str]] = {
     "/components/schemas/workers_usage_model": (
@@ -274,6 +281,8 @@ class OpenApiChecker:
                 self.covered.add((method.upper(), template, status_class))
         else:
             self.covered.add((method.upper(), path if template is None else template, status_class))
+            if method.upper() == "GET" and status < 400 and any(r.match(path) for r in RAW_OUTSIDE_EXTRACT):
+                media = "application/javascript"  # raw code, as the extract says of .../content
 
         if media != "application/json":  # the raw content answer: bytes, not an envelope
             if content_type.startswith("application/json"):

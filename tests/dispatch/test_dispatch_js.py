@@ -245,3 +245,18 @@ def test_without_reuse_every_dispatch_starts_afresh() -> None:
     with Emulator(runtime_settings=RuntimeSettings(reuse_instances=False), load_entrypoints=False) as emu:
         put_counter(emu.namespace("customers"), bindings={"PLAN": "free"})
         assert counts(emu, 3) == ["1 free", "1 free", "1 free"]
+
+
+def test_a_304_keeps_the_workers_entity_headers(emu, ns) -> None:
+    # workerd sends a worker's 304 with its Content-Type and Last-Modified (werkzeug would drop them)
+    source = b"""export default { fetch() {
+        return new Response(null, { status: 304, headers: {
+            "content-type": "text/plain", "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT", etag: '"v1"' } });
+    } };"""
+    ns.put_script("cached", modules=[ModuleSource("index.js", MODULE, source)], main_module="index.js")
+    response = client(emu).get("/", base_url="https://cached.example.com")
+    assert response.status_code == 304 and response.data == b""
+    assert response.headers.get_all("content-type") == ["text/plain"]
+    assert response.headers["last-modified"] == "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert response.headers["etag"] == '"v1"'
+    assert "content-length" not in response.headers

@@ -18,10 +18,9 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from hostile_kinds import KINDS
-
 from dispatch_emu.errors import WorkerError
 from dispatch_emu.runtime import GuestRequest, Runtime
+from tests.reliability.hostile_kinds import KINDS
 
 #: Runs of each kind.
 RUNS = 200

@@ -8,7 +8,6 @@ import tracemalloc
 
 import pytest
 import wasmtime
-from runtime_helpers import code, request
 
 from dispatch_emu import Emulator
 from dispatch_emu.errors import OutputLimitExceeded, WorkerError
@@ -16,6 +15,7 @@ from dispatch_emu.observe import RECORD_OVERHEAD, DispatchRecord, Observer
 from dispatch_emu.runtime import ExecutionLimits, Runtime, RuntimeSettings, WorkerCode
 from dispatch_emu.runtime.pool import IdlePool, PooledInstance
 from dispatch_emu.store import ModuleSource
+from tests.runtime.runtime_helpers import code, request
 
 PAGE = 65536
 

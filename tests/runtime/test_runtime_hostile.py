@@ -9,7 +9,6 @@ import time
 
 import pytest
 import wasmtime
-from runtime_helpers import code, request
 
 from dispatch_emu.errors import (
     CpuLimitExceeded,
@@ -21,6 +20,7 @@ from dispatch_emu.errors import (
 from dispatch_emu.runtime import ExecutionLimits, Runtime, WorkerCode
 from dispatch_emu.runtime.budget import TABLE_ELEMENT_BYTES, MemoryBudget, declared
 from dispatch_emu.runtime.meter import CPU_BACKSTOP
+from tests.runtime.runtime_helpers import code, request
 
 
 @pytest.fixture(scope="module")

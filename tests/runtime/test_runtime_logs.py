@@ -19,3 +19,12 @@ def test_an_empty_write_is_an_empty_line() -> None:
     lines: list[str] = []
     add_log_text(lines, 0, "")
     assert lines == [""]
+
+
+def test_the_cap_counts_utf8_bytes_not_characters():
+    lines: list[str] = []
+    text = "é" * (LOG_LIMIT // 2 + 1)  # fewer characters than the cap, more bytes
+    size = add_log_text(lines, 0, text)
+    assert size == len(text.encode())
+    assert lines == [text, LOG_TRUNCATED]
+    assert add_log_text(lines, size, "dropped") == size

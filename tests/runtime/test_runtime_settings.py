@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from runtime_helpers import request
 
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.runtime import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
 from dispatch_emu.runtime.settings import EPOCH_TICK_MS, FUEL_PER_MS
+from tests.runtime.runtime_helpers import request
 
 
 def test_defaults():
@@ -18,7 +18,7 @@ def test_defaults():
         2000,
         128 * 2**20,
         16 * 2**20,
-        50,
+        10_000,  # the paid plan's (Workers for Platforms accounts are paid)
         True,
     )
 
@@ -40,6 +40,10 @@ def test_resolve_script_limit_replaces_and_dispatch_limit_tightens():
     assert ExecutionLimits.resolve(s, {"cpu_ms": 10}, {"cpuMs": 20}).cpu_ms == 10
     assert ExecutionLimits.resolve(s, None, {"subRequests": 500}).subrequests == 50
     assert ExecutionLimits.resolve(s, None, {"subRequests": 5, "other": 1}).subrequests == 5
+    # only a limit options.limits set is strict (the worker fails at once past it)
+    assert not ExecutionLimits.resolve(s, None, {"subRequests": 500}).subrequests_strict
+    assert ExecutionLimits.resolve(s, None, {"subRequests": 5}).subrequests_strict
+    assert not ExecutionLimits.resolve(s).subrequests_strict
     assert ExecutionLimits.resolve(s, {"cpu_ms": None}, {}).cpu_ms == 1000
     for bad in ({"cpuMs": -1}, {"cpuMs": "10"}, {"cpuMs": True}, {"subRequests": 1.5}):
         with pytest.raises(ValueError):
@@ -50,7 +54,7 @@ def test_filled_and_budgets():
     limits = ExecutionLimits(cpu_ms=3).filled(RuntimeSettings(wall_ms=95))
     assert limits.fuel() == 3 * FUEL_PER_MS
     assert limits.epoch_ticks() == -(-95 // EPOCH_TICK_MS) + 1
-    assert limits.subrequests == 50
+    assert limits.subrequests == 10_000
 
 
 def test_cgi_environ_defaults_and_ports():

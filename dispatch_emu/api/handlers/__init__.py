@@ -11,7 +11,9 @@ module                 resource
 =====================  ============================================================
 ``namespaces``         dispatch namespaces (list, create, get, put, patch, delete)
 ``scripts``            scripts: upload, get, delete, list, delete by tags, content,
-                       asset upload sessions, wrangler's non-namespaced settings probe
+                       asset upload sessions
+``workers_scripts``    the account's regular Workers (outside namespaces), wrangler's
+                       deploy calls (services, deployments, workers.dev subdomain)
 ``settings``           script settings and bindings
 ``secrets``            script secrets
 ``tags``               script tags

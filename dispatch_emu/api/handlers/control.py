@@ -9,6 +9,11 @@
 ``POST /restore``       ``store.restore(body)``; the body is a snapshot, or the whole
                         envelope ``GET /snapshot`` answered
 ``GET  /health``        ``{"status": "ok", "version": ...}``
+``GET  /logs``          what workers logged and what each request did, oldest first:
+                        ``{"logs": [...], "requests": [...], "next": N}``. ``worker=NAME``
+                        keeps one worker's; ``since=N`` only what came after ``next`` of
+                        an earlier answer; ``wait=SECONDS`` (at most 30) holds the answer
+                        until something new arrives, so a loop of calls follows the logs
 ======================  =================================================================
 
 All answer in the usual envelope. A snapshot that fails to load changes nothing (the
@@ -18,12 +23,19 @@ store builds the new state aside and swaps it in).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from dispatch_emu._version import __version__
 from dispatch_emu.api.calls import ApiCall
 from dispatch_emu.api.serialize import module_summary, public_bindings, rfc3339
+from dispatch_emu.errors import ValidationError
 from dispatch_emu.store import MAX_LIMIT, NamespaceStore, Script
+
+#: ``logs(worker, since, wait_seconds)`` → the logs endpoint's result (the emulator's observer answers).
+LogSource: TypeAlias = Callable[[str | None, int, float], dict[str, Any]]
+
+#: The longest ``wait=`` the logs endpoint honours, in seconds.
+MAX_LOG_WAIT = 30.0
 
 
 def _script_state(script: Script) -> dict[str, Any]:
@@ -75,10 +87,12 @@ class Control:
         store: NamespaceStore,
         on_reset: Callable[[], None] | None = None,
         extra_state: Callable[[], dict[str, Any]] | None = None,
+        logs: LogSource | None = None,
     ) -> None:
         self.store = store
         self.on_reset = on_reset
         self.extra_state = extra_state
+        self.log_source = logs
 
     def reset(self, call: ApiCall) -> None:
         if self.on_reset is not None:
@@ -105,8 +119,27 @@ class Control:
         self.store.restore(data)  # builds aside and swaps: a bad snapshot changes nothing
         return None
 
+    def logs(self, call: ApiCall) -> dict[str, Any]:
+        since, wait = _number(call, "since", 0), _number(call, "wait", 0)
+        if self.log_source is None:
+            return {"logs": [], "requests": [], "next": since}
+        return self.log_source(call.query("worker") or None, int(since), min(float(wait), MAX_LOG_WAIT))
+
     def health(self, call: ApiCall) -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
 
-__all__ = ["Control", "state_dump"]
+def _number(call: ApiCall, name: str, default: float) -> float:
+    raw = call.query(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError(f"Query parameter {name} must be a number; got {raw!r}.") from None
+    if value < 0 or value != value:
+        raise ValidationError(f"Query parameter {name} must not be negative; got {raw!r}.")
+    return value
+
+
+__all__ = ["LogSource", "MAX_LOG_WAIT", "Control", "state_dump"]

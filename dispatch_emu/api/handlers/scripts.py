@@ -1,7 +1,8 @@
 """Scripts in a namespace: ``.../namespaces/{ns}/scripts[/{name}[/content|/assets-upload-session]]``.
 
 * ``PUT /scripts/{name}`` uploads (multipart, see :mod:`dispatch_emu.api.uploads`); the
-  result is the bare Script plus ``startup_time_ms`` and ``deployment_id``. The query
+  result is the bare Script plus ``startup_time_ms`` and ``deployment_id``. A binding of a
+  type the emulator does not run (KV, R2, ...) is stored, and ``messages`` says so. The query
   flags ``bindings_inherit=strict`` and ``excludeScript=true`` are accepted (the
   answer never carries the code anyway).
 * ``GET /scripts/{name}`` answers ``{created_on, modified_on, dispatch_namespace, script}``.
@@ -15,9 +16,8 @@
 * ``POST /assets-upload-session`` checks the manifest and answers ``{jwt, buckets: []}``:
   the emulator keeps no assets, so there is never anything to upload.
 
-Also here: wrangler's first request of a dispatch deploy,
-``GET /accounts/{a}/workers/scripts/{name}/settings`` (not namespaced), which always
-answers 404 code 10007 since the emulator hosts no account-level scripts.
+The account's regular Workers (``/accounts/{a}/workers/scripts/...``) reuse these
+handlers: see :mod:`dispatch_emu.api.handlers.workers_scripts`.
 """
 
 from __future__ import annotations
@@ -31,18 +31,31 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from dispatch_emu.api.calls import ApiCall, json_kind
-from dispatch_emu.api.envelope import Paged
+from dispatch_emu.api.envelope import Paged, WithMessages
 from dispatch_emu.api.serialize import script_json, script_wrapper_json, upload_json
 from dispatch_emu.api.uploads import parse_upload
-from dispatch_emu.errors import ScriptNotFound, ValidationError
+from dispatch_emu.errors import ValidationError
+from dispatch_emu.store import Script
+from dispatch_emu.store.bindings import unsupported_binding_warnings
 from dispatch_emu.store.paging import check_limit
 
+#: The code of an upload's notice about a binding the emulator cannot run (our own:
+#: Cloudflare has no such notice, so it is outside Cloudflare's 10000s).
+UNSUPPORTED_BINDING_CODE = 90001
 
-def upload_script(call: ApiCall) -> dict[str, Any]:
+
+def binding_notices(script: Script) -> tuple[dict[str, Any], ...]:
+    """``messages`` of an upload: one per binding the emulator stores but cannot run."""
+    return tuple({"code": UNSUPPORTED_BINDING_CODE, "message": text}
+                 for text in unsupported_binding_warnings(script.bindings))
+
+
+def upload_script(call: ApiCall) -> dict[str, Any] | WithMessages:
     call.flag("excludeScript")  # accepted (and checked), changes nothing
     upload = parse_upload(call)
     script = call.store.put_script(call.account, call.arg("namespace"), call.arg("script"), upload)
-    return upload_json(script)
+    notices = binding_notices(script)
+    return WithMessages(upload_json(script), notices) if notices else upload_json(script)
 
 
 def get_script(call: ApiCall) -> dict[str, Any]:
@@ -120,12 +133,7 @@ def create_asset_upload_session(call: ApiCall) -> dict[str, Any]:
     return {"jwt": _session_token(call.account, namespace, script), "buckets": []}
 
 
-def account_script_settings(call: ApiCall) -> None:
-    raise ScriptNotFound()
-
-
 __all__ = [
-    "account_script_settings",
     "create_asset_upload_session",
     "delete_script",
     "delete_scripts_by_tags",

@@ -6,13 +6,13 @@ other. :class:`JsRunner` runs one request of such a worker:
 
 1. a QuickJS context (its own wasm instance and heap: nothing is shared between
    workers, nor between the contexts of one worker);
-2. in a new context, the prelude (``prelude.js``) adds the Workers fetch API QuickJS
-   lacks: ``Request``, ``Response``, ``Headers``, ``URL``, ``URLSearchParams``,
-   ``TextEncoder``/``TextDecoder``, ``console``, ``fetch``, timers,
-   ``crypto.getRandomValues``/``randomUUID``; then the main module is imported (its
-   imports resolve by name among the script's modules);
+2. in a new context, the prelude (``prelude/*.js``, joined in order) adds the Workers
+   runtime APIs QuickJS lacks (``Request``, ``Response``, ``fetch``, ``URL``, streams,
+   ``crypto.subtle``, forms, events...; the table is ``docs/javascript.md``); then the
+   main module is imported (its imports resolve by name among the script's modules);
 3. the default export's ``fetch(request, env, ctx)`` is called; the returned
-   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`.
+   ``Response`` (or a promise of one) becomes the :class:`GuestResponse`. Work the handler
+   left to ``ctx.waitUntil()`` runs after that (:meth:`JsRunner.drain_pending`).
 
 With ``RuntimeSettings.reuse_instances`` (the default), a context that served a request
 successfully is kept, prepared, for the next request of the same worker version (name,
@@ -29,27 +29,42 @@ with ``body_part``) run too; their bindings are globals.
 Limits (see ``docs/abi.md``, "JavaScript workers"): QuickJS calls an interrupt handler
 from its interpreter loop (every few thousand bytecodes, ~50 µs in a tight loop); this
 module's handler stops the guest once the request's CPU or wall deadline has passed, or
-once it has broken a limit in a host call (too many subrequests). The CPU budget is
-wall-clock time spent *in the guest*: time in the outbound handler is excluded. Memory is
+once it has broken a limit in a host call (too many subrequests). The CPU budget is the
+thread's CPU time spent *in the guest* (requests on other threads do not count): time
+in the outbound handler is excluded. Memory is
 capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enforce its own
 ``memory_limit``): a ``memory.grow`` past the limit fails and QuickJS throws out of memory.
 The cap holds for a context's whole life, across the requests it serves.
 
-Guest execution is serialized with :data:`~dispatch_emu.runtime.engine.EXECUTION_LOCK`,
-like wasm workers: quickjs-rs runs on wasmtime-py too. Three internals of quickjs-rs 0.2.x
-are used, all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler hook (the
-public runtime only offers one wall-clock timeout per eval), running promise jobs without
-an asyncio loop (which a nested run from an outbound handler could not start), and the
-instance's wasmtime store, for the memory cap.
+Guest execution passes the gate of :mod:`dispatch_emu.runtime.execution`, like wasm
+workers, and the gate is released around the outbound handler; requests run in parallel
+(quickjs-rs's host imports route through a thread-local and catch their exceptions). The internals of quickjs-rs 0.2.x
+this package uses are all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler
+hook (the public runtime only offers one wall-clock timeout per eval), the guest's exports
+called directly with their types resolved once (the request path: a dozen crossings a
+request; promise jobs drained without an asyncio loop, which a nested run from an
+outbound handler could not start), the instance's wasmtime store (the memory cap, the
+prelude's image), and quickjs-rs's compiled-engine table, filled from the module cache on
+disk so a new process does not compile QuickJS again.
 
-The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
-prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.call` (one request's state,
-limits and host function), :mod:`~.pool` (prepared contexts kept for reuse),
-:mod:`~.outcome` (what the prelude's outcome becomes), :mod:`~.runner` (:class:`JsRunner`).
+What a new context costs is kept small: it restores an image of an instance that has
+evaluated the prelude (:mod:`~.images`) instead of evaluating it, and an upload's startup
+check leaves its context as a spare for the first request of a deployment of the same
+modules (:mod:`~.pool`). Figures: ``docs/performance.md``.
+
+The package: :mod:`~.engine` (the engine seam's face, :class:`~.engine.JsEngine`),
+:mod:`~.modules` (content types, what an ``import`` evaluates, the prelude),
+:mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.images` (the prelude's image),
+:mod:`~.call` (one request's deadlines and host operations, over its execution),
+:mod:`~.host` (the stateless host ops: crypto, codecs, IDNA, vendored libraries),
+:mod:`~.pool` (prepared and spare contexts), :mod:`~.outcome` (what the prelude's outcome
+becomes), :mod:`~.runner` (:class:`JsRunner`), :mod:`~.bindings` (bindings that are
+objects in ``env``: dispatch namespaces, services).
 """
 
 from __future__ import annotations
 
+from dispatch_emu.runtime.js.bindings import BindingRef
 from dispatch_emu.runtime.js.modules import (
     JS_MODULE_TYPES,
     JS_SCRIPT_TYPES,
@@ -63,6 +78,7 @@ from dispatch_emu.runtime.js.quickjs import QUICKJS_PACKAGE, quickjs_available
 from dispatch_emu.runtime.js.runner import JsRunner
 
 __all__ = [
+    "BindingRef",
     "JS_MODULE_TYPES",
     "JS_SCRIPT_TYPES",
     "JS_TYPES",

@@ -46,7 +46,9 @@ class JsEngine:
                 from dispatch_emu.runtime.js.runner import JsRunner
 
                 self._runner = JsRunner(
-                    pool_bytes=self.settings.pool_bytes, gate=gate_for(self.settings.serialize_guests)
+                    cache_dir=self.settings.cache_dir,
+                    pool_bytes=self.settings.pool_bytes,
+                    gate=gate_for(self.settings.serialize_guests),
                 )
             return self._runner
 
@@ -66,9 +68,26 @@ class JsEngine:
     def run(self, execution: Execution) -> GuestResponse:
         return self.runner.run(execution, reuse=self.settings.reuse_instances)
 
-    def reset(self) -> None:
-        """Close the pooled contexts: the next request of every worker starts afresh."""
+    @property
+    def pooled(self) -> int:
+        return len(self._runner.contexts) if self._runner is not None else 0
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a request's ``ctx.waitUntil()`` work is still to run (after its response)."""
+        return self._runner is not None and self._runner.has_pending
+
+    def wait_for_pending(self) -> None:
+        """Run the ``ctx.waitUntil()`` work of answered requests to its end."""
         if self._runner is not None:
+            self._runner.drain_pending()
+
+    def reset(self) -> None:
+        """Close the pooled contexts and drop pending waitUntil() work: the next request of
+        every worker starts afresh. (Spare contexts stay: they never served a request, see
+        ``js/pool.py``.)"""
+        if self._runner is not None:
+            self._runner.drop_pending()
             self._runner.contexts.close()
 
     def drop(self, keep: Callable[[str, str], bool] | None = None) -> int:

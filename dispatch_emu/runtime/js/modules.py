@@ -16,12 +16,54 @@ from dispatch_emu.content import (
     is_js_module,
 )
 
+#: The prelude's files (``runtime/js/prelude/``), in the order they are joined: one
+#: function body, opened by the first and closed by the last; each file defines what later
+#: ones use.
+PRELUDE_FILES = (
+    "begin.js",
+    "encoding.js",
+    "console.js",
+    "events.js",
+    "streams.js",
+    "searchparams.js",
+    "url.js",
+    "headers.js",
+    "body.js",
+    "forms.js",
+    "clone.js",
+    "request.js",
+    "response.js",
+    "fetch.js",
+    "bindings.js",
+    "timers.js",
+    "subtle.js",
+    "crypto.js",
+    "service-worker.js",
+    "entry.js",
+    "sandbox.js",
+    "end.js",
+)
+
+
+#: Prelude files joined as text and compiled only when a worker first needs them (QuickJS
+#: compiles a script whole, so a new context pays for every line it evaluates): each is a
+#: function body of ``$`` (the internals it imports) that returns its exports.
+LAZY_FILES = frozenset({"subtle.js", "forms.js"})
+
+
+def prelude_part(name: str, text: str) -> str:
+    """A prelude file as it is joined: itself, or for a lazy one, its text registered."""
+    if name in LAZY_FILES:
+        return f"  sections.set({json.dumps(name)}, {json.dumps(text)});\n"
+    return text
+
 
 def prelude() -> str:
-    """The prelude's source, read once from the package."""
+    """The prelude's source: its files joined in :data:`PRELUDE_FILES` order, read once."""
     global _PRELUDE
     if _PRELUDE is None:
-        _PRELUDE = resources.files("dispatch_emu.runtime.js").joinpath("prelude.js").read_text("utf-8")
+        folder = resources.files("dispatch_emu.runtime.js").joinpath("prelude")
+        _PRELUDE = "".join(prelude_part(name, folder.joinpath(name).read_text("utf-8")) for name in PRELUDE_FILES)
     return _PRELUDE
 
 
@@ -58,4 +100,16 @@ def module_source(name: str, content_type: str, content: bytes) -> str | None:
     return None
 
 
-__all__ = ["JS_MODULE_TYPES", "JS_SCRIPT_TYPES", "JS_TYPES", "base_type", "is_js", "is_js_module", "module_source", "prelude"]
+__all__ = [
+    "JS_MODULE_TYPES",
+    "JS_SCRIPT_TYPES",
+    "JS_TYPES",
+    "LAZY_FILES",
+    "PRELUDE_FILES",
+    "base_type",
+    "is_js",
+    "is_js_module",
+    "module_source",
+    "prelude",
+    "prelude_part",
+]

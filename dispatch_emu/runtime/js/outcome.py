@@ -1,6 +1,6 @@
 """What a JavaScript request's outcome becomes: a :class:`GuestResponse` or a :class:`WorkerError`.
 
-The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude.js``):
+The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude/entry.js``):
 a response (``status``, ``headers``, ``body``), an uncaught exception (``error``), a
 handler that returned no ``Response`` (``invalid``), or a finished startup (``loaded``).
 """
@@ -13,17 +13,26 @@ from typing import Any
 
 from dispatch_emu.errors import MemoryLimitExceeded, OutputLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime.js.call import JsCall
+from dispatch_emu.runtime.js.host.codecs import utf8encode
 from dispatch_emu.runtime.messages import GuestResponse
 
 #: Lines of a JS stack kept in an error's ``cause``.
 STACK_TAIL = 10
 
+#: Error types that cross a binding as themselves (the structured-clone error types).
+STANDARD_ERRORS = frozenset(
+    {"Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"}
+)
+#: workerd's rejection when a worker called through a binding resolves to no Response.
+NOT_A_RESPONSE = ("TypeError", "Incorrect type for Promise: the Promise did not resolve to 'Response'.")
 
-def unpack(packed: bytes) -> dict[str, Any]:
-    """The prelude's packed outcome: a length, JSON, then the body."""
+
+def unpack(packed: bytes, text: str | None = None) -> dict[str, Any]:
+    """The prelude's packed outcome: a length, JSON, then the body; or, for a string
+    body (``text``), the body is that string, UTF-8 encoded here in one step."""
     size = int.from_bytes(packed[:4], "big")
     outcome: dict[str, Any] = json.loads(packed[4 : 4 + size].decode("utf-8"))
-    outcome["body"] = packed[4 + size :]
+    outcome["body"] = utf8encode(text) if text is not None else packed[4 + size :]
     return outcome
 
 
@@ -36,12 +45,14 @@ def response(call: JsCall, outcome: Any) -> GuestResponse:
     if "error" in outcome:
         raise thrown(call, outcome["error"])
     if "invalid" in outcome:
-        raise WorkerException(
+        error = WorkerException(
             f"Worker returned no Response: {outcome['invalid']}.",
             worker=call.worker,
             cause=str(outcome["invalid"]),
             logs=call.logs,
         )
+        error.js_error = NOT_A_RESPONSE  # what workerd rejects a service binding's caller with
+        raise error
     body = outcome.get("body") or b""
     limit = call.limits.output_bytes
     assert limit is not None
@@ -63,7 +74,13 @@ def thrown(call: JsCall, error: Mapping[str, Any]) -> WorkerError:
     frames = [line.rstrip() for line in stack.splitlines() if line.strip()]
     tail = [line for line in frames if "eval_script" not in line and "(native)" not in line][-STACK_TAIL:]
     cause = "\n".join([text, *tail]) if tail else text
-    return WorkerException(f"Worker threw exception: {text}", worker=call.worker, cause=cause, logs=call.logs)
+    failure = WorkerException(f"Worker threw exception: {text}", worker=call.worker, cause=cause, logs=call.logs)
+    # across a binding (workerd, recorded in docs/platform.md): the standard error types keep
+    # their type and message; any other error becomes an Error whose message is "Name: message",
+    # and a thrown non-error an Error whose message is its text
+    failure.js_error = (name, message) if name in STANDARD_ERRORS else ("Error", text)
+    failure.js_remote = True
+    return failure
 
 
 def location(cause: str | None) -> str:

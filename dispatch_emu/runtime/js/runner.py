@@ -14,17 +14,35 @@ import hashlib
 import json
 import posixpath
 import threading
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime.execution import GATE, Execution, Gate, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
+from dispatch_emu.runtime.js.bindings import env_default
 from dispatch_emu.runtime.js.call import JsCall
+from dispatch_emu.runtime.js.images import keep_prelude_image, prelude_image
 from dispatch_emu.runtime.js.modules import is_js_module, module_source, prelude
-from dispatch_emu.runtime.js.pool import CONTEXT_POOL_LIMIT, ContextKey, ContextPool, PreparedContext
-from dispatch_emu.runtime.js.quickjs import QuickJsInternals, import_quickjs
+from dispatch_emu.runtime.js.pool import (
+    CONTEXT_POOL_LIMIT,
+    ContextKey,
+    ContextPool,
+    PreparedContext,
+    SpareContexts,
+    spare_key,
+)
+from dispatch_emu.runtime.js.quickjs import (
+    QuickJsInternals,
+    QuickJsVm,
+    compiled_engine,
+    import_quickjs,
+    lean_instances,
+    vm_source,
+)
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
 from dispatch_emu.runtime.pool import POOL_BYTES
 from dispatch_emu.runtime.settings import ExecutionLimits
@@ -41,6 +59,17 @@ _CONTEXT_TIMEOUT = 24 * 3600.0
 REUSE_HEADROOM = 4
 
 
+@dataclass
+class PendingWork:
+    """A request answered while its ``ctx.waitUntil()`` work was still running."""
+
+    execution: Execution
+    call: JsCall
+    prepared: PreparedContext
+    key: ContextKey | None
+    response: GuestResponse
+
+
 class JsRunner:
     """Runs JavaScript workers for one :class:`~dispatch_emu.runtime.Runtime`.
 
@@ -53,15 +82,26 @@ class JsRunner:
     """
 
     def __init__(
-        self, *, pool_limit: int = CONTEXT_POOL_LIMIT, pool_bytes: int = POOL_BYTES, gate: Gate = GATE
+        self,
+        *,
+        pool_limit: int = CONTEXT_POOL_LIMIT,
+        cache_dir: str | None = None,
+        pool_bytes: int = POOL_BYTES,
+        gate: Gate = GATE,
     ) -> None:
         self._qjs = import_quickjs()
+        self._cache_dir = cache_dir  # where the compiled QuickJS engine is kept (see quickjs.compiled_engine)
         self._runtime_: Any = None
         self.contexts = ContextPool(pool_limit, pool_bytes)
+        self.spares = SpareContexts()  # what upload checks left prepared (see pool.py)
         self.gate = gate  # the gate of upload checks (a dispatch's execution brings its own)
         self._create_lock = threading.Lock()
         self.created = 0  # contexts created (tests, benchmarks)
+        self.restored = 0  # of which started from the image of the evaluated prelude
         self._closed = False
+        self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
+        self._pending_lock = threading.Lock()
+        self._local = threading.local()  # .depth: this thread's runs in progress (an outbound handler may nest one)
 
     # -- the quickjs-rs runtime, and the callbacks every context shares
 
@@ -73,8 +113,10 @@ class JsRunner:
 
     def _make_runtime(self) -> Any:
         if self._runtime_ is None:
+            compiled_engine(self._cache_dir)
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
+            lean_instances(runtime)
             QuickJsInternals.set_interrupt_handler(runtime, self._interrupt)
             runtime.set_module_loader(
                 normalize=self._normalize, load=self._load, transform_flags=self._qjs.SourceTransform.NONE
@@ -135,20 +177,116 @@ class JsRunner:
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
+        if self._pending and getattr(self._local, "depth", 0) == 0:
+            self.drain_pending()  # earlier requests' waitUntil() work runs before this one
         prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
+        if prepared is None and kind == "module":
+            prepared = self.spares.take(spare_key(main, call.modules, limits.memory_bytes))
+            if prepared is not None:
+                for line in prepared.startup_logs:
+                    call.add_logs(line)
         if prepared is None:
             prepared = self._open(call)
-        keep = False
+        keep = deferred = False
+        self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
             response = outcomes.response(call, result)
             prepared.requests += 1
-            keep = key is not None and not self._closed and not _worn(call, prepared.context)
+            if result.get("pending"):
+                # waitUntil() work is left: the response goes now, the work runs later
+                # (drain_pending), and the context is not reused before it is done
+                call.cpu_left = max(0.0, call.cpu_deadline - time.thread_time())
+                with self._pending_lock:
+                    self._pending.append(PendingWork(execution, call, prepared, key, response))
+                deferred = True
+            else:
+                keep = key is not None and not self._closed and not _worn(call, prepared.context)
             return response
         finally:
+            self._local.depth -= 1
             if keep:
                 assert key is not None
                 self.contexts.give(key, prepared)
+            elif not deferred:
+                prepared.close()
+
+    # -- waitUntil() work, after the response
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a request's ``ctx.waitUntil()`` work is still to run."""
+        return bool(self._pending)
+
+    def drain_pending(self) -> None:
+        """Run the ``waitUntil()`` work of answered requests to its end.
+
+        Each request's work runs as its own execution again (current on the thread, the
+        gate held), with the CPU time its request had left and a new wall budget; a
+        failure (an exception, a limit) goes to that request's log (the ``logs`` of the
+        response already returned), never to its response. A context whose work ended
+        cleanly goes back to the pool.
+        """
+        while True:
+            with self._pending_lock:  # requests on other threads add and drain work too
+                if not self._pending:
+                    return
+                work = self._pending.pop(0)
+            with work.execution.active(), work.execution.gate.held():
+                self._finish(work)
+
+    def drop_pending(self) -> None:
+        """Forget the pending waitUntil() work, closing its contexts (a reset)."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, []
+        for work in pending:
+            work.prepared.close()
+
+    def _finish(self, work: PendingWork) -> None:
+        call, prepared = work.call, work.prepared
+        call.tripped = None
+        call.cpu_deadline = time.thread_time() + call.cpu_left  # CPU time of the thread that runs it
+        assert call.limits.wall_ms is not None
+        call.wall_deadline = time.monotonic() + call.limits.wall_ms / 1000
+        clean = False
+        failure: str | None = None
+        answered = len(call.logs)
+        vm = prepared.vm
+        assert vm is not None
+        api = vm.api_handle()  # drain() is a rarely used entry point: through a quickjs-rs Handle
+        try:
+            while True:
+                vm.run_jobs()
+                self._raise_tripped(call)
+                with api.call_method("drain") as drained:
+                    state = drained.to_python()
+                self._raise_tripped(call)
+                if state == "done":
+                    clean = True
+                    break
+                if state == "stuck":
+                    call.add_logs("waitUntil(): a promise never settled (nothing was left to run); its work was dropped")
+                    clean = True
+                    break
+        except WorkerError as error:
+            failure = error.message
+        except self._qjs.QuickJSError as error:
+            failure = self._translate(call, error, prepared.context).message
+        except Exception as error:  # the guest trapped
+            failure = f"{type(error).__name__}: {error}"
+        finally:
+            try:
+                api.dispose()
+            except Exception:  # the guest trapped: its store is unusable, closing frees it
+                pass
+            self._collect_logs(call, prepared)  # what the guest logged before it failed, first
+            if failure is not None:
+                call.add_logs(f"Uncaught (in waitUntil) {failure}")
+            late = call.logs[answered:]
+            if late and work.response.on_late_logs is not None:
+                work.response.on_late_logs(list(late))
+            if clean and work.key is not None and not self._closed and not _worn(call, prepared.context):
+                self.contexts.give(work.key, prepared)
             else:
                 prepared.close()
 
@@ -169,10 +307,18 @@ class JsRunner:
         try:
             with execution.active(), execution.gate.held():
                 prepared = self._open(call)
+                spare = False
                 try:
                     result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                    # a module worker's global scope never sees its bindings: what it left is
+                    # what any deployment of these modules would start from
+                    spare = kind == "module" and prepared.ready and not self._closed
+                    if spare:
+                        prepared.startup_logs = list(call.logs)
+                        self.spares.give(spare_key(main, modules, memory_limit), prepared)
                 finally:
-                    prepared.close()
+                    if not spare:
+                        prepared.close()
             if "error" in result:
                 raise outcomes.thrown(call, result["error"])
         except WorkerError as error:
@@ -196,7 +342,8 @@ class JsRunner:
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
-        return PreparedContext(self._runtime().new_context(timeout=_CONTEXT_TIMEOUT), call.modules)
+        context = self._runtime().new_context(timeout=_CONTEXT_TIMEOUT)
+        return PreparedContext(context, call.modules, vm=QuickJsVm(context))
 
     def _execute(
         self,
@@ -229,8 +376,8 @@ class JsRunner:
             }
             body = bytes(request.body) if request.body else None
             started = '{"req": ' + json.dumps(req) + ', "env": ' + env_json + "}"
-            with prepared.api.call_method("start", started, body):
-                pass
+            assert prepared.vm is not None
+            prepared.vm.start(started, body)
             return self._drive(call, prepared)
         except WorkerError as error:
             self._collect_logs(call, prepared)
@@ -242,6 +389,16 @@ class JsRunner:
             self._collect_logs(call, prepared)
             raise self._translate(call, error, context) from None
         except Exception as error:  # a trap of the QuickJS guest itself (e.g. an allocation abort)
+            if "call stack exhausted" in str(error):
+                # runaway recursion exhausts the wasm stack before QuickJS's own check can
+                # throw, so it cannot be caught in JavaScript; it fails like an uncaught
+                # RangeError (and the context, whose guest trapped, is closed)
+                raise WorkerException(
+                    "Worker threw exception: RangeError: Maximum call stack size exceeded",
+                    worker=call.worker,
+                    cause="the JavaScript call stack overflowed (the QuickJS guest exhausted its wasm stack)",
+                    logs=call.logs,
+                ) from None
             if _memory_full(call, context):
                 raise MemoryLimitExceeded(
                     worker=call.worker, cause=f"the guest failed with its memory at the limit: {error}", logs=call.logs
@@ -264,41 +421,53 @@ class JsRunner:
         source: bytes,
         env: Mapping[str, object],
     ) -> dict[str, Any]:
-        """Cap a new context's memory, evaluate the prelude, start the worker; the load outcome."""
-        context = prepared.context
-        assert call.limits.memory_bytes is not None
+        """Cap a new context's memory, evaluate the prelude (or restore the image of an
+        evaluated one), start the worker; the load outcome."""
+        context, vm = prepared.context, prepared.vm
+        assert call.limits.memory_bytes is not None and vm is not None
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
-        # one host function for the context's whole life: it serves whichever call is active
-        context.register("__dispatch_emu_host", self._host, is_async=False)
-        call.start_clock()
-        context.eval(prelude(), filename="dispatch_emu:prelude")
-        prepared.api = context.eval_handle("__dispatch_emu", filename="dispatch_emu:api")
+        call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
+        source_text = prelude()
+        image = prelude_image(source_text + vm_source(), vm.inst.build_id)
+        if image is not None:
+            # one host function for the context's whole life: it serves whichever call is active
+            vm.restore(image, self._host)
+            self.restored += 1
+        else:
+            vm.register_host(self._host, for_image=True)
+            context.eval(source_text, filename="dispatch_emu:prelude")
+            vm.bind()
+            keep_prelude_image(source_text + vm_source(), vm.image())
+        call.start_clock()  # ...but its time is the platform's, not the worker's: the worker's starts now
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
-            with prepared.api.call_method("bind", dict(env)):
+            prepared.api = vm.api_handle()
+            with prepared.api.call_method("bind", json.loads(_env_json(call, env))):
                 pass
             context.eval(source.decode("utf-8", "replace"), filename=main)
             self._raise_tripped(call)
-        with prepared.api.call_method("load", kind, main):
-            pass
+        vm.load(kind, main)
         loaded = self._drive(call, prepared)
         prepared.ready = "loaded" in loaded
         return loaded
 
     def _drive(self, call: JsCall, prepared: PreparedContext) -> dict[str, Any]:
         """Run promise jobs and timers until the prelude has an outcome."""
+        vm = prepared.vm
+        assert vm is not None
         while True:
-            QuickJsInternals.run_pending_jobs(prepared.context)
+            vm.run_jobs()
             self._raise_tripped(call)
-            with prepared.api.call_method("step") as stepped:
-                outcome = stepped.to_python()
+            outcome = vm.poll()
             self._raise_tripped(call)
-            if isinstance(outcome, bytes):
-                result = outcomes.unpack(outcome)
+            if outcome[0] >= 2:  # the outcome; 3: its body is a string, encoded here
+                result = outcomes.unpack(outcome[1:])
+                if outcome[0] == 3:
+                    result["body"] = vm.text().encode("utf-8", "surrogatepass")
                 for line in result.pop("logs", None) or ():
                     call.add_logs(str(line))
                 return result
-            if not outcome:
+            if outcome[0] != 1:  # 1: a timer fired
                 raise WorkerException(
                     "The script will never generate a response.",
                     worker=call.worker,
@@ -308,11 +477,13 @@ class JsRunner:
 
     def _collect_logs(self, call: JsCall, prepared: PreparedContext) -> None:
         """After a failure, the log lines the guest still holds (best effort: it may be out of memory)."""
-        if prepared.api is None:
+        if prepared.vm is None or not prepared.vm.bound:
             return
         saved, call.tripped = call.tripped, None  # let the guest run this one call
         call.cpu_deadline = call.wall_deadline = float("inf")
         try:
+            if prepared.api is None:
+                prepared.api = prepared.vm.api_handle()
             with prepared.api.call_method("logs") as text:
                 lines = json.loads(text.to_python())
             for line in lines:
@@ -342,10 +513,15 @@ class JsRunner:
     # -- lifetime
 
     def close(self) -> None:
-        """Close the pooled contexts and the quickjs-rs runtime (the runtime waits for its
-        requests in progress before it closes its engines)."""
-        self._closed = True
+        """Close the pooled contexts and the quickjs-rs runtime (pending waitUntil() work is
+        dropped; the runtime waits for its requests in progress before it closes its engines)."""
+        with self._pending_lock:
+            self._closed = True
+            pending, self._pending = list(self._pending), []
+        for work in pending:
+            work.prepared.close()
         self.contexts.close()
+        self.spares.close()
         runtime, self._runtime_ = self._runtime_, None
         if runtime is not None:
             runtime.close()
@@ -360,7 +536,7 @@ def _current_call() -> JsCall | None:
 
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
     try:
-        return json.dumps(dict(env))
+        return json.dumps(dict(env), default=env_default)
     except (TypeError, ValueError) as error:
         raise WorkerException(
             f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)
@@ -380,4 +556,4 @@ def _worn(call: JsCall, context: Any) -> bool:
     return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // REUSE_HEADROOM)
 
 
-__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner"]
+__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]

@@ -1,0 +1,82 @@
+// dispatch_emu's JavaScript prelude: the Workers fetch API on bare QuickJS.
+//
+// Evaluated (script mode) once in every new context, before the user worker. QuickJS gives
+// ECMAScript only; the prelude adds what a Workers `fetch` handler expects. It is one
+// function body split into one file per concept (this directory), joined at load in the
+// order of PRELUDE_FILES in dispatch_emu/runtime/js/modules.py: this file opens the
+// function, end.js closes it, and the files between share its scope.
+//
+// The host (dispatch_emu/runtime/js/) registers one function, __dispatch_emu_host,
+// which this file captures and removes from the global object, and calls
+// globalThis.__dispatch_emu: "bind" (a script's globals), "load" (import the main
+// module), then "start" and "step" for each request the context serves.
+(function () {
+  "use strict";
+  // Host calls dispatch by this name, so a context restored from a snapshot of this
+  // prelude reaches its own host function once it registers one under the same name.
+  const host = globalThis.__dispatch_emu_host;
+  delete globalThis.__dispatch_emu_host;
+
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  const hidden = (target, values) => {
+    for (const key of Object.keys(values)) {
+      Object.defineProperty(target, key, { value: values[key], writable: true, configurable: true, enumerable: false });
+    }
+  };
+
+  // The Function constructor, kept before the prelude refuses code generation from
+  // strings to workers (as Cloudflare does): vendored libraries are evaluated with it.
+  const CompileFunction = Function;
+  const vendorCache = new Map();
+  // A vendored CommonJS library (runtime/js/vendor/), evaluated on first use only.
+  function vendored(name) {
+    let exports = vendorCache.get(name);
+    if (exports === undefined) {
+      const module = { exports: {} };
+      CompileFunction("exports", "module", "globalThis", host("vendor", name))(module.exports, module, globalThis);
+      exports = module.exports;
+      vendorCache.set(name, exports);
+    }
+    return exports;
+  }
+  // The token of constructors that are not for workers to call ("Illegal constructor").
+  const SLOT = Symbol("internal");
+
+  // Lazy sections: prelude files kept as text (see LAZY_FILES in modules.py) and compiled
+  // on first use, as a function of the internals they import ($); they return their exports.
+  const sections = new Map();
+  function section(name, internals) {
+    return CompileFunction("$", sections.get(name))(internals);
+  }
+
+  // Hide an object's internal fields (own properties named _...): workerd's objects keep
+  // their state internal, so JSON.stringify(new FormData()) is "{}" there.
+  function conceal(target) {
+    for (const key of Object.keys(target)) {
+      if (key.charCodeAt(0) === 95) Object.defineProperty(target, key, { enumerable: false });
+    }
+    return target;
+  }
+
+  // A global made on first access (then an ordinary data property).
+  function lazyGlobal(name, make) {
+    const settle = (value) => define(name, value);
+    Object.defineProperty(globalThis, name, {
+      get() { const value = make(); settle(value); return value; },
+      set(value) { settle(value); },
+      configurable: true,
+      enumerable: false,
+    });
+  }
+
+  // A host op whose failure comes back as {error: {name, message}}: thrown as that error.
+  function hostCall(op, ...args) {
+    const answer = host(op, ...args);
+    if (answer !== null && typeof answer === "object" && !ArrayBuffer.isView(answer) && answer.error !== undefined) {
+      const { name, message } = answer.error;
+      if (name === "TypeError" || name === "RangeError") throw new globalThis[name](message);
+      throw new DOMException(message, name);
+    }
+    return answer;
+  }

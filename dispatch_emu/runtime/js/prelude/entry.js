@@ -1,0 +1,185 @@
+  // ------------------------------------------------------------------ the host's entry points
+
+  function describe(error) {
+    if (error !== null && typeof error === "object" && typeof error.message === "string") {
+      const name = typeof error.name === "string" ? error.name : "Error";
+      return { name, message: error.message, stack: typeof error.stack === "string" ? error.stack : "" };
+    }
+    let text;
+    try { text = String(error); } catch (e) { text = Object.prototype.toString.call(error); }
+    return { name: "", message: text, stack: "" };
+  }
+
+  // an incoming request: redirect "manual" and a signal of its own, as workerd gives
+  function makeRequest(req, body) {
+    const init = { method: req.method, headers: req.headers, redirect: "manual" };
+    if (body !== null && req.method !== "GET" && req.method !== "HEAD") init.body = body;
+    if (req.cf !== null) init.cf = req.cf;
+    // the host's URL is already absolute and normalized: a Request as the input takes it
+    // as is, where a string would be parsed again (most of what building the request costs)
+    const source = Object.create(Request.prototype);
+    Object.assign(source, { _url: req.url, _redirect: "follow", _signal: null, _used: false, _stream: null, _encoded: null });
+    const request = new Request(source, init);
+    if (body !== null && (req.method === "GET" || req.method === "HEAD")) request._bytes = body;
+    request._headers._guard = "immutable";
+    return request;
+  }
+
+  // ctx.waitUntil() work: it never delays the response. The host asks drain() to run it
+  // after the outcome is out, and keeps the context out of the pool until it is done.
+  let waits = [];
+  let waitsDone = true;
+  async function settleWaits(list) {
+    // waitUntil() promises may add more while they run
+    for (let i = 0; i < list.length; i++) {
+      try {
+        await list[i];
+      } catch (error) {
+        const d = describe(error);
+        writeLog(`Uncaught (in waitUntil) ${d.name ? d.name + ": " : ""}${d.message}`);
+      }
+    }
+    waitsDone = true;
+  }
+
+  async function respond(response) {
+    if (!(response instanceof Response)) {
+      const kind = response === null ? "null" : typeof response === "object" && response.constructor ? response.constructor.name : typeof response;
+      return { invalid: `the fetch handler returned ${kind}, not a Response` };
+    }
+    if (response._type === "error") return { invalid: "the fetch handler returned Response.error()" };
+    if (response.bodyUsed) return { invalid: "the fetch handler returned a Response whose body was already used" };
+    const text = textBody(response);
+    if (text !== null) return { status: response._status, headers: response._headers._list, text: text.toWellFormed() };
+    const body = await finalBytes(response);
+    return { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) };
+  }
+
+  // The main module's default export, once imported, and the worker's kind.
+  let worker;
+  let workerKind = "module";
+  // Outside a handler (the global scope at startup), fetch() is refused, as on Cloudflare.
+  let inHandler = false;
+
+  async function importMain(kind, main) {
+    workerKind = kind;
+    if (kind === "module") {
+      try {
+        worker = (await import(main)).default;
+      } catch (error) {
+        return { error: describe(error), startup: true };
+      }
+    }
+    return { loaded: true };
+  }
+
+  async function handle(req, body, env) {
+    inHandler = true;
+    waits = [];
+    waitsDone = false;
+    const request = makeRequest(req, body);
+    let answer;
+    try {
+      if (workerKind === "module") {
+        const handler = worker === null || worker === undefined ? undefined : worker.fetch;
+        if (typeof handler !== "function") {
+          return { invalid: worker === undefined || worker === null
+            ? "the main module has no default export"
+            : "the default export has no fetch() handler" };
+        }
+        const ctx = { waitUntil(promise) { waits.push(Promise.resolve(promise)); }, passThroughOnException() {} };
+        answer = await respond(await handler.call(worker, request, env, ctx));
+      } else {
+        if (!listeners.length) return { invalid: "the script registered no fetch event listener" };
+        const event = new FetchEvent(request, waits);
+        for (const listener of listeners) {
+          listener.call(undefined, event);
+          if (event._response !== undefined) break;
+        }
+        if (event._response === undefined) return { invalid: "no fetch event listener called respondWith()" };
+        answer = await respond(await event._response);
+      }
+    } catch (error) {
+      settleWaits(waits);
+      return { error: describe(error) };
+    }
+    settleWaits(waits);
+    return answer;
+  }
+
+  // service-worker scripts read their bindings as globals
+  function bind(env) {
+    env = makeEnv(env);
+    for (const key of Object.keys(env)) define(key, env[key]);
+  }
+
+  // load() imports the main module, start() runs the handler for one request (a context
+  // may serve many: the host keeps it prepared). After either, the host drains the job
+  // queue, then asks step() for the outcome and, while there is none, fires the next
+  // timer with it.
+  let outcome = null;
+  let loading = false;
+  const OUT_OF_MEMORY = { error: { name: "InternalError", message: "out of memory", stack: "" } };
+  function settle(promise) {
+    outcome = null;
+    promise.then(
+      (value) => { outcome = value; },
+      (error) => {
+        try { outcome = { error: describe(error) }; } catch (e) { outcome = OUT_OF_MEMORY; }
+      },
+    );
+  }
+  function load(kind, main) {
+    loading = true;
+    settle(importMain(kind, main));
+  }
+  function start(json, body) {
+    const { req, env } = JSON.parse(json);
+    loading = false;
+    trustedRequest = req.cf !== null; // only a trusted namespace's workers see request.cf
+    startClock();
+    settle(handle(req, body, makeEnv(env)));
+  }
+  // The outcome as one Uint8Array (a single crossing back to the host): 4 bytes of
+  // big-endian length, that many bytes of JSON (status, headers, or the failure, and
+  // whether waitUntil() work is pending), the body.
+  // A string body goes beside it instead ([packed, text]): the host encodes it.
+  function pack(result) {
+    const body = result.body || new Uint8Array(0);
+    const pending = !loading && !waitsDone;
+    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs: logLines, pending })));
+    logLines = [];
+    const out = new Uint8Array(4 + meta.length + body.length);
+    new DataView(out.buffer).setUint32(0, meta.length);
+    out.set(meta, 4);
+    out.set(body, 4 + meta.length);
+    return typeof result.text === "string" ? [out, result.text] : out;
+  }
+  // A request is over once its outcome is out: what it left behind must not run during
+  // the next one (Cloudflare cancels a finished request's timers too), and the log cap
+  // is per request.
+  function finish() {
+    timerQueue.clear();
+    logSize = 0;
+    outcome = null;
+  }
+
+  // After the host has drained the job queue: the packed outcome if there is one, else
+  // fire the next timer and answer whether one fired (false: nothing will ever happen).
+  function step() {
+    if (outcome === null) return tick();
+    const packed = pack(outcome);
+    outcome = null;
+    if (!loading && waitsDone) finish();
+    return packed;
+  }
+
+  // After the outcome, while waitUntil() work is pending: "done" once it has settled (the
+  // request is then over), "fired" if a timer fired, "stuck" if nothing is left to run.
+  function drain() {
+    if (waitsDone) { finish(); return "done"; }
+    if (tick()) return "fired";
+    finish();
+    return "stuck";
+  }
+

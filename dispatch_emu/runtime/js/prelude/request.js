@@ -1,0 +1,55 @@
+  // ------------------------------------------------------------------ Request
+
+  const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+
+  class Request {
+    constructor(input, init = {}) {
+      init = init || {};
+      let source = null;
+      if (input instanceof Request) {
+        source = input;
+        this._url = input._url;
+      } else {
+        this._url = new URL(String(input)).href;
+      }
+      let method = init.method !== undefined ? String(init.method) : source ? source._method : "GET";
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw new TypeError(`Invalid HTTP method: ${method}`);
+      if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
+      this._method = method;
+      this._headers = new Headers(init.headers !== undefined ? init.headers : source ? source._headers : undefined);
+      this._redirect = init.redirect || (source ? source._redirect : "follow");
+      this._signal = init.signal || (source ? source._signal : null) || newSignal();
+      this._cf = init.cf !== undefined ? init.cf : source ? source._cf : undefined;
+      this._used = false;
+      this._stream = null;
+      this._bytes = null;
+      if (init.body !== undefined && init.body !== null) {
+        if (method === "GET" || method === "HEAD") throw new TypeError("Request with a GET or HEAD method cannot have a body.");
+        initBody(this, init.body);
+      } else if (source && init.body === undefined) {
+        if (bodyUsed(source)) throw new TypeError("Cannot construct a Request with a Request whose body has already been used.");
+        this._bytes = source._bytes;
+        this._stream = source._stream;
+        if (source._bytes !== null || source._stream !== null) source._used = true;
+      }
+      this._text = this._text === undefined ? null : this._text;
+      conceal(this);
+    }
+    get method() { return this._method; }
+    get url() { return this._url; }
+    get headers() { return this._headers; }
+    get redirect() { return this._redirect; }
+    get signal() { return this._signal; }
+    get cf() { return this._cf; }
+    get fetcher() { return null; }
+    get integrity() { return ""; }
+    get keepalive() { return false; }
+    clone() {
+      const copy = new Request(this._url, { method: this._method, headers: this._headers, redirect: this._redirect, cf: this._cf, signal: this._signal });
+      cloneBody(this, copy);
+      return copy;
+    }
+    get [Symbol.toStringTag]() { return "Request"; }
+  }
+  bodyAccessors(Request);
+

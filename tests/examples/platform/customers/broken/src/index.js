@@ -1,0 +1,6 @@
+export default {
+  async fetch() {
+    console.log("charging card");
+    throw new TypeError("payment backend unavailable");
+  },
+};
