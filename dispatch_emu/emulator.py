@@ -162,6 +162,7 @@ class Emulator:
             self.plugins.register(plugin)
         self.hooks = Hooks(self.plugins)
         self.store = store if store is not None else NamespaceStore()
+        self.store.removal_listeners.append(self._drop_unreachable)
         self.store.validators.append(self._validate_upload)
         self.observer = Observer()
         self._runtime_settings = runtime_settings
@@ -180,6 +181,21 @@ class Emulator:
 
                 self._runtime = Runtime(self._runtime_settings, hooks=self.hooks)
             return self._runtime
+
+    def _drop_unreachable(self) -> None:
+        """After a delete, replacement, reset or restore in the store: close the idle reused
+        instances and contexts of versions no dispatch can reach any more (their memory
+        comes back at once, not when the pool's bound pushes them out)."""
+        runtime = self._runtime
+        if runtime is not None and not runtime.closed:
+            runtime.drop_instances(keep=self._deployed)
+
+    def _deployed(self, identity: str, version: str) -> bool:
+        # identity is "account/namespace\0name" (WorkerCode.identity, as the binding builds it)
+        scope, _, name = identity.partition("\0")
+        account_id, _, namespace = scope.partition("/")
+        found = self.store.find_script(account_id, namespace, name)
+        return found is not None and found.deployment_id == version
 
     @property
     def api(self) -> ApiApp:

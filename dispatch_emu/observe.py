@@ -20,9 +20,16 @@ Three kinds of record share one sequence number, so ``since=`` reads what came a
   its status, and the traceback when the dispatcher function itself raised.
 
 A dispatch made while a request is open (:meth:`Observer.request`) belongs to it. All
-lists are thread-safe and cleared by ``clear()`` (the emulator's ``reset()``); each keeps
-the most recent ``max_records`` entries, so a long-running server does not grow without
-bound.
+lists are thread-safe and cleared by ``clear()`` (the emulator's ``reset()``). Each keeps
+its most recent entries, at most ``max_records`` of them and at most ``max_bytes`` bytes
+of text (a log record weighs its line; a dispatch record, the log lines its error
+carries; a request record, the lines and dispatches it holds), so a long-running server
+does not grow without bound however much its workers log:
+
+>>> small = Observer(max_bytes=2 * (RECORD_OVERHEAD + 5))  # room for two 5-byte lines
+>>> small.logged("acc", "ns", "shop", ["12345", "67890", "abcde"])
+>>> small.lines()
+['67890', 'abcde']
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dispatch_emu.errors import WorkerError, WorkerNotFound
 
@@ -157,13 +164,74 @@ def log_dict(record: LogRecord) -> dict[str, Any]:
             "line": record.line}
 
 
+#: Bytes of text each of the observer's lists keeps by default.
+MAX_BYTES = 32 * 2**20
+
+#: What a record costs beyond its text (the record and its strings), for the byte count.
+RECORD_OVERHEAD = 200
+
+R = TypeVar("R")
+
+
+def _weight(record: LogRecord | DispatchRecord | RequestRecord) -> int:
+    if isinstance(record, LogRecord):
+        return RECORD_OVERHEAD + len(record.line)
+    if isinstance(record, DispatchRecord):
+        logs = record.error.logs if record.error is not None else None
+        return RECORD_OVERHEAD + sum(len(line) for line in logs or ())
+    return (
+        RECORD_OVERHEAD
+        + len(record.traceback or "")
+        + sum(_weight(log) for log in record.logs)
+        + sum(_weight(dispatch) for dispatch in record.dispatches)
+    )
+
+
+class _Bounded(Generic[R]):
+    """A deque of records within a count and a byte budget (:func:`_weight`), oldest out first."""
+
+    def __init__(self, max_records: int, max_bytes: int) -> None:
+        self._items: deque[R] = deque()
+        self._sizes: deque[int] = deque()
+        self.max_records = max_records
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def append(self, record: R) -> None:
+        size = _weight(record)  # type: ignore[arg-type]
+        self._items.append(record)
+        self._sizes.append(size)
+        self.bytes += size
+        while self._items and (len(self._items) > self.max_records or self.bytes > self.max_bytes):
+            self._items.popleft()
+            self.bytes -= self._sizes.popleft()
+
+    def extend(self, records: Iterable[R]) -> None:
+        for record in records:
+            self.append(record)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int) -> R:
+        return self._items[index]
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._sizes.clear()
+        self.bytes = 0
+
+
 class Observer:
-    def __init__(self, max_records: int = 10_000) -> None:
+    def __init__(self, max_records: int = 10_000, max_bytes: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
-        self._logs: deque[LogRecord] = deque(maxlen=max_records)
-        self._calls: deque[DispatchRecord] = deque(maxlen=max_records)
-        self._requests: deque[RequestRecord] = deque(maxlen=max_records)
+        self._logs: _Bounded[LogRecord] = _Bounded(max_records, max_bytes)
+        self._calls: _Bounded[DispatchRecord] = _Bounded(max_records, max_bytes)
+        self._requests: _Bounded[RequestRecord] = _Bounded(max_records, max_bytes)
         self._open = threading.local()  # the request this thread is answering, if any
         self._changed = threading.Condition(self._lock)
         self._waiting = 0  # followers blocked in wait(); no one to notify most of the time
@@ -235,6 +303,12 @@ class Observer:
         return record
 
     # ------------------------------------------------------------------ reading
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of text the lists hold (as counted against ``max_bytes``)."""
+        with self._lock:
+            return self._logs.bytes + self._calls.bytes + self._requests.bytes
 
     def lines(self, worker: str | None = None) -> list[str]:
         """Log lines, oldest first; only ``worker``'s when given."""

@@ -29,15 +29,16 @@ with ``body_part``) run too; their bindings are globals.
 Limits (see ``docs/abi.md``, "JavaScript workers"): QuickJS calls an interrupt handler
 from its interpreter loop (every few thousand bytecodes, ~50 µs in a tight loop); this
 module's handler stops the guest once the request's CPU or wall deadline has passed, or
-once it has broken a limit in a host call (too many subrequests). The CPU budget is
-wall-clock time spent *in the guest*: time in the outbound handler is excluded. Memory is
+once it has broken a limit in a host call (too many subrequests). The CPU budget is the
+thread's CPU time spent *in the guest* (requests on other threads do not count): time
+in the outbound handler is excluded. Memory is
 capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enforce its own
 ``memory_limit``): a ``memory.grow`` past the limit fails and QuickJS throws out of memory.
 The cap holds for a context's whole life, across the requests it serves.
 
 Guest execution passes the gate of :mod:`dispatch_emu.runtime.execution`, like wasm
-workers (quickjs-rs runs on wasmtime-py too), and the gate is released around the
-outbound handler. The internals of quickjs-rs 0.2.x
+workers, and the gate is released around the outbound handler; requests run in parallel
+(quickjs-rs's host imports route through a thread-local and catch their exceptions). The internals of quickjs-rs 0.2.x
 this package uses are all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler
 hook (the public runtime only offers one wall-clock timeout per eval), the guest's exports
 called directly with their types resolved once (the request path: a dozen crossings a
