@@ -62,18 +62,17 @@ class WorkerdServer:
             command, cwd=self.folder, env=node_env(CI="true"), stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"wrangler dev exited:\n{(self.folder / 'wrangler.log').read_text()}")
+        deadline = time.monotonic() + 180  # a loaded machine starts workerd slowly
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
                 self.get("/")
                 return self
             except OSError:
                 time.sleep(0.3)
+        log = (self.folder / "wrangler.log").read_text()
         self.__exit__()
-        raise RuntimeError(f"wrangler dev not ready:\n{(self.folder / 'wrangler.log').read_text()}")
+        raise RuntimeError(f"wrangler dev did not start:\n{log}")
 
     def get(self, path: str) -> bytes:
         assert self.conn is not None

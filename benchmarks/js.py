@@ -305,11 +305,22 @@ def start_dispatch_emu(js_hello: bytes) -> tuple[subprocess.Popen, int]:
         [sys.executable, "-m", "dispatch_emu", "serve", "--port", str(port), "--quiet", "--no-demo"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
+    try:
+        upload(port, js_hello, process)
+        wait_until_serving(port, "js.example.com", process)
+    except BaseException:
+        stop(process)
+        raise
+    return process, port
+
+
+def upload(port: int, js_hello: bytes, process: subprocess.Popen) -> None:
+    """Create the namespace and upload the hello worker through the REST API, as wrangler would."""
     api = "/client/v4/accounts/demo-account/workers/dispatch/namespaces"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("POST", api, body=json.dumps({"name": "demo"}), headers={"Content-Type": "application/json"})
             conn.getresponse().read()
             break
@@ -330,8 +341,6 @@ def start_dispatch_emu(js_hello: bytes) -> tuple[subprocess.Popen, int]:
     if b'"success":true' not in answer.replace(b" ", b""):
         raise RuntimeError(f"upload failed: {answer[:300]!r}")
     conn.close()
-    wait_until_serving(port, "js.example.com", process)
-    return process, port
 
 
 MINIFLARE = """
@@ -363,7 +372,11 @@ def start_workerd(js_hello: bytes, workdir: Path) -> tuple[subprocess.Popen, int
         cwd=workdir, env=node_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_until_serving(port, "js.example.com", process)
+    try:
+        wait_until_serving(port, "js.example.com", process)
+    except BaseException:
+        stop(process)
+        raise
     return process, port
 
 

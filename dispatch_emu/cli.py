@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -35,10 +36,17 @@ DEMO_WORKER = "hello"
 
 
 def load_function(spec: str) -> Any:
-    """``package.module:function`` → the function."""
+    """``package.module:function`` → the function; modules of the current folder are found too.
+
+    Like uvicorn and gunicorn, the current working directory is searched first, so
+    ``dispatch-emu serve --dispatcher mydispatcher:fetch`` finds ``./mydispatcher.py``.
+    """
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise argparse.ArgumentTypeError(f"{spec!r}: expected module:function")
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
     try:
         target: Any = importlib.import_module(module_name)
         for part in attr.split("."):
@@ -80,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--wall-ms", type=int, default=None, help="default wall-clock budget per request")
     serve.add_argument("--cache-dir", default=None, help="on-disk cache of compiled modules")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="request log: one readable line per request (text) or one JSON object (json)")
+    tail = commands.add_parser("tail", help="follow a running server's requests and worker logs")
+    tail.add_argument("--url", default="http://127.0.0.1:8787", help="the server (default http://127.0.0.1:8787)")
+    tail.add_argument("--worker", default=None, help="only the requests that called this worker")
+    tail.add_argument("--since", type=int, default=None, help="start after this sequence number (default: now)")
+    tail.add_argument("--once", action="store_true", help="print what is there and stop")
+    tail.add_argument("--log-format", choices=("text", "json"), default="text")
+    tail.add_argument("--token", default=None, help="the API token, when the server requires one")
     return parser
 
 
@@ -125,26 +142,42 @@ def outbound_worker(args: argparse.Namespace) -> Any:
     return OutboundWorker(args.outbound, namespace=ACCOUNT_WORKERS, params=tuple(args.outbound_param))
 
 
+def try_lines(url: str, args: argparse.Namespace, port: int) -> list[str]:
+    """Example commands that work with these options: the routing, the token, the entry worker."""
+    api = f"{url}/client/v4/accounts/{args.account}/workers/dispatch/namespaces"
+    auth = f"-H 'Authorization: Bearer {args.token}' " if args.token else ""
+    worker = DEMO_WORKER if not args.no_demo else "WORKER"
+    routing = args.routing or "subdomain"
+    kind, _, arg = routing.partition(":")
+    if getattr(args, "entry", None):  # the platform's own entry worker answers first
+        dispatch = [f"curl {url}/   # the entry worker {args.entry} decides where a request goes"]
+    elif kind == "subdomain":
+        host = "localhost" if args.host in ("127.0.0.1", "localhost", "::1") else args.host
+        dispatch = [f"curl http://{worker}.{host}:{port}/",
+                    f"curl -H 'Host: {worker}.example.com' {url}/"]
+    elif kind == "header":
+        dispatch = [f"curl -H '{arg or 'X-Worker-Name'}: {worker}' {url}/"]
+    elif kind in ("path", "path_prefix"):
+        dispatch = [f"curl {url}/{worker}/"]
+    else:  # a lookup table: its keys are host names
+        dispatch = [f"curl -H 'Host: KEY' {url}/   # a host name from {arg}"]
+    return [*dispatch, f"curl {auth}{api}/{args.namespace}/scripts",
+            f"dispatch-emu tail --url {url}   # follow requests and worker logs"]
+
+
 def banner(url: str, args: argparse.Namespace, port: int) -> str:
     api = f"{url}/client/v4/accounts/{args.account}/workers/dispatch/namespaces"
-    host = "localhost" if args.host in ("127.0.0.1", "localhost", "::1") else args.host
     lines = [
         f"dispatch-emu {__version__} serving on {url}",
         f"  account:   {args.account}",
         f"  namespace: {args.namespace} (dispatcher routing: {args.routing})" if args.entry is None
         else f"  namespace: {args.namespace} (requests go to the entry Worker {args.entry!r})",
-        f"  REST API:  {api}",
+        f"  REST API:  {api}" + ("  (token required)" if args.token else ""),
     ]
     if args.outbound:
         params = f" (params: {', '.join(args.outbound_param)})" if args.outbound_param else ""
         lines.insert(3, f"  outbound:  {args.outbound}{params}, a regular Worker of the account")
-    if not args.no_demo and args.entry is None:
-        lines += [
-            "try:",
-            f"  curl http://{DEMO_WORKER}.{host}:{port}/",
-            f"  curl -H 'Host: {DEMO_WORKER}.example.com' {url}/",
-            f"  curl {api}/{args.namespace}/scripts",
-        ]
+    lines += ["try:", *(f"  {line}" for line in try_lines(url, args, port))]
     return "\n".join(lines)
 
 
@@ -169,11 +202,10 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
         )
     server = EmulatorServer(
         emulator, host=args.host, port=args.port, dispatcher=dispatcher,
-        log_stream=None if args.quiet else out,
+        log_stream=None if args.quiet else out, log_format=args.log_format,
     )
     server.start()
-    assert server._server is not None
-    print(banner(server.url, args, server._server.server_port), file=out, flush=True)
+    print(banner(server.url, args, server.port), file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -194,7 +226,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             parser.error(str(exc))
         except DispatchEmuError as exc:  # e.g. an invalid --outbound worker name
             parser.error(str(exc))
+    if args.command == "tail":
+        from dispatch_emu.tail import follow
+
+        try:
+            follow(args.url, stream, worker=args.worker, since=args.since, once=args.once,
+                   log_format=args.log_format, token=args.token)
+        except KeyboardInterrupt:
+            pass
+        except OSError as exc:
+            print(f"dispatch-emu tail: cannot read {args.url}/__dispatch_emu/logs: {exc}", file=sys.stderr)
+            return 1
+        return 0
     return 2
 
 
-__all__ = ["build_parser", "load_function", "main", "make_emulator", "seed_demo"]
+__all__ = ["banner", "build_parser", "load_function", "main", "make_emulator", "seed_demo", "try_lines"]

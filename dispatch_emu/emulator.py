@@ -73,6 +73,7 @@ class NamespaceHandle:
         name: str,
         wasm: bytes | None = None,
         *,
+        js: str | bytes | None = None,
         modules: Sequence[ModuleSource] | None = None,
         main_module: str | None = None,
         bindings: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
@@ -81,14 +82,22 @@ class NamespaceHandle:
         limits: Mapping[str, int] | None = None,
         **metadata: Any,
     ) -> Script:
-        """Upload a worker: ``wasm=`` bytes, or explicit ``modules`` and ``main_module``.
+        """Upload a worker: ``wasm=`` bytes, ``js=`` the source of one JavaScript module (an
+        ES module, or a service worker when it exports nothing), or explicit ``modules`` and
+        ``main_module``. (Files and folders: :func:`dispatch_emu.testing.seed`.)
 
         ``bindings`` is either Cloudflare's list of binding objects or a plain mapping
         (strings become ``plain_text``, other values ``json``); ``secrets`` become
         ``secret_text`` bindings; ``limits={"cpu_ms": 50}`` is the script's CPU budget.
         """
-        if (wasm is None) == (modules is None):
-            raise TypeError("put_script() takes either wasm= or modules=, not both or neither")
+        if sum(given is not None for given in (wasm, js, modules)) != 1:
+            raise TypeError("put_script() takes one of wasm=, js= or modules=")
+        if js is not None:
+            from dispatch_emu.sources import js_upload
+
+            upload = js_upload(js, name=name)
+            modules, main_module = upload.modules, upload.main_module
+            metadata = {**upload.metadata, **metadata}
         if wasm is not None:
             main_module = main_module or "worker.wasm"
             modules = [ModuleSource(main_module, WASM_TYPE, bytes(wasm))]
@@ -153,6 +162,7 @@ class Emulator:
             self.plugins.register(plugin)
         self.hooks = Hooks(self.plugins)
         self.store = store if store is not None else NamespaceStore()
+        self.store.removal_listeners.append(self._drop_unreachable)
         self.store.validators.append(self._validate_upload)
         self.observer = Observer()
         self._runtime_settings = runtime_settings
@@ -172,6 +182,21 @@ class Emulator:
                 self._runtime = Runtime(self._runtime_settings, hooks=self.hooks)
             return self._runtime
 
+    def _drop_unreachable(self) -> None:
+        """After a delete, replacement, reset or restore in the store: close the idle reused
+        instances and contexts of versions no dispatch can reach any more (their memory
+        comes back at once, not when the pool's bound pushes them out)."""
+        runtime = self._runtime
+        if runtime is not None and not runtime.closed:
+            runtime.drop_instances(keep=self._deployed)
+
+    def _deployed(self, identity: str, version: str) -> bool:
+        # identity is "account/namespace\0name" (WorkerCode.identity, as the binding builds it)
+        scope, _, name = identity.partition("\0")
+        account_id, _, namespace = scope.partition("/")
+        found = self.store.find_script(account_id, namespace, name)
+        return found is not None and found.deployment_id == version
+
     @property
     def api(self) -> ApiApp:
         with self._lock:
@@ -179,7 +204,8 @@ class Emulator:
                 from dispatch_emu.api import ApiApp
 
                 self._api = ApiApp(
-                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state
+                    self.store, self._api_config, on_reset=self.reset, extra_state=self._extra_state,
+                    logs=self._logs_page,
                 )
             return self._api
 
@@ -187,6 +213,19 @@ class Emulator:
         # the runtime refuses what it cannot run (and compiles wasm now), then the plugins judge
         self.runtime.validate_upload(upload)
         self.hooks.validate_upload(upload, account_id, namespace)
+
+    def _logs_page(self, worker: str | None, since: int, wait: float) -> dict[str, Any]:
+        """The control endpoint ``GET /__dispatch_emu/logs``: records after ``since``."""
+        from dispatch_emu.observe import log_dict
+
+        if wait > 0:
+            self.observer.wait(since, wait)
+        newest = self.observer.position()
+        return {
+            "logs": [log_dict(r) for r in self.observer.log_records(worker, since) if r.seq <= newest],
+            "requests": [r.as_dict() for r in self.observer.requests(worker, since) if r.done <= newest],
+            "next": max(newest, since),
+        }
 
     def _extra_state(self) -> dict[str, Any]:
         return {"logs": [asdict(record) for record in self.observer.log_records()]}

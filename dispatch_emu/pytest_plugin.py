@@ -3,43 +3,12 @@
 Installed with dispatch_emu (entry point ``pytest11: dispatch_emu``); no conftest code
 is needed. Outside an install, enable it with ``-p dispatch_emu.pytest_plugin``.
 
-Fixtures
-    ``dispatch_emu_session``   (session) one :class:`~dispatch_emu.emulator.Emulator` per
-                               test process; compiled modules are cached for the session.
-    ``dispatch_emu``           the same emulator, ``reset()`` before the test, seeded from
-                               ``dispatch_namespace`` markers, with ``dispatch_emu_plugins``
-                               markers registered; the assertion helpers report on it.
-    ``dispatch_emu_seed``      ``seed(source, namespace="demo", name=, tags=, bindings=, ...)``:
-                               upload workers from bytes, a ``.wasm`` path, a directory of
-                               them, or ``{name: bytes | path}``; returns the namespace handle.
-    ``dispatch_emu_namespace`` the handle of the test's namespace (the first marker's, else ``demo``).
-    ``dispatch_emu_dispatcher`` the seed's dispatcher (subdomain routing) over that namespace;
-                               override this fixture to route differently.
-    ``dispatch_emu_client``    a werkzeug test ``Client`` over REST API + dispatcher.
-    ``dispatch_emu_httpx``     an ``httpx.Client`` over the same app, ``base_url="http://demo.localhost"``.
-    ``dispatch_emu_server``    (session) an :class:`~dispatch_emu.server.EmulatorServer` on a free port.
-    ``dispatch_emu_url``       its URL, after the per-test reset; server-thread errors fail the test.
-    ``dispatch_emu_sdk``       an official ``cloudflare.Cloudflare`` client wired to the emulator.
-    ``dispatch_emu_plugins``   ``register(plugin, name=None)`` for the test's run only.
-    ``dispatch_emu_logs``      ``logs(worker=None) -> list[str]``: the lines workers wrote.
-
-Markers
-    ``@pytest.mark.dispatch_namespace(name="demo", scripts=None, tags=None, account_id=None,
-    trusted_workers=None)`` creates and seeds a namespace before the test (``scripts`` takes
-    whatever ``dispatch_emu_seed`` does; relative paths are relative to the test file).
-    ``@pytest.mark.dispatch_emu_plugins(plugin, ...)`` registers pluggy plugins for the test.
-    ``@pytest.mark.dispatch_emu_entry(name, account_id=None)``: the clients' requests go to
-    the regular Worker ``name`` (the platform's own dispatch Worker, e.g. deployed in the
-    test with ``dispatch_emu.deploy(path)``) instead of the built-in dispatcher; 503 until
-    it exists.
-
-Options (command line, then ini, then environment)
-    ``--dispatch-emu-cpu-ms`` / ``dispatch_emu_cpu_ms``: default CPU budget per request;
-    ``--dispatch-emu-wall-ms`` / ``dispatch_emu_wall_ms``: default wall-clock budget;
-    ``--dispatch-emu-cache-dir`` / ``dispatch_emu_cache_dir`` / ``DISPATCH_EMU_CACHE_DIR``:
-    on-disk cache of compiled modules; ``--dispatch-emu-live`` / ``dispatch_emu_live``:
-    clients talk to the live server over a socket instead of in process;
-    ``--dispatch-emu-block-plugins`` / ``dispatch_emu_block_plugins``: plugin names kept from loading.
+This module only wires pytest to the rest of the package: the emulator
+(:mod:`dispatch_emu.emulator`), seeding and assertions (:mod:`dispatch_emu.testing`,
+:mod:`dispatch_emu.sources`), clients (:mod:`dispatch_emu.clients`) and the server
+(:mod:`dispatch_emu.server`). Its fixtures, markers and options are listed once, in
+``docs/testing.md`` (a test checks that table against this module); ``pytest --fixtures``
+prints each fixture's docstring.
 
 Everything is per process (port 0, no module-level state shared between tests), so
 ``pytest -n auto`` gives each xdist worker its own emulator and server.
@@ -47,7 +16,7 @@ Everything is per process (port 0, no module-level state shared between tests), 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +36,6 @@ NAMESPACE_MARKER = "dispatch_namespace"
 ENTRY_MARKER = "dispatch_emu_entry"
 PLUGINS_MARKER = "dispatch_emu_plugins"
 SDK_BASE_PATH = "/client/v4"
-DEFAULT_BASE_URL = "http://demo.localhost"
 
 
 # ----------------------------------------------------------------------- options
@@ -97,8 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{NAMESPACE_MARKER}(name='demo', scripts=None, tags=None, account_id=None, trusted_workers=None):"
-        " create a dispatch namespace and seed it with workers before the test (dispatch_emu)",
+        f"{NAMESPACE_MARKER}(name='demo', scripts=None, tags=None, account_id=None, trusted_workers=None,"
+        " create=True, **put_options): bind the clients' dispatcher to a namespace, create it and seed"
+        " it with workers before the test (create=False: bind only; the code under test creates it)",
     )
     config.addinivalue_line(
         "markers",
@@ -205,20 +174,32 @@ def _test_dir(request: pytest.FixtureRequest) -> Path:
 
 def _namespace_marker_args(marker: pytest.Mark) -> dict[str, Any]:
     def spec(name: str = "demo", scripts: Any = None, tags: Any = None, account_id: str | None = None,
-             trusted_workers: bool | None = None, **put_options: Any) -> dict[str, Any]:
+             trusted_workers: bool | None = None, create: bool = True, **put_options: Any) -> dict[str, Any]:
         return dict(name=name, scripts=scripts, tags=tags, account_id=account_id,
-                    trusted_workers=trusted_workers, put_options=put_options)
+                    trusted_workers=trusted_workers, create=create, put_options=put_options)
 
     try:
-        return spec(*marker.args, **marker.kwargs)
+        args = spec(*marker.args, **marker.kwargs)
     except TypeError as exc:
         raise pytest.UsageError(f"bad @pytest.mark.{NAMESPACE_MARKER}(...): {exc}") from None
+    if not args["create"]:
+        extra = [key for key in ("scripts", "tags", "trusted_workers") if args[key] is not None]
+        extra += list(args["put_options"])
+        if extra:
+            raise pytest.UsageError(
+                f"@pytest.mark.{NAMESPACE_MARKER}({args['name']!r}, create=False, ...) only binds the"
+                f" dispatcher; it cannot also take {', '.join(extra)} (the code under test creates the"
+                " namespace and its workers)"
+            )
+    return args
 
 
 def _apply_namespace_marker(emulator: Emulator, marker: pytest.Mark, base_dir: Path) -> None:
     from dispatch_emu.testing import ACCOUNT_ID, seed
 
     args = _namespace_marker_args(marker)
+    if not args["create"]:
+        return  # the code under test creates the namespace; the marker only binds the dispatcher
     seed(
         emulator,
         args["scripts"],
@@ -245,21 +226,29 @@ def dispatch_emu_seed(request: pytest.FixtureRequest, dispatch_emu: Emulator) ->
     return seed_namespace
 
 
-def _test_namespace(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """(namespace, account) of the closest ``dispatch_namespace`` marker, else the demo ones."""
+def _test_namespace(request: pytest.FixtureRequest) -> tuple[str, str, bool]:
+    """(namespace, account, create) of the closest ``dispatch_namespace`` marker, else the demo ones."""
     from dispatch_emu.testing import ACCOUNT_ID
 
     marker = request.node.get_closest_marker(NAMESPACE_MARKER)
     if marker is None:
-        return "demo", ACCOUNT_ID
+        return "demo", ACCOUNT_ID, True
     args = _namespace_marker_args(marker)
-    return args["name"], args["account_id"] or ACCOUNT_ID
+    return args["name"], args["account_id"] or ACCOUNT_ID, args["create"]
 
 
 @pytest.fixture
 def dispatch_emu_namespace(request: pytest.FixtureRequest, dispatch_emu: Emulator) -> NamespaceHandle:
-    """The test's namespace (the closest ``dispatch_namespace`` marker's, else ``demo``), created if missing."""
-    name, account_id = _test_namespace(request)
+    """The test's namespace (the closest ``dispatch_namespace`` marker's, else ``demo``).
+
+    Created if missing, unless the marker says ``create=False``: then the handle names a
+    namespace the code under test is expected to create.
+    """
+    from dispatch_emu.emulator import NamespaceHandle
+
+    name, account_id, create = _test_namespace(request)
+    if not create:
+        return NamespaceHandle(dispatch_emu, account_id, name)
     return dispatch_emu.namespace(name, account_id=account_id)
 
 
@@ -301,27 +290,13 @@ def dispatch_emu_plugins(dispatch_emu: Emulator) -> Iterator[_Registrar]:
 # ----------------------------------------------------------------------- clients
 
 
-class _DispatcherSlot:
-    """The session server's dispatcher: each test puts its own in the slot."""
-
-    def __init__(self) -> None:
-        self.app: Callable[..., Any] | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if self.app is None:
-            body = b"dispatch_emu: no test is using the server's dispatcher right now"
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain"),
-                                                       ("Content-Length", str(len(body)))])
-            return [body]
-        return self.app(environ, start_response)
-
-
 @pytest.fixture(scope="session")
 def dispatch_emu_server(dispatch_emu_session: Emulator) -> Iterator[EmulatorServer]:
     """A live server for the session emulator, on a free port of 127.0.0.1."""
+    from dispatch_emu.clients import DispatcherSlot
     from dispatch_emu.server import EmulatorServer
 
-    server = EmulatorServer(dispatch_emu_session, port=0, dispatcher=_DispatcherSlot())
+    server = EmulatorServer(dispatch_emu_session, port=0, dispatcher=DispatcherSlot())
     server.start()
     try:
         yield server
@@ -333,8 +308,10 @@ def dispatch_emu_server(dispatch_emu_session: Emulator) -> Iterator[EmulatorServ
 def dispatch_emu_url(dispatch_emu: Emulator, dispatch_emu_server: EmulatorServer,
                      dispatch_emu_dispatcher: Any) -> Iterator[str]:
     """The live server's URL (``http://127.0.0.1:PORT``); the emulator is reset first."""
+    from dispatch_emu.clients import DispatcherSlot
+
     slot = dispatch_emu_server.dispatcher
-    assert isinstance(slot, _DispatcherSlot)
+    assert isinstance(slot, DispatcherSlot)
     dispatch_emu_server.check()  # errors of earlier tests are theirs, already reported
     slot.app = dispatch_emu_dispatcher
     try:
@@ -366,60 +343,45 @@ def dispatch_emu_dispatcher(request: pytest.FixtureRequest, dispatch_emu: Emulat
 
         worker, entry_account = spec(*entry.args, **entry.kwargs)
         return dispatch_emu.entry(worker, account_id=entry_account or _test_namespace(request)[1])
-    name, account_id = _test_namespace(request)
+    name, account_id, _ = _test_namespace(request)
     return dispatch_emu.dispatcher(name, account_id=account_id)
 
 
 @pytest.fixture
-def dispatch_emu_app(request: pytest.FixtureRequest, dispatch_emu: Emulator, dispatch_emu_dispatcher: Any) -> Any:
+def dispatch_emu_app(request: pytest.FixtureRequest, dispatch_emu: Emulator,
+                     dispatch_emu_dispatcher: Any) -> Iterator[Any]:
     """The WSGI app the clients use: REST API + dispatcher, or a proxy to the live server."""
-    if live_mode(request.config):
-        return _LiveProxy(request.getfixturevalue("dispatch_emu_url"))
-    return dispatch_emu.app(dispatch_emu_dispatcher)
+    if not live_mode(request.config):
+        yield dispatch_emu.app(dispatch_emu_dispatcher)
+        return
+    from dispatch_emu.clients import LiveProxy
 
-
-def _absolute_url_client(app: Any) -> Client:
-    """A werkzeug ``Client`` that also takes absolute URLs: ``client.get("http://shop.localhost/a")``.
-
-    werkzeug's own client drops the host of an absolute URL (it only honours
-    ``base_url=``), which would make subdomain routing see ``localhost``.
-    """
-    from urllib.parse import urlsplit
-
-    from werkzeug.test import Client
-
-    class DispatchClient(Client):
-        def open(self, *args: Any, **kwargs: Any) -> Any:
-            if args and isinstance(args[0], str) and "://" in args[0] and "base_url" not in kwargs:
-                parts = urlsplit(args[0])
-                kwargs["base_url"] = f"{parts.scheme}://{parts.netloc}"
-                path = parts.path or "/"
-                args = (path + (f"?{parts.query}" if parts.query else ""), *args[1:])
-            return super().open(*args, **kwargs)
-
-    return DispatchClient(app)
+    with LiveProxy(request.getfixturevalue("dispatch_emu_url")) as proxy:
+        yield proxy
 
 
 @pytest.fixture
 def dispatch_emu_client(dispatch_emu_app: Any) -> Client:
     """A werkzeug test client: ``dispatch_emu_client.get("http://shop.localhost/")``."""
-    return _absolute_url_client(dispatch_emu_app)
+    from dispatch_emu.clients import dispatch_client
+
+    return dispatch_client(dispatch_emu_app)
 
 
 def _httpx_client(request: pytest.FixtureRequest, app: Any, base_url: str) -> httpx.Client:
-    import httpx
+    from dispatch_emu.clients import httpx_client
 
     if live_mode(request.config):
-        transport: httpx.BaseTransport = _live_transport(request.getfixturevalue("dispatch_emu_url"))
-    else:
-        transport = httpx.WSGITransport(app=app)
-    return httpx.Client(transport=transport, base_url=base_url)
+        return httpx_client(server_url=request.getfixturevalue("dispatch_emu_url"), base_url=base_url)
+    return httpx_client(app, base_url=base_url)
 
 
 @pytest.fixture
 def dispatch_emu_httpx(request: pytest.FixtureRequest, dispatch_emu_app: Any) -> Iterator[httpx.Client]:
     """An ``httpx.Client`` with ``base_url="http://demo.localhost"``; absolute URLs pick the worker."""
     pytest.importorskip("httpx", reason="dispatch_emu_httpx needs httpx (pip install httpx)")
+    from dispatch_emu.clients import DEFAULT_BASE_URL
+
     with _httpx_client(request, dispatch_emu_app, DEFAULT_BASE_URL) as client:
         yield client
 
@@ -439,56 +401,6 @@ def dispatch_emu_sdk(request: pytest.FixtureRequest, dispatch_emu: Emulator) -> 
             max_retries=0,
             http_client=http_client,
         )
-
-
-# ----------------------------------------------------------------------- live mode
-
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                         "proxy-authorization", "proxy-authenticate"})
-
-
-def _live_transport(server_url: str) -> httpx.BaseTransport:
-    """An httpx transport that sends every request to the live server, keeping its Host.
-
-    ``http://shop.localhost/`` then reaches the server on 127.0.0.1 with ``Host:
-    shop.localhost``, so subdomain routing works without any DNS for ``*.localhost``.
-    """
-    import httpx
-
-    target = httpx.URL(server_url)
-
-    class LiveTransport(httpx.HTTPTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
-            return super().handle_request(request)
-
-    return LiveTransport()
-
-
-class _LiveProxy:
-    """A WSGI app forwarding to the live server, so the werkzeug ``Client`` works live too."""
-
-    def __init__(self, server_url: str) -> None:
-        import httpx
-
-        self.server_url = server_url
-        self.http = httpx.Client(transport=_live_transport(server_url))
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        from werkzeug.wrappers import Request
-
-        request = Request(environ)
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP]
-        url = f"{request.scheme}://{request.host}{request.full_path if request.query_string else request.path}"
-        outgoing = self.http.build_request(request.method, url, headers=headers, content=request.get_data())
-        response = self.http.send(outgoing, stream=True)
-        try:
-            body = b"".join(response.iter_raw())
-        finally:
-            response.close()
-        reply_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
-        start_response(f"{response.status_code} {response.reason_phrase}", reply_headers)
-        return [body]
 
 
 __all__ = ["live_mode"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -70,27 +69,11 @@ class _ErrorTrap:
             return errors
 
 
-class _OneLineHandler(WSGIRequestHandler):
-    """Logs each request on one line: client, method, path, host, status, size, time."""
-
-    log_stream: TextIO | None = None
-
-    def run_wsgi(self) -> None:
-        self._started = time.perf_counter()
-        super().run_wsgi()
+class _QuietHandler(WSGIRequestHandler):
+    """Request lines come from :mod:`dispatch_emu.requestlog`; only errors go to the logger."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.log_stream is None:
-            return
-        elapsed = (time.perf_counter() - getattr(self, "_started", time.perf_counter())) * 1000
-        host = self.headers.get("Host", "-") if self.headers else "-"
-        status = getattr(code, "value", code)
-        line = f'{self.address_string()} "{self.command} {self.path}" host={host} {status} {size} {elapsed:.1f}ms\n'
-        try:
-            self.log_stream.write(line)
-            self.log_stream.flush()
-        except ValueError:  # stream closed at interpreter exit
-            pass
+        pass
 
     def log(self, type: str, message: str, *args: Any) -> None:
         if type == "error":
@@ -108,22 +91,33 @@ class EmulatorServer:
         port: int = 0,
         dispatcher: WSGIApplication | None = None,
         log_stream: TextIO | None = None,
+        log_format: str = "text",
     ) -> None:
+        from dispatch_emu.requestlog import RequestLog
+
         self.emulator = emulator
         self.host = host
-        self.port = port
+        self._port = port
         self.dispatcher = dispatcher
         self.log_stream = log_stream
-        self._trap = _ErrorTrap(CombinedApp(emulator.api, dispatcher))
+        app: WSGIApplication = CombinedApp(emulator.api, dispatcher)
+        if log_stream is not None:  # what happened to each request: dispatch_emu.requestlog
+            app = RequestLog(app, emulator.observer, log_stream, format=log_format)
+        self._trap = _ErrorTrap(app)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on once started (the one asked for before that; 0: any)."""
+        return self._server.server_port if self._server is not None else self._port
 
     @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the server is not running; call start() first")
         host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"http://{host}:{self._server.server_port}"
+        return f"http://{host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -132,9 +126,8 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        handler = type("Handler", (_OneLineHandler,), {"log_stream": self.log_stream})
         self._server = make_server(
-            self.host, self.port, self._trap, threaded=True, request_handler=handler
+            self.host, self._port, self._trap, threaded=True, request_handler=_QuietHandler
         )
         self._server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's
         self._thread = threading.Thread(

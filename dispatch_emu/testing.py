@@ -19,9 +19,10 @@ the emulator on their own inside a test that uses the ``dispatch_emu`` fixtures 
 pytest plugin makes it *current* for the test); elsewhere pass ``emulator=`` or wrap the
 code in ``with use_emulator(emu):``.
 
-:func:`seed` uploads workers from bytes, ``.wasm`` files, a directory of them, or a
-mapping of names to either; it is what the ``dispatch_emu_seed`` fixture and the
-``dispatch_namespace`` marker use.
+:func:`seed` uploads workers from bytes, ``.wasm``/``.js``/``.mjs`` files, module folders
+(with or without a ``wrangler.toml``), a folder of workers, or a mapping of names to any
+of these (:mod:`dispatch_emu.sources` reads them); it is what the ``dispatch_emu_seed``
+fixture and the ``dispatch_namespace`` marker use.
 
 The pytest plugin registers this module for assertion rewriting, so ``assert`` here
 shows pytest's usual introspection too.
@@ -32,11 +33,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
-from dispatch_emu.observe import Observer
+from dispatch_emu.observe import ANSWERED, FAILED, NOT_FOUND, DispatchRecord, Observer, RequestRecord
+from dispatch_emu.sources import WorkerSource, WorkerUpload, read_workers
 
 if TYPE_CHECKING:
     from dispatch_emu.emulator import Emulator, NamespaceHandle
@@ -47,7 +48,6 @@ ACCOUNT_ID = DEFAULT_ACCOUNT
 #: How many log lines a failure message shows, newest last.
 LOG_TAIL = 10
 
-WorkerSource: TypeAlias = bytes | bytearray | str | os.PathLike
 SeedSource: TypeAlias = WorkerSource | Mapping[str, WorkerSource] | Iterable[str | os.PathLike]
 
 _current: list[Emulator] = []
@@ -89,29 +89,52 @@ def _short(body: bytes, limit: int = 300) -> str:
 
 
 def _journal(emulator: Emulator | Observer | None, worker: str | None = None) -> str:
-    """What the emulator saw: the last dispatch and a worker's log tail, as text."""
+    """What the emulator saw: where the last request went, and a worker's log tail, as text."""
     observer = _observer(emulator)
     if observer is None:
         return "(no emulator to report on: pass emulator= or use the dispatch_emu fixtures)"
     lines: list[str] = []
-    last = observer.last_call()
-    if last is None:
+    request, calls = observer.latest_exchange()
+    if request is not None:
+        lines.append(
+            f"last request: {request.method} {request.host}{request.path} to the dispatcher bound to "
+            f"{request.account_id}/{request.namespace}, answered {request.status}"
+        )
+        if not calls:
+            lines.append("  the dispatcher called no worker")
+        if request.error is not None:
+            lines.append(f"  the dispatcher function failed: {request.error.message}")
+            if request.traceback:
+                lines.extend("  " + line for line in request.traceback.rstrip().splitlines()[-6:])
+    failed_logs: set[str] = set()
+    for call in calls:
+        lines.append(f"{'  ' if request is not None else ''}dispatch: worker name read {call.worker!r}, "
+                     f"{_outcome_text(call)} (namespace {call.account_id}/{call.namespace})")
+        if call.error is not None:
+            lines.extend("    " + line for line in call.error.describe().splitlines())
+            if call.error.logs:
+                failed_logs.add(call.worker)
+    if request is None and not calls:
         lines.append("no dispatch reached any user worker")
-    else:
-        outcome = f"answered {last.status}" if last.error is None else "failed"
-        lines.append(f"last dispatch: worker {last.worker!r} in {last.namespace!r} {outcome}")
-        if last.error is not None:
-            lines.extend("  " + line for line in last.error.describe().splitlines())
-        worker = worker or last.worker
-    if worker is not None:
-        already = last is not None and last.error is not None and last.error.logs and last.worker == worker
+    if worker is None and calls:
+        worker = calls[-1].worker
+    if worker is not None and worker not in failed_logs:
         tail = observer.lines(worker)[-LOG_TAIL:]
-        if tail and not already:
+        if tail:
             lines.append(f"log tail of {worker!r}:")
             lines.extend(f"  {line}" for line in tail)
-        elif not tail:
+        else:
             lines.append(f"worker {worker!r} wrote no log lines")
     return "\n".join(lines)
+
+
+def _outcome_text(call: DispatchRecord) -> str:
+    if call.outcome == ANSWERED:
+        return f"found, answered {call.status}"
+    if call.outcome == NOT_FOUND:
+        return "not found (404)"
+    assert call.error is not None
+    return f"found, failed (500): {call.error.message}"
 
 
 def _observer(emulator: Emulator | Observer | None) -> Observer | None:
@@ -120,6 +143,37 @@ def _observer(emulator: Emulator | Observer | None) -> Observer | None:
     if emulator is None:
         return None
     return emulator if isinstance(emulator, Observer) else emulator.observer
+
+
+def _emulator(target: Emulator | Observer | None) -> Emulator | None:
+    if target is None:
+        return current_emulator()
+    return None if isinstance(target, Observer) else target
+
+
+def _elsewhere(emulator: Emulator | Observer | None, worker: str, searched: set[tuple[str, str]]) -> str:
+    """A note naming the namespaces (other than those searched) that hold ``worker``."""
+    emu = _emulator(emulator)
+    if emu is None:
+        return ""
+    store = emu.store
+    holders = [
+        f"{account}/{space.name}"
+        for account in store.accounts()
+        for space in store.list_namespaces(account)
+        if (account, space.name) not in searched and store.find_script(account, space.name, worker) is not None
+    ]
+    if not holders:
+        return ""
+    return (f"\nnote: a worker named {worker!r} exists in namespace {', '.join(holders)}, "
+            f"not in the one the dispatcher is bound to")
+
+
+def _searched(request: RequestRecord | None, calls: list[DispatchRecord]) -> set[tuple[str, str]]:
+    spaces = {(c.account_id, c.namespace) for c in calls}
+    if request is not None:
+        spaces.add((request.account_id, request.namespace))
+    return spaces
 
 
 # ----------------------------------------------------------------------- assertions
@@ -167,8 +221,13 @@ def _answer(status: int, body: bytes) -> str:
     return f"{status}, empty body" if not body else f"{status}, body {_short(body)}"
 
 
-def assert_worker_not_found(response: Any, *, emulator: Emulator | None = None) -> None:
-    """The dispatcher's answer for a missing worker (the seed's: 404 with an empty body)."""
+def assert_worker_not_found(response: Any, worker: str | None = None, *, emulator: Emulator | None = None) -> None:
+    """The dispatcher's answer for a missing worker (the seed's: 404 with an empty body).
+
+    With the emulator known (inside the fixtures, or ``emulator=``), the answer must also
+    be the dispatcher's own "Worker not found": the same answer given by a worker that was
+    found fails. ``worker=`` also checks the name that was looked up.
+    """
     from dispatch_emu.errors import WorkerNotFound
 
     status, body = response_status(response), response_body(response)
@@ -177,14 +236,35 @@ def assert_worker_not_found(response: Any, *, emulator: Emulator | None = None) 
         f"expected the dispatcher's 'Worker not found' answer ({_answer(want_status, want_body)}), "
         f"got {status} with body {_short(body)}\n{_journal(emulator)}"
     )
+    observer = _observer(emulator)
+    if observer is None:
+        return
+    request, calls = observer.latest_exchange()
+    missing = [c for c in calls if c.outcome == NOT_FOUND]
+    assert missing or not calls, (
+        "expected the dispatcher's 'Worker not found' answer, but the 404 came from a worker that "
+        f"was found: {', '.join(c.summary() for c in calls)}\n{_journal(emulator)}"
+    )
+    if worker is not None:
+        assert any(c.worker == worker for c in missing), (
+            f"expected worker {worker!r} not to be found, but "
+            + (f"the name looked up was {', '.join(repr(c.worker) for c in missing)}" if missing
+               else "no worker was looked up")
+            + f"\n{_journal(emulator)}"
+        )
 
 
-def assert_dispatch_failed(response: Any, message_part: str, *, emulator: Emulator | None = None) -> None:
+def assert_dispatch_failed(
+    response: Any, message_part: str, *, worker: str | None = None, emulator: Emulator | None = None
+) -> None:
     """The dispatcher's answer for a failing worker (the seed's: 500 whose body contains ``message_part``).
 
     With a plugin's ``dispatch_emu_render_error``, the status is the one it gives a
     failed worker, and the body must contain ``message_part`` if its rendering shows the
-    message, else equal its rendering.
+    message, else equal its rendering. With the emulator known, a worker (``worker=``,
+    when given) must have been found and failed in the last request, or the dispatcher
+    function itself must have failed (Cloudflare's 1101): a worker *answering* with that
+    status and text fails this assertion.
     """
     from dispatch_emu.errors import WorkerException
 
@@ -198,38 +278,65 @@ def assert_dispatch_failed(response: Any, message_part: str, *, emulator: Emulat
     wanted = f"{want_status}, body containing {message_part!r}" if shows_message else _answer(want_status, probe)
     assert status == want_status and matches, (
         f"expected a failed dispatch ({wanted}), "
-        f"got {status} with body {_short(body)}\n{_journal(emulator)}"
+        f"got {status} with body {_short(body)}\n{_journal(emulator, worker)}"
+    )
+    observer = _observer(emulator)
+    if observer is None:
+        return
+    request, calls = observer.latest_exchange()
+    failed = [c for c in calls if c.outcome == FAILED and (worker is None or c.worker == worker)]
+    dispatcher_failed = request is not None and request.error is not None and worker is None
+    assert failed or dispatcher_failed, (
+        f"expected {'worker ' + repr(worker) if worker else 'a worker'} to be found and fail, but "
+        + (f"the calls were: {'; '.join(c.summary() for c in calls)}" if calls else "no worker was called")
+        + f"\n{_journal(emulator, worker)}"
+        + (_elsewhere(emulator, worker, _searched(request, calls)) if worker else "")
     )
 
 
 def assert_reached(response_or_emulator: Any, worker: str, *, emulator: Emulator | None = None) -> None:
-    """The request reached ``worker``, according to the emulator's dispatch journal.
+    """The request reached ``worker``: it was found and it answered.
 
-    Given a response, the most recent dispatch must have been to ``worker`` (the
-    response is taken to be the answer to it). Given an :class:`Emulator` (or its
-    ``Observer``), ``worker`` must have been called at least once since the last reset.
+    Given a response, the last request the dispatcher answered (or the last direct
+    ``stub.fetch()``) must have called ``worker``, found it, and had its answer: a "Worker
+    not found", a worker that failed, or a call to another worker fails the assertion.
+    Given an :class:`Emulator` (or its ``Observer``), ``worker`` must have been found and
+    answered at least once since the last reset. A failing worker is not "reached" in
+    this sense: check it with ``assert_dispatch_failed(response, message, worker=...)``.
+    On failure the message says where the request went (the namespace the dispatcher is
+    bound to, the worker name read, the outcome) and which other namespace holds a worker
+    of that name, if any.
     """
-    if hasattr(response_or_emulator, "observer") or hasattr(response_or_emulator, "calls"):
+    if isinstance(response_or_emulator, Observer) or hasattr(response_or_emulator, "observer"):
         observer = _observer(response_or_emulator)
         assert observer is not None
-        called = sorted({c.worker for c in observer.calls()})
-        assert observer.calls(worker), (
-            f"no dispatch reached worker {worker!r}; workers called: {called or 'none'}\n"
-            f"{_journal(observer, worker)}"
+        answered = [c for c in observer.calls(worker) if c.outcome == ANSWERED]
+        if answered:
+            return
+        tried = observer.calls()
+        summary = "; ".join(dict.fromkeys(c.summary() for c in tried)) or "none"
+        assert answered, (
+            f"no dispatch reached worker {worker!r} (found, and answered) since the reset; "
+            f"calls: {summary}\n{_journal(response_or_emulator, worker)}"
+            + _elsewhere(response_or_emulator, worker, {(c.account_id, c.namespace) for c in tried})
         )
-        return
     observer = _observer(emulator)
     assert observer is not None, (
         "assert_reached(response, ...) needs the emulator: pass emulator= or use the dispatch_emu fixtures"
     )
-    last = observer.last_call()
+    request, calls = observer.latest_exchange()
+    if any(c.worker == worker and c.outcome == ANSWERED for c in calls):
+        return
     status, body = response_status(response_or_emulator), response_body(response_or_emulator)
-    assert last is not None and last.worker == worker, (
-        f"expected the request to reach worker {worker!r}, but "
-        + ("no worker was called" if last is None else f"the last dispatch went to {last.worker!r}")
-        + f"; the response was {status} with body {_short(body)}\n{_journal(observer, worker)}"
+    if not calls:
+        went = "no worker was called" if request is not None else "no request reached the dispatcher"
+    else:
+        went = "the request went to " + "; ".join(c.summary() for c in calls)
+    raise AssertionError(
+        f"expected the request to reach worker {worker!r} (found, and answered), but {went}; "
+        f"the response was {status} with body {_short(body)}\n{_journal(emulator, worker)}"
+        + _elsewhere(emulator, worker, _searched(request, calls))
     )
-
 
 def worker_logs(worker: str | None = None, *, emulator: Emulator | None = None) -> list[str]:
     """The log lines ``worker`` (or every worker) wrote since the last reset."""
@@ -242,55 +349,16 @@ def worker_logs(worker: str | None = None, *, emulator: Emulator | None = None) 
 # ----------------------------------------------------------------------- seeding
 
 
-def _resolve(path: str | os.PathLike, base_dir: Path | None) -> Path:
-    candidate = Path(path)
-    if not candidate.is_absolute() and base_dir is not None:
-        candidate = base_dir / candidate
-    return candidate
-
-
-def _read_worker(source: WorkerSource, base_dir: Path | None) -> bytes:
-    if isinstance(source, (bytes, bytearray)):
-        return bytes(source)
-    path = _resolve(source, base_dir)
-    if not path.is_file():
-        raise FileNotFoundError(f"worker module {str(path)!r} does not exist")
-    return path.read_bytes()
-
-
 def collect_workers(
     source: SeedSource, *, name: str | None = None, base_dir: str | os.PathLike | None = None
-) -> dict[str, bytes]:
-    """Turn any seed source into ``{script name: wasm bytes}``.
+) -> dict[str, WorkerUpload]:
+    """Turn any seed source into ``{script name: WorkerUpload}`` (see :func:`dispatch_emu.sources.read_workers`).
 
-    * ``bytes``: one worker, ``name`` required;
-    * a path to a file: one worker named ``name`` or the file's stem;
-    * a path to a directory: every ``*.wasm`` in it, each named after its stem;
-    * a mapping ``{name: bytes | path}``;
-    * an iterable of file paths, each named after its stem.
-
-    Relative paths are resolved against ``base_dir`` when given.
+    Bytes (wasm or JavaScript, ``name`` required), ``.wasm``/``.js``/``.mjs`` files, module
+    folders, folders with a ``wrangler.toml``, folders of workers, ``{name: source}``
+    mappings and lists of paths; relative paths resolve against ``base_dir``.
     """
-    base = Path(base_dir) if base_dir is not None else None
-    if isinstance(source, Mapping):
-        return {str(key): _read_worker(value, base) for key, value in source.items()}
-    if isinstance(source, (bytes, bytearray)):
-        if name is None:
-            raise TypeError("seeding a worker from bytes needs name=")
-        return {name: bytes(source)}
-    if isinstance(source, (str, os.PathLike)):
-        path = _resolve(source, base)
-        if path.is_dir():
-            found = {p.stem: p.read_bytes() for p in sorted(path.glob("*.wasm"))}
-            if not found:
-                raise FileNotFoundError(f"no *.wasm files in directory {str(path)!r}")
-            return found
-        return {name or path.stem: _read_worker(path, None)}
-    workers: dict[str, bytes] = {}
-    for item in source:
-        path = _resolve(item, base)
-        workers[path.stem] = _read_worker(path, None)
-    return workers
+    return read_workers(source, name=name, base_dir=base_dir)
 
 
 def seed(
@@ -315,7 +383,8 @@ def seed(
     if source is None:
         return handle
     workers = collect_workers(source, name=name, base_dir=base_dir)
-    for script_name, wasm in workers.items():
+    bindings = put_options.pop("bindings", None)
+    for script_name, worker in workers.items():
         if isinstance(tags, Mapping):
             script_tags = tags.get(script_name)
         elif isinstance(tags, str):
@@ -324,8 +393,8 @@ def seed(
             script_tags = tags
         handle.put_script(
             script_name,
-            wasm=wasm,
             tags=list(script_tags) if script_tags is not None else None,
+            **worker.put_options(bindings),
             **put_options,
         )
     return handle

@@ -12,8 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import node_tools
 import pytest
+
+from tests import node_tools
 
 FAKE_NPM = """#!{python}
 # stand-in npm: count installs, take a while, lay out node_modules/.bin like npm does

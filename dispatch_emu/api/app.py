@@ -37,7 +37,7 @@ from dispatch_emu.api.auth import check_auth
 from dispatch_emu.api.calls import ApiCall, check_declared_length
 from dispatch_emu.api.config import API_PREFIX, ApiConfig
 from dispatch_emu.api.envelope import error_response, internal_error_response, success_response
-from dispatch_emu.api.handlers.control import Control
+from dispatch_emu.api.handlers.control import Control, LogSource
 from dispatch_emu.api.routes import make_map
 from dispatch_emu.errors import ApiError, MethodNotAllowed, NoRoute
 from dispatch_emu.store import NamespaceStore
@@ -64,10 +64,11 @@ class ApiApp:
         *,
         on_reset: Callable[[], None] | None = None,
         extra_state: Callable[[], dict[str, Any]] | None = None,
+        logs: LogSource | None = None,
     ) -> None:
         self.store = store
         self.config = config if config is not None else ApiConfig()
-        self.control = Control(store, on_reset, extra_state)
+        self.control = Control(store, on_reset, extra_state, logs)
         self.url_map = make_map(self.control, self.config.control_prefix)
 
     def handles(self, path: str) -> bool:

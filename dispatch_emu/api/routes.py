@@ -94,6 +94,7 @@ def control_routes(prefix: str, control: Control) -> tuple[tuple[str, Mapping[st
         (f"{prefix}/snapshot", {"GET": control.snapshot}),
         (f"{prefix}/restore", {"POST": control.restore}),
         (f"{prefix}/health", {"GET": control.health}),
+        (f"{prefix}/logs", {"GET": control.logs}),
     )
 
 

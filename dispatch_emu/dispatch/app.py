@@ -25,6 +25,7 @@ Cloudflare's error 1101, "Worker threw exception", with status 500.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from dispatch_emu.dispatch.binding import DispatchNamespace
 from dispatch_emu.dispatch.messages import wsgi_answer
 from dispatch_emu.dispatch.routing import Routing, routing_from_spec
 from dispatch_emu.errors import DispatcherException, WorkerError
+from dispatch_emu.observe import RequestRecord
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -95,7 +97,25 @@ class Dispatcher:
         self.env = DispatcherEnv(binding, self.routing, env)
 
     def handle(self, request: Request) -> Response:
-        """Answer one request (what the WSGI entry point does, without WSGI)."""
+        """Answer one request (what the WSGI entry point does, without WSGI).
+
+        The binding's observer journals it: the worker calls made, the status, and the
+        traceback when the dispatcher function itself fails.
+        """
+        binding, environ = self.binding, request.environ
+        query = environ.get("QUERY_STRING")
+        record = binding.observer.begin_request(
+            binding.account_id, binding.namespace, request.method, environ.get("HTTP_HOST", ""),
+            environ.get("PATH_INFO", "") + (f"?{query}" if query else ""),
+        )
+        try:
+            response = self._answer(request, record)
+            record.status = response.status_code
+            return response
+        finally:
+            binding.observer.end_request(record)
+
+    def _answer(self, request: Request, record: RequestRecord) -> Response:
         try:
             response = self.fetch(request, self.env)
         except Exception as exc:  # the platform's own code failed: Cloudflare's 1101
@@ -104,6 +124,7 @@ class Dispatcher:
                 cause=f"{type(exc).__name__} raised by the dispatcher function",
             )
             error.__cause__ = exc
+            record.error, record.traceback = error, traceback.format_exc()
             return self.env.render_error(error, request)
         if not isinstance(response, Response):
             error = DispatcherException(
@@ -111,6 +132,7 @@ class Dispatcher:
                 " not a Response",
                 cause="bad return value",
             )
+            record.error = error
             return self.env.render_error(error, request)
         return response
 

@@ -11,9 +11,12 @@
 * the outbound call (:meth:`Execution.fetch`), which counts the subrequest against the
   limit and runs the user's Python handler with the gate released;
 * calls through the worker's bindings (:meth:`Execution.call_service`): another worker,
-  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``);
-* the set-up of a wasmtime ``Store`` for the request: memory cap, fuel and epoch deadline
-  (:meth:`Execution.new_store`, :meth:`Execution.refuel`), in this one place;
+  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``),
+  with the gate released around the dispatch code and hooks;
+* the set-up of a wasmtime ``Store`` for the request: memory budget (all memories and
+  tables, :mod:`~dispatch_emu.runtime.budget`), fuel and the per-tick deadline check of
+  its :class:`~dispatch_emu.runtime.meter.Meter` (:meth:`Execution.new_store`,
+  :meth:`Execution.refuel`), in this one place;
 * the error context: :meth:`Execution.failed` gives a failure its worker name and logs.
 
 While a guest runs, its execution is the *current* one of its thread (:func:`current`):
@@ -24,34 +27,40 @@ execution on top of the first.
 The gate
 --------
 
-:data:`GATE` decides who may run guest code. Today it admits one thread at a time, for
-the whole process: wasmtime-py passes a host function's exception back to the caller
-through a single module-global slot, so two guests running at once on two threads could
-swap exceptions. The gate is re-entrant per thread (an outbound handler may run another
-worker on the same thread), and it is *released* around user Python that may wait for
-another thread's guest: the outbound handler (which may call the emulator's own live
-server, whose thread must dispatch) and the hooks it triggers. It is re-taken before the
-call returns into the guest.
+A gate decides who may run guest code. Guests run concurrently: :data:`GATE`, the gate
+of every execution unless a runtime asks otherwise, admits every thread at once; it only
+marks which threads are inside. (wasmtime-py passes a host function's exception back
+through a single module-global slot, which two guests failing at once could swap; no
+host function of dispatch_emu uses that slot, see :mod:`~dispatch_emu.runtime.hostcall`.)
+:data:`SERIAL_GATE` admits one thread at a time for the whole process, as every guest
+ran before; a runtime uses it when ``RuntimeSettings.serialize_guests`` is set (to
+compare, or as an escape hatch). Either gate is re-entrant per thread (an outbound
+handler may run another worker on the same thread), and *released* around user Python
+that may wait for another thread's guest: the outbound handler (which may call the
+emulator's own live server, whose thread must dispatch), calls through bindings, and
+the hooks they trigger. It
+is re-taken before the call returns into the guest.
 
-Every guest run enters the gate through ``with gate.held():`` and every wait for user
-code leaves it through ``with gate.released():``; nothing else touches it. Making guests
-run concurrently is therefore a change to :class:`Gate` alone (for example a gate whose
-``held()`` only marks the thread, once exceptions no longer share a slot).
+Every guest run enters the gate (``with gate.held():``, or ``enter()``/``leave()`` on
+the request path of :meth:`Runtime.run <dispatch_emu.runtime.Runtime.run>`) and every wait for user
+code leaves it through ``with gate.released():``; nothing else touches it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
 from dispatch_emu.errors import SubrequestLimitExceeded, WorkerError
+from dispatch_emu.runtime.meter import Meter
 from dispatch_emu.runtime.settings import LOG_LIMIT, ExecutionLimits, add_log_text
 
 if TYPE_CHECKING:
+    from dispatch_emu.runtime.budget import MemoryBudget
     from dispatch_emu.runtime.messages import (
         GuestRequest,
         GuestResponse,
@@ -63,33 +72,65 @@ if TYPE_CHECKING:
 
 
 class Gate:
-    """Admits one thread at a time to guest code; re-entrant; can be stepped out of.
+    """Admits guest code one thread at a time; re-entrant; can be stepped out of.
 
-    ``held()`` enters (again, on the thread that holds it) and leaves on exit;
-    ``released()`` steps out completely for its block, whatever the depth, and comes
-    back in at the same depth after it.
+    ``enter()``/``leave()`` (or ``with held():``) take and give back one level, re-entrant
+    on the thread that holds it; ``released()`` steps out completely for its block,
+    whatever the depth, and comes back in at the same depth after it. It is an ``RLock``
+    underneath (its ``_release_save``/``_acquire_restore``, which ``threading.Condition``
+    uses, do the stepping out): taking it is every request's cost.
     """
 
+    serialize = True
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
+        self._lock = threading.RLock()
+        self.enter = self._lock.acquire
+        self.leave = self._lock.release
 
-    def enter(self) -> None:
-        me = threading.get_ident()
-        if self._owner == me:
-            self._depth += 1
-            return
+    @contextmanager
+    def held(self) -> Iterator[None]:
         self._lock.acquire()
-        self._owner, self._depth = me, 1
-
-    def leave(self) -> None:
-        if self._owner != threading.get_ident():
-            raise RuntimeError("the gate is not held by this thread")
-        self._depth -= 1
-        if self._depth == 0:
-            self._owner = None
+        try:
+            yield
+        finally:
             self._lock.release()
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Step out of the gate for the block (a no-op on a thread that does not hold it)."""
+        lock: Any = self._lock
+        if not lock._is_owned():
+            yield
+            return
+        state = lock._release_save()
+        try:
+            yield
+        finally:
+            lock._acquire_restore(state)
+
+    @property
+    def held_here(self) -> bool:
+        """Whether the calling thread holds the gate."""
+        return bool(self._lock._is_owned())  # type: ignore[attr-defined]
+
+
+class FreeGate(Gate):
+    """Admits every thread at once; only marks, per thread, how deep inside it is (so that
+    ``held_here`` and ``released()`` mean what they mean for :class:`Gate`)."""
+
+    serialize = False
+
+    def __init__(self) -> None:  # noqa: D107 - no lock: nothing is serialized
+        self._local = threading.local()
+
+    def enter(self) -> None:  # type: ignore[override]
+        self._local.depth = getattr(self._local, "depth", 0) + 1
+
+    def leave(self) -> None:  # type: ignore[override]
+        if not self.held_here:
+            raise RuntimeError("the gate is not held by this thread")
+        self._local.depth -= 1
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -101,36 +142,49 @@ class Gate:
 
     @contextmanager
     def released(self) -> Iterator[None]:
-        """Step out of the gate for the block (a no-op on a thread that does not hold it)."""
-        if self._owner != threading.get_ident():
-            yield
-            return
-        depth, self._depth, self._owner = self._depth, 0, None
-        self._lock.release()
+        depth = getattr(self._local, "depth", 0)
+        self._local.depth = 0
         try:
             yield
         finally:
-            self._lock.acquire()
-            self._owner, self._depth = threading.get_ident(), depth
+            self._local.depth = depth
 
     @property
     def held_here(self) -> bool:
-        """Whether the calling thread holds the gate."""
-        return self._owner == threading.get_ident()
+        return getattr(self._local, "depth", 0) > 0
 
 
-#: The process-wide gate every runtime's guests pass (see the module documentation).
-GATE = Gate()
+#: The gate of every execution by default: guests run concurrently (see the module documentation).
+GATE: Gate = FreeGate()
+
+#: The gate that admits one guest at a time in the whole process (``serialize_guests``).
+SERIAL_GATE = Gate()
+
+
+def gate_for(serialize: bool) -> Gate:
+    """The gate of a runtime whose settings say ``serialize_guests=serialize``."""
+    return SERIAL_GATE if serialize else GATE
+
 
 _local = threading.local()
 
 
+def execution_stack() -> list[Execution]:
+    """This thread's executions in progress, innermost last."""
+    try:
+        return _local.stack  # type: ignore[no-any-return]
+    except AttributeError:
+        stack: list[Execution] = []
+        _local.stack = stack
+        return stack
+
+
 def current() -> Execution:
     """The execution whose guest is running on this thread (innermost first)."""
-    stack: list[Execution] | None = getattr(_local, "stack", None)
-    if not stack:
-        raise RuntimeError("no worker is running on this thread")
-    return stack[-1]
+    try:
+        return _local.stack[-1]  # type: ignore[no-any-return]
+    except (AttributeError, IndexError):
+        raise RuntimeError("no worker is running on this thread") from None
 
 
 def current_or_none() -> Execution | None:
@@ -144,6 +198,7 @@ class Execution:
 
     __slots__ = (
         "code", "request", "env", "limits", "outbound", "services", "gate", "logs", "log_bytes", "subrequests", "state",
+        "meter",
     )
 
     def __init__(
@@ -168,6 +223,7 @@ class Execution:
         self.log_bytes = 0
         self.subrequests = 0
         self.state: Any = None
+        self.meter: Meter | None = None  # the wasm budgets, once a store is set up
 
     @property
     def worker(self) -> str:
@@ -178,9 +234,7 @@ class Execution:
     @contextmanager
     def active(self) -> Iterator[Execution]:
         """Make this the current execution of the thread for the block."""
-        stack: list[Execution] | None = getattr(_local, "stack", None)
-        if stack is None:
-            stack = _local.stack = []
+        stack = execution_stack()
         stack.append(self)
         try:
             yield self
@@ -215,30 +269,48 @@ class Execution:
         guest as a failed fetch.
         """
         assert self.outbound is not None
-        with self.gate.released():
+        # the handler's time is wall time, not the guest's CPU time
+        with self.gate.released(), self.meter.paused() if self.meter is not None else nullcontext():
             return self.outbound(request)
 
     def call_service(self, call: ServiceCall) -> GuestResponse:
         """Run a call through one of the worker's bindings (another worker, nested on this
-        thread: the gate is re-entered, not released). The caller checked there is a handler;
-        a :class:`~dispatch_emu.errors.WorkerError` of the called worker propagates."""
+        thread). The gate is released meanwhile, as for :meth:`fetch`: the call runs the
+        dispatch hooks, user Python that may wait on another thread's guest; the called
+        worker's own run enters the gate again. The caller checked there is a handler; a
+        :class:`~dispatch_emu.errors.WorkerError` of the called worker propagates."""
         assert self.services is not None
-        return self.services(call)
+        with self.gate.released():
+            return self.services(call)
 
     # -- wasmtime stores
 
-    def new_store(self, engine: wasmtime.Engine) -> wasmtime.Store:
-        """A store for this request: memory cap, fuel and epoch deadline set."""
+    def new_store(self, engine: wasmtime.Engine, budget: MemoryBudget | None = None) -> wasmtime.Store:
+        """A store for this request: memory budget, fuel and the deadline check set.
+
+        ``budget`` shares the memory limit over the module's memories and tables; without
+        one the limit caps each memory (a store that will hold no tables).
+        """
         store = wasmtime.Store(engine)
-        assert self.limits.memory_bytes is not None
-        store.set_limits(memory_size=self.limits.memory_bytes)
+        if budget is not None:
+            budget.apply(store)
+        else:
+            assert self.limits.memory_bytes is not None
+            store.set_limits(memory_size=self.limits.memory_bytes)
         self.refuel(store)
         return store
 
     def refuel(self, store: wasmtime.Store) -> None:
-        """Fresh fuel and a fresh deadline for a store that serves this request."""
-        store.set_fuel(self.limits.fuel())
-        store.set_epoch_deadline(self.limits.epoch_ticks())
+        """Fresh fuel and the request's deadline check for a store that serves this request."""
+        if self.meter is None:
+            self.meter = Meter(self.limits)
+        self.meter.arm(store)
+
+    def stopped_by(self, error: BaseException) -> BaseException:
+        """What ended the guest: the reason the meter or a host function recorded, if any,
+        else ``error`` (the trap or error wasmtime raised)."""
+        failure = self.meter.failure if self.meter is not None else None
+        return failure if failure is not None else error
 
     # -- errors
 
@@ -254,4 +326,6 @@ class Execution:
         return f"<Execution {self.code.name} {self.request.url if self.request else '(startup)'}>"
 
 
-__all__ = ["GATE", "Execution", "Gate", "current", "current_or_none"]
+__all__ = [
+    "GATE", "SERIAL_GATE", "Execution", "FreeGate", "Gate", "current", "current_or_none", "execution_stack", "gate_for"
+]

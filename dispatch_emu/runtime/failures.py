@@ -5,25 +5,25 @@ A guest run can end in several ways; :func:`translate` names each one:
 ===================================  ==============================================
 what happened                        error raised
 ===================================  ==============================================
+a limit a host function or the       the error the :class:`~.meter.Meter` recorded
+meter's epoch check stopped it for   (CPU, wall time, response size), with its trap
+                                     code
 trap ``OUT_OF_FUEL``                 :class:`~dispatch_emu.errors.CpuLimitExceeded`
-trap ``INTERRUPT`` (epoch deadline)  :class:`~dispatch_emu.errors.WallTimeExceeded`,
-                                     or :class:`~dispatch_emu.errors.OutputLimitExceeded`
-                                     when the runtime brought the deadline forward
-                                     because the response passed its cap
-any trap or non-zero exit while      :class:`~dispatch_emu.errors.MemoryLimitExceeded`
-linear memory is within one page of
-the limit
+trap ``INTERRUPT`` (epoch deadline)  :class:`~dispatch_emu.errors.WallTimeExceeded`
+any trap or non-zero exit while an   :class:`~dispatch_emu.errors.MemoryLimitExceeded`
+exported memory or table is near
+its share of the limit
 instantiation needing more memory    :class:`~dispatch_emu.errors.MemoryLimitExceeded`
-than the limit
+or table than its share
 other traps, non-zero exit codes     :class:`~dispatch_emu.errors.WorkerException`
 ===================================  ==============================================
 
 Memory is detected after the fact because wasmtime-py exposes no resource-limiter
 callback: ``memory.grow`` past ``Store.set_limits`` just returns -1, and guests react by
 trapping (``abort()``, ``unreachable``) or exiting. So a failure counts as a memory
-failure when the guest's linear memory is *near the limit*: less than
-``max(1 MiB, limit / 8)`` of headroom left, a margin that covers allocators growing by
-large steps. The trap's own text stays in the error's ``cause``, so the rare guest that
+failure when a memory the guest exports is *near its cap*: less than
+``max(1 MiB, cap / 8)`` of headroom left, a margin that covers allocators growing by
+large steps (tables likewise; :mod:`~.budget` says how the limit is shared). The trap's own text stays in the error's ``cause``, so the rare guest that
 fails for another reason while nearly full is still diagnosable.
 """
 
@@ -39,11 +39,7 @@ from dispatch_emu.errors import (
     WorkerError,
     WorkerException,
 )
-
-WASM_PAGE = 65536
-
-#: Smallest headroom under the memory limit that still counts as "near the limit".
-MEMORY_MARGIN = 1 << 20
+from dispatch_emu.runtime.budget import MEMORY_MARGIN, WASM_PAGE, MemoryBudget
 
 
 def trap_code_of(error: BaseException) -> str | None:
@@ -51,35 +47,20 @@ def trap_code_of(error: BaseException) -> str | None:
     return None if code is None else str(code)
 
 
-def memory_full(memory: wasmtime.Memory | None, store: wasmtime.Store, limit: int) -> bool:
-    """Whether ``memory`` is near ``limit`` bytes (see the module documentation)."""
-    if memory is None:
-        return False
-    try:
-        return limit - memory.data_len(store) < max(MEMORY_MARGIN, limit // 8)
-    except wasmtime.WasmtimeError:
-        return False
-
-
-def memory_minimum(module: wasmtime.Module) -> int:
-    """Bytes the module's memories need at instantiation (defined or imported)."""
-    total = 0
-    for item in list(module.exports) + list(module.imports):
-        if isinstance(item.type, wasmtime.MemoryType):
-            total = max(total, item.type.limits.min * WASM_PAGE)
-    return total
-
-
 def translate(
     error: BaseException,
     *,
     worker: str,
     logs: list[str],
-    memory_was_full: bool = False,
+    memory_was_full: bool | str | None = False,
     output_exceeded: bool = False,
     output_limit: int = 0,
 ) -> WorkerError:
-    """The :class:`WorkerError` describing ``error`` (a trap, exit or host exception)."""
+    """The :class:`WorkerError` describing ``error`` (a trap, exit or host exception).
+
+    ``memory_was_full`` is true (or ``"memory"``, ``"table"``: what was full) when the
+    guest stopped with a memory or table at its cap."""
+    grown = memory_was_full if isinstance(memory_was_full, str) else "memory"
     if isinstance(error, WorkerError):
         # raised by a host function (limits, malformed calls): keep it, add what it lacks
         if error.worker is None:
@@ -100,7 +81,7 @@ def translate(
     if isinstance(error, wasmtime.ExitTrap):
         if memory_was_full:
             return MemoryLimitExceeded(
-                worker=worker, cause=f"exited with code {error.code} with memory at its limit", logs=logs
+                worker=worker, cause=f"exited with code {error.code} with {grown} at its limit", logs=logs
             )
         return WorkerException(
             f"Worker exited with code {error.code}.",
@@ -110,7 +91,7 @@ def translate(
         )
     if memory_was_full:
         return MemoryLimitExceeded(
-            worker=worker, cause=f"memory.grow refused, then: {text}", trap_code=trap_code, logs=logs
+            worker=worker, cause=f"{grown}.grow refused, then: {text}", trap_code=trap_code, logs=logs
         )
     if isinstance(error, wasmtime.Trap):
         return WorkerException(
@@ -120,16 +101,13 @@ def translate(
 
 
 def instantiation_failure(
-    error: BaseException, module: wasmtime.Module, *, worker: str, memory_limit: int, logs: list[str]
+    error: BaseException, budget: MemoryBudget, *, worker: str, logs: list[str]
 ) -> WorkerError:
-    """Translate a failure of ``instantiate``: over the memory limit, a trap in start, or else."""
+    """Translate a failure of ``instantiate``: over the memory budget, a trap in start, or else."""
     if isinstance(error, wasmtime.WasmtimeError) and not isinstance(error, wasmtime.Trap):
-        if memory_minimum(module) > memory_limit:
-            return MemoryLimitExceeded(
-                worker=worker,
-                cause=f"the module needs {memory_minimum(module)} bytes of memory, the limit is {memory_limit}",
-                logs=logs,
-            )
+        shortfall = budget.shortfall()
+        if shortfall is not None:
+            return MemoryLimitExceeded(worker=worker, cause=shortfall, logs=logs)
     return translate(error, worker=worker, logs=logs)
 
 
@@ -142,4 +120,4 @@ def _first_line(error: BaseException) -> str:
     return "; ".join(lines) if lines else type(error).__name__
 
 
-__all__ = ["MEMORY_MARGIN", "WASM_PAGE", "instantiation_failure", "memory_full", "memory_minimum", "trap_code_of", "translate"]
+__all__ = ["MEMORY_MARGIN", "WASM_PAGE", "instantiation_failure", "trap_code_of", "translate"]

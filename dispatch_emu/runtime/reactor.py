@@ -33,10 +33,12 @@ from typing import Any
 import wasmtime
 
 from dispatch_emu.errors import OutputLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.runtime import hostcall
 from dispatch_emu.runtime.abi import Invocation
+from dispatch_emu.runtime.budget import MemoryBudget
 from dispatch_emu.runtime.cgi import binding_text
-from dispatch_emu.runtime.execution import Execution, current
-from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
+from dispatch_emu.runtime.execution import Execution
+from dispatch_emu.runtime.failures import instantiation_failure, translate
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse
 from dispatch_emu.runtime.pool import PooledInstance, PoolKey
 
@@ -52,10 +54,6 @@ FIELD_WORKER = 8
 SUB_NO_HANDLER, SUB_FAILED, SUB_MALFORMED = -1, -2, -3
 
 _I32 = wasmtime.ValType.i32()
-
-
-def _ft(params: int, results: int) -> wasmtime.FuncType:
-    return wasmtime.FuncType([_I32] * params, [_I32] * results)
 
 
 #: The host functions: name → (parameter count, result count); all i32.
@@ -112,12 +110,6 @@ class _Call:
         return len(value)
 
 
-def _active() -> _Call:
-    """The reactor state of the request running on this thread."""
-    state: _Call = current().state
-    return state
-
-
 def _headers_text(headers: list[tuple[str, str]]) -> bytes:
     return "".join(f"{name.lower()}: {value}\n" for name, value in headers).encode("latin-1", "replace")
 
@@ -139,8 +131,8 @@ def _parse_header_lines(text: bytes, what: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------- host functions
 
 
-def _read(field_id: int, ptr: int, cap: int) -> int:
-    call = _active()
+def _read(execution: Execution, caller: Any, field_id: int, ptr: int, cap: int) -> int:
+    call: _Call = execution.state
     request = call.execution.request
     assert request is not None
     value: bytes | None
@@ -167,8 +159,8 @@ def _read(field_id: int, ptr: int, cap: int) -> int:
     return call.give(value, ptr, cap, "read")
 
 
-def _header(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call = _active()
+def _header(execution: Execution, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
+    call: _Call = execution.state
     wanted = call.load(name_ptr, name_len, "header").decode("latin-1").lower()
     request = call.execution.request
     assert request is not None
@@ -176,15 +168,15 @@ def _header(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
     return call.give(", ".join(values).encode("latin-1", "replace") if values else None, ptr, cap, "header")
 
 
-def _binding(name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
-    call = _active()
+def _binding(execution: Execution, caller: Any, name_ptr: int, name_len: int, ptr: int, cap: int) -> int:
+    call: _Call = execution.state
     name = call.load(name_ptr, name_len, "binding").decode("utf-8", "replace")
     env = call.execution.env
     return call.give(binding_text(env[name]).encode() if name in env else None, ptr, cap, "binding")
 
 
-def _response_head(status: int, headers_ptr: int, headers_len: int) -> None:
-    call = _active()
+def _response_head(execution: Execution, caller: Any, status: int, headers_ptr: int, headers_len: int) -> None:
+    call: _Call = execution.state
     if not 100 <= status <= 999:
         raise WorkerException(
             f"Worker answered with the invalid status {status}.", cause="status outside 100-999"
@@ -193,8 +185,8 @@ def _response_head(status: int, headers_ptr: int, headers_len: int) -> None:
     call.headers = _parse_header_lines(call.load(headers_ptr, headers_len, "response_head"), "response_head")
 
 
-def _response_write(ptr: int, size: int) -> None:
-    call = _active()
+def _response_write(execution: Execution, caller: Any, ptr: int, size: int) -> None:
+    call: _Call = execution.state
     limit = call.execution.limits.output_bytes
     assert limit is not None
     if call.body_size + size > limit:
@@ -203,13 +195,13 @@ def _response_write(ptr: int, size: int) -> None:
     call.body_size += size
 
 
-def _log(ptr: int, size: int) -> None:
-    call = _active()
+def _log(execution: Execution, caller: Any, ptr: int, size: int) -> None:
+    call: _Call = execution.state
     call.execution.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
 
 
-def _subrequest(ptr: int, size: int) -> int:
-    call = _active()
+def _subrequest(execution: Execution, caller: Any, ptr: int, size: int) -> int:
+    call: _Call = execution.state
     call.sub_headers = call.sub_body = call.sub_error = None
     execution = call.execution
     execution.count_subrequest()  # past the limit, the whole request fails
@@ -253,7 +245,7 @@ _IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
 def _reactor_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     linker = wasmtime.Linker(engine)
     for name, (params, results) in HOST_FUNCTIONS.items():
-        linker.define_func(HOST_MODULE, name, _ft(params, results), _IMPLEMENTATIONS[name])
+        hostcall.define(linker, HOST_MODULE, name, [_I32] * params, [_I32] * results, _IMPLEMENTATIONS[name])
     return linker
 
 
@@ -287,23 +279,24 @@ class ReactorAbi:
 
     def run(self, invocation: Invocation) -> GuestResponse:
         inv = invocation
-        limits = inv.limits
+        execution, instances = inv.execution, inv.instances
+        code, limits = execution.code, execution.limits
         assert limits.memory_bytes is not None
         key: PoolKey | None = None
-        if inv.instances is not None and inv.host.memo(
-            ("reactor-reusable", inv.code.digest), lambda: self.reusable(inv.module)
+        if instances is not None and inv.host.memo(
+            ("reactor-reusable", code.digest), lambda: self.reusable(inv.module)
         ):
-            key = PoolKey(self.name, inv.code.identity, inv.code.digest, inv.code.version, limits)
-        item = inv.instances.take(key) if key is not None and inv.instances is not None else None
+            key = PoolKey(self.name, code.identity, code.digest, code.version, limits)
+        item = instances.take(key) if key is not None and instances is not None else None
         if item is None:
             item = self._instantiate(inv)
-            if key is not None and inv.instances is not None:
-                inv.instances.created += 1
+            if key is not None and instances is not None:
+                instances.created += 1
         else:
-            inv.execution.refuel(item.store)
-        fetch, memory = item.state
-        call = inv.execution.state = _Call(execution=inv.execution, store=item.store, memory=memory)
-        ok = False
+            execution.refuel(item.store)
+        fetch, memory, budget = item.state
+        call = execution.state = _Call(execution, item.store, memory)
+        ok = keep = False
         try:
             result = fetch(item.store)
             if result:  # an i32 result: non-zero is the guest's own failure
@@ -312,41 +305,55 @@ class ReactorAbi:
                     cause=f"fetch returned {result}",
                 )
             ok = True
+            if key is not None:
+                # an instance that grew to its cap would start the next request near it
+                keep = not budget.memory_near_cap(memory, item.store)
+                if keep and (budget.memories > 1 or budget.tables):
+                    keep = budget.near_cap(item.instance, item.store) is None
+                item.bytes = memory.data_len(item.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
+            failure = execution.stopped_by(error)
+            if not isinstance(failure, Exception):
+                raise failure from None  # KeyboardInterrupt in a host function: not the guest's failure
             raise translate(
-                error,
-                worker=inv.code.name,
-                logs=inv.execution.logs,
-                memory_was_full=memory_full(memory, item.store, limits.memory_bytes),
+                failure,
+                worker=code.name,
+                logs=execution.logs,
+                memory_was_full=budget.near_cap(item.instance, item.store),
             ) from error
         finally:
+            execution.state = None
+            if not ok:  # the raised error's traceback holds this frame: let go of the body
+                call.body.clear()
             item.requests += 1
             # a failed instance may hold broken state: it never serves again
-            if ok and key is not None and inv.instances is not None:
-                inv.instances.give(key, item)
+            if ok and keep and key is not None and instances is not None:
+                instances.give(key, item)
             else:
                 item.close()
-        return GuestResponse(
-            status=call.status, headers=call.headers, body=b"".join(call.body), logs=inv.execution.logs
-        )
+        return GuestResponse(call.status, call.headers, b"".join(call.body), execution.logs)
 
     def _instantiate(self, inv: Invocation) -> PooledInstance:
-        host, limits = inv.host, inv.limits
+        host, limits, execution = inv.host, inv.limits, inv.execution
         assert limits.memory_bytes is not None
         linker = host.memo(("reactor-linker",), lambda: _reactor_linker(host.engine))
         pre = host.memo(("reactor-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
-        store = inv.execution.new_store(host.engine)
+        budget = host.memo(
+            ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
+        )
+        store = execution.new_store(host.engine, budget)
         # a start function may call the host: it sees the request but no memory yet
-        inv.execution.state = _Call(execution=inv.execution, store=store, memory=None)
+        execution.state = _Call(execution=execution, store=store, memory=None)
         try:
             instance = pre.instantiate(store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             store.close()
-            raise instantiation_failure(
-                error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=inv.execution.logs
-            ) from error
+            failure = execution.stopped_by(error)
+            if not isinstance(failure, Exception):
+                raise failure from None
+            raise instantiation_failure(failure, budget, worker=inv.code.name, logs=execution.logs) from error
         exports = instance.exports(store)
-        return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"]))
+        return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"], budget))
 
 
 __all__ = ["HOST_FUNCTIONS", "HOST_MODULE", "REUSE_EXPORT", "ReactorAbi"]

@@ -38,14 +38,14 @@ one, the built-in runtime plugin (:mod:`dispatch_emu.runtime.builtin`) is the on
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from dispatch_emu.content import is_wasm
 from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
-from dispatch_emu.runtime.execution import GATE, Execution
+from dispatch_emu.runtime.execution import Execution, execution_stack, gate_for
 from dispatch_emu.runtime.messages import (
     GuestRequest,
     GuestResponse,
@@ -55,6 +55,9 @@ from dispatch_emu.runtime.messages import (
 )
 from dispatch_emu.runtime.settings import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.wasm import WasmEngine
+
+#: How long :meth:`Runtime.close` waits for requests in progress to end.
+CLOSE_WAIT_S = 30.0
 
 if TYPE_CHECKING:
     import wasmtime
@@ -66,6 +69,10 @@ if TYPE_CHECKING:
     from dispatch_emu.runtime.pool import InstancePool
 
 
+#: Engine choices remembered per runtime before the memo starts over.
+_ENGINE_MEMO_LIMIT = 4096
+
+
 class Runtime:
     """Runs user workers with limits; see the module documentation."""
 
@@ -73,14 +80,24 @@ class Runtime:
         self.settings = settings if settings is not None else RuntimeSettings()
         self.hooks: RuntimeHooks = hooks if hooks is not None else BUILTIN_HOOKS
         self.engines = EngineRegistry(self.hooks.engines(self))
+        # (content type, digest) → engine: the choice is a pure function of the module, and
+        # asking every engine's accepts() again on each dispatch is a cost on the hot path
+        self._engine_of: dict[tuple[str, str], WorkerEngine] = {}
         self._default_limits = ExecutionLimits().filled(self.settings)
+        self.gate = gate_for(self.settings.serialize_guests)
         self._lock = threading.Lock()
+        self._running = 0  # requests in progress (reset and close wait for them)
+        self._drained = threading.Condition(self._lock)
         self._closed = False
 
     # -- engines
 
     def engine_for(self, code: WorkerCode) -> WorkerEngine:
         """The engine that runs ``code``'s main module; a clear ``WorkerException`` if none does."""
+        key = (code.content_type, code.digest)
+        engine = self._engine_of.get(key)
+        if engine is not None:
+            return engine
         engine = self.engines.select(code.content_type, code.wasm)
         if engine is None:
             raise WorkerException(
@@ -90,6 +107,9 @@ class Runtime:
                 worker=code.name,
                 cause="unsupported main module type",
             )
+        if len(self._engine_of) >= _ENGINE_MEMO_LIMIT:
+            self._engine_of.clear()
+        self._engine_of[key] = engine
         return engine
 
     @property
@@ -203,7 +223,6 @@ class Runtime:
         Subrequests go to ``outbound``; without one they fail inside the guest, they never
         reach a network. WebAssembly workers have no way to call ``services``.
         """
-        self._check_open()
         engine = self.engine_for(code)
         execution = Execution(
             code,
@@ -212,13 +231,24 @@ class Runtime:
             limits=self._default_limits if limits is None else limits.filled(self.settings),
             outbound=outbound,
             services=services,
+            gate=self.gate,
         )
+        self._enter()
+        # execution.active() and gate.held(), spelled out: this is every request's path
+        stack = execution_stack()
+        stack.append(execution)
+        gate = execution.gate
+        gate.enter()
         try:
-            with execution.active(), execution.gate.held():
-                return engine.run(execution)
+            return engine.run(execution)
         except WorkerError as error:
             execution.failed(error)
             raise
+        finally:
+            gate.leave()
+            stack.pop()
+            execution.state = None  # the engine's state points back at the execution: break the cycle now
+            self._leave()
 
     # -- JavaScript ctx.waitUntil() work, which runs after its response
 
@@ -247,20 +277,54 @@ class Runtime:
         return {engine.name: engine.pooled for engine in self.engines}
 
     def reset(self) -> None:
-        """Drop every pooled instance and context; compiled modules stay cached."""
-        with GATE.held():  # never close a store a running request holds
-            for engine in self.engines:
-                engine.reset()
+        """Drop every pooled instance and context; compiled modules stay cached.
+
+        Only idle entries are closed: an instance serving a request is out of its pool
+        and goes back only if still wanted.
+        """
+        for engine in self.engines:
+            engine.reset()
+
+    def drop_instances(self, keep: Callable[[str, str], bool] | None = None) -> int:
+        """Close the idle reused instances and contexts of workers ``keep`` refuses.
+
+        ``keep(identity, version)`` gets a worker's :attr:`WorkerCode.identity` and the
+        version an entry was made for; without ``keep`` every idle entry is closed.
+        Engines that pool nothing (or a plugin's, without a ``drop`` method) are skipped.
+        Returns how many entries were closed.
+        """
+        closed = 0
+        for engine in self.engines:
+            drop = getattr(engine, "drop", None)
+            if drop is not None:
+                closed += drop(keep)
+        return closed
 
     def close(self) -> None:
-        """Close the engines (pooled instances, contexts; the epoch timer stops with its last user)."""
+        """Close the engines (pooled instances, contexts; the epoch timer stops with its last user).
+
+        Requests in progress are waited for: each ends within its wall limit (a nested
+        run's outer request, on this very thread, cannot: hence the time-out).
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        with GATE.held():
-            for engine in self.engines:
-                engine.close()
+            self._drained.wait_for(lambda: not self._running, timeout=CLOSE_WAIT_S)
+        for engine in self.engines:
+            engine.close()
+
+    def _enter(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Runtime is closed")
+            self._running += 1
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if not self._running:
+                self._drained.notify_all()
 
     def _check_open(self) -> None:
         if self._closed:

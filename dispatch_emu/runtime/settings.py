@@ -53,6 +53,10 @@ class RuntimeSettings:
     subrequests: int = 10_000
     cache_dir: str | None = None
     reuse_instances: bool = True
+    #: bytes of memory the idle reused instances may hold, per pool (reactor, JavaScript)
+    pool_bytes: int = 256 * 2**20
+    #: run one guest at a time in the whole process (as before guests ran concurrently)
+    serialize_guests: bool = False
 
     def __post_init__(self) -> None:
         if self.cache_dir is None:
@@ -72,7 +76,7 @@ class RuntimeSettings:
                 continue
             if field.name == "cache_dir":
                 values[field.name] = raw or None
-            elif field.name == "reuse_instances":
+            elif field.name in ("reuse_instances", "serialize_guests"):
                 values[field.name] = _parse_bool(field.name, raw)
             else:
                 values[field.name] = int(raw)

@@ -16,21 +16,20 @@ Exit code 0 (or returning from ``main``) is success; another code raises
 :class:`~dispatch_emu.errors.WorkerException` ("Worker exited with code 3.").
 
 The response cap (``output_bytes``) applies to the body, as for every ABI. Stdout may
-carry :data:`HEAD_ALLOWANCE` more bytes for the header lines; past that the runtime
-stops collecting and moves the store's epoch deadline to *now*, so the guest is
-interrupted at its next loop or call even if it ignores write errors. Stderr is kept up
-to :data:`LOG_LIMIT` bytes; more is dropped with a note, it is not an error.
+carry :data:`HEAD_ALLOWANCE` more bytes for the header lines; the write that passes
+that ends the guest at once. Stderr is kept up to :data:`LOG_LIMIT` bytes; more is
+dropped with a note, it is not an error. Stdout, stderr, the clock and sleeps go through
+dispatch_emu's own ``fd_write``, ``clock_time_get`` and ``poll_oneoff``
+(:mod:`~.wasi`); the request's budgets are kept by its execution's
+:class:`~.meter.Meter`, and its memories and tables share one memory limit
+(:mod:`~.budget`).
 """
 
 from __future__ import annotations
 
-import atexit
 import ctypes
-import errno
 import os
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -38,21 +37,15 @@ import wasmtime
 from wasmtime import _ffi
 from wasmtime._extern import wrap_extern
 
-from dispatch_emu.errors import OutputLimitExceeded
+from dispatch_emu.errors import OutputLimitExceeded, WorkerError
 from dispatch_emu.runtime.abi import Invocation
+from dispatch_emu.runtime.budget import MemoryBudget
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
 from dispatch_emu.runtime.execution import Execution
-from dispatch_emu.runtime.failures import instantiation_failure, memory_full, translate
+from dispatch_emu.runtime.failures import instantiation_failure, translate
 from dispatch_emu.runtime.messages import GuestResponse
-from dispatch_emu.runtime.settings import LOG_LIMIT, LOG_TRUNCATED
-
-WASI_MODULE = "wasi_snapshot_preview1"
-
-#: Stdout bytes allowed beyond ``output_bytes`` for the CGI header lines (Cloudflare's
-#: cap on response headers is 128 KB).
-HEAD_ALLOWANCE = 128 * 1024
-
-
+from dispatch_emu.runtime.settings import LOG_TRUNCATED
+from dispatch_emu.runtime.wasi import HEAD_ALLOWANCE, WASI_MODULE, WagiIo, wasi_linker
 
 # ----------------------------------------------------------------------------- stdin
 
@@ -85,76 +78,15 @@ def _nothing() -> None:
     return None
 
 
-# ---------------------------------------------------------------------------- output
-
-
-class _Output:
-    """Collects one stream; callbacks may arrive on a wasmtime I/O thread.
-
-    ``finish()`` is called before the store closes: callbacks after it are ignored, and
-    the lock makes sure none is touching the store while it closes.
-    """
-
-    def __init__(self, store: wasmtime.Store, cap: int, *, interrupt: bool) -> None:
-        self.store = store
-        self.cap = cap
-        self.interrupt = interrupt
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.exceeded = False
-        self.closed = False
-        self.lock = threading.Lock()
-
-    def __call__(self, data: bytes) -> int:
-        with self.lock:
-            if self.closed:
-                return len(data)
-            _note_output()
-            if self.exceeded or self.size + len(data) > self.cap:
-                if not self.exceeded:
-                    self.exceeded = True
-                    if self.interrupt:
-                        self.store.set_epoch_deadline(0)  # trap at the next epoch check
-                return -errno.EIO
-            self.size += len(data)
-            self.chunks.append(data)
-            return len(data)
-
-    def finish(self) -> bytes:
-        with self.lock:
-            self.closed = True
-        return b"".join(self.chunks)
-
-
-# wasmtime delivers output, and drops the output callbacks, on its own I/O thread a little
-# after a store closes; if the interpreter is exiting at that moment, the callback into
-# Python panics in Rust (measured: about one exit in eight right after WAGI requests).
-# So at exit, once any WAGI request ran, wait until that thread has been quiet a moment.
-_last_activity: float | None = None
-QUIET_AT_EXIT = 0.05
-
-
-def _note_output() -> None:
-    global _last_activity
-    _last_activity = time.monotonic()
-
-
-@atexit.register
-def _quiesce() -> None:
-    if _last_activity is None:
-        return
-    deadline = time.monotonic() + 0.5
-    while time.monotonic() < deadline and time.monotonic() - (_last_activity or 0.0) < QUIET_AT_EXIT:
-        time.sleep(0.01)
-
-
-def _take_logs(execution: Execution, stderr: _Output) -> list[str]:
+def _take_logs(execution: Execution, io: WagiIo) -> list[str]:
     """The guest's stderr, as the request's log lines (capped as all logs are)."""
-    text = stderr.finish().decode("utf-8", "replace")
+    text = io.errors().decode("utf-8", "replace")
+    io.stderr.clear()
     if text:
         execution.add_logs(text)
-    if stderr.exceeded and not execution.logs_full:
+    if io.stderr_truncated and not execution.logs_full:
         execution.logs.append(LOG_TRUNCATED)
+    io.stderr_truncated = False
     return execution.logs
 
 
@@ -177,30 +109,29 @@ class WagiAbi:
         execution = inv.execution
         host, limits, request = inv.host, execution.limits, inv.request
         assert limits.memory_bytes is not None and limits.output_bytes is not None
-        linker = host.memo(("wagi-linker",), lambda: _wasi_linker(host.engine))
+        linker = host.memo(("wagi-linker",), lambda: wasi_linker(host.engine))
         pre = host.memo(("wagi-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
-
-        store = execution.new_store(host.engine)
-        stdout = _Output(store, limits.output_bytes + HEAD_ALLOWANCE, interrupt=True)
-        stderr = _Output(store, LOG_LIMIT, interrupt=False)
+        budget = host.memo(
+            ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
+        )
+        io = execution.state = WagiIo(stdout_cap=limits.output_bytes + HEAD_ALLOWANCE)
+        store = execution.new_store(host.engine, budget)
         cleanup = _nothing
         instance: wasmtime.Instance | None = None
+        failure: BaseException | None = None
         try:
             wasi = wasmtime.WasiConfig()
             parts = urlsplit(request.url)
             wasi.argv = [parts.path or "/"]
             wasi.env = cgi_environ(request, execution.env, parts)
-            wasi.stdout_custom = stdout
-            wasi.stderr_custom = stderr
             cleanup = set_stdin(wasi, request.body)
             store.set_wasi(wasi)
-            failure: BaseException | None = None
             try:
                 instance = pre.instantiate(store)
             except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
-                logs = _take_logs(execution, stderr)
+                logs = _take_logs(execution, io)
                 raise instantiation_failure(
-                    error, inv.module, worker=inv.code.name, memory_limit=limits.memory_bytes, logs=logs
+                    execution.stopped_by(error), budget, worker=inv.code.name, logs=logs
                 ) from error
             try:
                 _export_func(instance, store, b"_start")(store)
@@ -208,47 +139,31 @@ class WagiAbi:
                 if error.code != 0:
                     failure = error
             except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
-                failure = error
-            output = stdout.finish()
-            logs = _take_logs(execution, stderr)
-            if failure is not None or stdout.exceeded:
-                memory = _memory_of(instance, store)
+                failure = execution.stopped_by(error)
+            logs = _take_logs(execution, io)
+            if failure is not None:
+                if not isinstance(failure, (Exception, WorkerError)):
+                    raise failure  # KeyboardInterrupt in a host function: not the guest's failure
                 raise translate(
-                    failure or RuntimeError("output cap"),
+                    failure,
                     worker=inv.code.name,
                     logs=logs,
-                    memory_was_full=memory_full(memory, store, limits.memory_bytes),
-                    output_exceeded=stdout.exceeded,
-                    output_limit=limits.output_bytes,
+                    memory_was_full=budget.near_cap(instance, store),
                 ) from failure
-            status, headers, body = parse_cgi_response(output, worker=inv.code.name, logs=logs)
+            status, headers, body = parse_cgi_response(io.output(), worker=inv.code.name, logs=logs)
             if len(body) > limits.output_bytes:
                 raise OutputLimitExceeded(
                     worker=inv.code.name, cause=f"response passed {limits.output_bytes} bytes", logs=logs
                 )
             return GuestResponse(status=status, headers=headers, body=body, logs=logs)
         finally:
-            stdout.finish()
-            stderr.finish()
+            # the error raised from here holds this frame in its traceback: let go of the
+            # output and the failure, or they live until the next garbage collection
+            io.release()
+            execution.state = None
+            failure = None
             store.close()
-            _note_output()
             cleanup()
-
-
-def _wasi_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
-    return linker
-
-
-def _memory_of(instance: wasmtime.Instance | None, store: wasmtime.Store) -> wasmtime.Memory | None:
-    if instance is None:
-        return None
-    try:
-        memory = instance.exports(store)["memory"]
-    except (KeyError, wasmtime.WasmtimeError):
-        return None
-    return memory if isinstance(memory, wasmtime.Memory) else None
 
 
 def _export_func(instance: wasmtime.Instance, store: wasmtime.Store, name: bytes) -> wasmtime.Func:

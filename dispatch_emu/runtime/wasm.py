@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import wasmtime
@@ -48,7 +49,7 @@ class WasmEngine:
 
         self.host: EngineHost = engine_host(configure)
         self.host.acquire()
-        self.instances = InstancePool()
+        self.instances = InstancePool(max_bytes=settings.pool_bytes)
         self._abi_by_digest: dict[str, GuestAbi] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -85,6 +86,10 @@ class WasmEngine:
     def reset(self) -> None:
         """Close the pooled instances; compiled modules stay cached."""
         self.instances.close()
+
+    def drop(self, keep: Callable[[str, str], bool] | None = None) -> int:
+        """Close the pooled instances of the versions ``keep(identity, version)`` refuses."""
+        return self.instances.drop(keep)
 
     def close(self) -> None:
         if self._closed:

@@ -80,6 +80,9 @@ class NamespaceStore:
         self._blobs = BlobStore()
         self._interner = Interner()
         self.validators: list[UploadValidator] = list(validators)
+        #: called (no arguments, outside the store's lock) after a change that may have made
+        #: a deployed version unreachable: a delete, a replacement, a reset or a restore
+        self.removal_listeners: list[Callable[[], None]] = []
         self.clock = clock
         self.actor = actor
 
@@ -92,6 +95,7 @@ class NamespaceStore:
             self._workers.clear()
             self._blobs.clear()
             self._interner.clear()
+        self._removed()
 
     @property
     def blob_count(self) -> int:
@@ -100,8 +104,9 @@ class NamespaceStore:
             return len(self._blobs)
 
     def accounts(self) -> list[str]:
+        """Every account with a namespace or a regular Worker."""
         with self._lock:
-            return sorted(self._accounts)
+            return sorted(set(self._accounts) | {a for a, state in self._workers.items() if state.scripts})
 
     # ----------------------------------------------------------------- namespaces
 
@@ -182,6 +187,7 @@ class NamespaceStore:
             for script in state.scripts.values():
                 self._release(script.modules)
             del self._accounts[account_id][name]
+        self._removed()
 
     # ----------------------------------------------------------------- scripts
 
@@ -195,7 +201,9 @@ class NamespaceStore:
             previous = state.scripts.get(name)
             script = self._build_version(state, name, upload, metadata)
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def upload_version(self, account_id: str, namespace: str, name: str, upload: ScriptUpload) -> Script:
         """Store a new version of an existing script *without* deploying it (wrangler's
@@ -226,7 +234,8 @@ class NamespaceStore:
                 raise ValidationError(f"Version {version_id!r} of script {name!r} not found.")
             script = replace(version, modified_on=self.clock())
             self._replace(state, script, previous)
-            return script
+        self._removed()
+        return script
 
     def _check_new_version(
         self, account_id: str, namespace: str, name: str, upload: ScriptUpload
@@ -299,7 +308,9 @@ class NamespaceStore:
                 modified_on=self.clock(),
             )
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def get_script(self, account_id: str, namespace: str, name: str) -> Script:
         with self._lock:
@@ -330,6 +341,7 @@ class NamespaceStore:
             state = self._namespace(account_id, namespace)
             self._script(account_id, namespace, name)
             self._remove(state, name)
+        self._removed()
 
     def list_scripts(
         self,
@@ -372,7 +384,9 @@ class NamespaceStore:
             matching = [n for n in state.order if tag_filter.matches(state.scripts[n].tags)]
             for name in matching[:size]:
                 self._remove(state, name)
-            return matching[:size], len(matching) > size
+        if matching:
+            self._removed()
+        return matching[:size], len(matching) > size
 
     # ----------------------------------------------------------------- script parts
 
@@ -401,7 +415,9 @@ class NamespaceStore:
             changes["settings"] = self._interner.mapping(settings)
             script = replace(previous, modified_on=self.clock(), **changes)
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def set_workers_dev(
         self, account_id: str, namespace: str, name: str, *, enabled: bool, previews_enabled: bool
@@ -495,6 +511,7 @@ class NamespaceStore:
         with self._lock:
             self._accounts, self._workers = accounts, workers
             self._blobs, self._interner = blobs, interner
+        self._removed()
 
     # ----------------------------------------------------------------- internals
 
@@ -524,14 +541,15 @@ class NamespaceStore:
             raise ScriptNotFound()
         return script
 
-
     def _change(self, account_id: str, namespace: str, name: str, **changes: Any) -> Script:
         with self._lock:
             state = self._namespace(account_id, namespace)
             previous = self._script(account_id, namespace, name)
             script = replace(previous, modified_on=self.clock(), **changes)
             self._replace(state, script, previous)
-            return script
+        if previous is not None:
+            self._removed()
+        return script
 
     def _replace(self, state: NamespaceState, script: Script, previous: Script | None) -> None:
         if previous is None:
@@ -547,6 +565,10 @@ class NamespaceStore:
         script = state.scripts.pop(name)
         del state.order[bisect.bisect_left(state.order, name)]
         self._release(script.modules)
+
+    def _removed(self) -> None:
+        for listener in list(self.removal_listeners):
+            listener()
 
     def _release(self, modules: Iterable[ModuleRef]) -> None:
         for module in modules:

@@ -9,20 +9,15 @@ client that swallows exceptions (the SDK wraps them) can hide one.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import cloudflare
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from openapi_check import OpenApiChecker  # noqa: E402
-
-from dispatch_emu.api import ApiApp  # noqa: E402
-from dispatch_emu.store import NamespaceStore  # noqa: E402
+from dispatch_emu.api import ApiApp
+from dispatch_emu.store import NamespaceStore
+from tests.api.openapi_check import OpenApiChecker
 
 ACCOUNT = "acc"
 BASE_URL = "http://emulator"

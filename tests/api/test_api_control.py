@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 
 import httpx
-from api_bodies import NAMESPACES, script_path, simple_upload
 
 from dispatch_emu import __version__
 from dispatch_emu.api import ApiApp, ApiConfig
 from dispatch_emu.store import NamespaceStore
+from tests.api.api_bodies import NAMESPACES, script_path, simple_upload
 
 CONTROL = "/__dispatch_emu"
 

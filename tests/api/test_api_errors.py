@@ -12,13 +12,21 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_bodies import ACCOUNT, MODULE_JS, NAMESPACES, multipart, ns_path, script_path, simple_upload
-from openapi_check import OpenApiChecker
 
 from dispatch_emu import __version__
 from dispatch_emu.api import ApiApp, ApiConfig
 from dispatch_emu.errors import ValidationError
 from dispatch_emu.store import NamespaceStore, ScriptUpload
+from tests.api.api_bodies import (
+    ACCOUNT,
+    MODULE_JS,
+    NAMESPACES,
+    multipart,
+    ns_path,
+    script_path,
+    simple_upload,
+)
+from tests.api.openapi_check import OpenApiChecker
 
 
 @pytest.fixture

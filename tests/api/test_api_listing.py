@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from api_bodies import ACCOUNT, NAMESPACES, ns_path, script_path, simple_upload
 
 from dispatch_emu.store import ModuleSource, NamespaceStore, ScriptUpload
+from tests.api.api_bodies import ACCOUNT, NAMESPACES, ns_path, script_path, simple_upload
 
 MODULE = ModuleSource("index.js", "application/javascript+module", b"export default {}")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_bodies import NAMESPACES, ns_path, script_path, simple_upload
 
 from dispatch_emu.api import ApiApp, ApiConfig
 from dispatch_emu.store import NamespaceStore
+from tests.api.api_bodies import NAMESPACES, ns_path, script_path, simple_upload
 
 
 def create(http: httpx.Client, name: str, **fields: object) -> dict:

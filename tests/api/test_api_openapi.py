@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_bodies import NAMESPACES, ns_path, script_path, simple_upload
-from openapi_check import CORRECTIONS, OpenApiChecker
 
 from dispatch_emu.api import ApiApp, ApiConfig
 from dispatch_emu.store import NamespaceStore
+from tests.api.api_bodies import NAMESPACES, ns_path, script_path, simple_upload
+from tests.api.openapi_check import CORRECTIONS, OpenApiChecker
 
 NS_TEMPLATE = "/accounts/{account_id}/workers/dispatch/namespaces/{dispatch_namespace}"
 

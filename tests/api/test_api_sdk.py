@@ -11,9 +11,9 @@ from pathlib import Path
 
 import cloudflare
 import pytest
-from api_bodies import ACCOUNT
 
 from dispatch_emu.store import NamespaceStore
+from tests.api.api_bodies import ACCOUNT
 
 JS = b'export default { async fetch() { return new Response("hello"); } };\n'
 JS2 = b'export default { async fetch() { return new Response("bye"); } };\n'

@@ -6,11 +6,11 @@ import json
 
 import httpx
 import pytest
-from api_bodies import MODULE_JS, NAMESPACES, multipart, script_path
 
 from dispatch_emu.api import infer_content_type, parse_multipart
 from dispatch_emu.errors import MalformedRequest
 from dispatch_emu.store import NamespaceStore
+from tests.api.api_bodies import MODULE_JS, NAMESPACES, multipart, script_path
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_bodies import NAMESPACES, multipart, script_path
 
 from dispatch_emu.store import NamespaceStore
+from tests.api.api_bodies import NAMESPACES, multipart, script_path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RECORD = json.loads((DATA / "wrangler-deploy-upload.json").read_text())

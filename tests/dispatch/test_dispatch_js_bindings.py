@@ -72,6 +72,14 @@ def dispatch_binding(namespace: str = "customers", **extra) -> dict:
     return {"name": "dispatcher", "type": "dispatch_namespace", "namespace": namespace, **extra}
 
 
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[Emulator]:
+    # JavaScript CPU time is measured on the clock: budgets roomy enough for a loaded machine
+    # (tests of limits set their own, through options.limits)
+    with Emulator(runtime_settings=RuntimeSettings(cpu_ms=2000, wall_ms=10_000), load_entrypoints=False) as emu:
+        yield emu
+
+
 @pytest.fixture
 def platform(emu: Emulator) -> Client:
     emu.namespace("customers").put_script("thrower", modules=js(THROWERS))
@@ -333,14 +341,14 @@ def test_dispatch_hooks_see_the_javascript_dispatchers_calls(platform, emu: Emul
     recorder = Recorder()
     emu.plugins.register(recorder)
     try:
-        options = json.dumps({"limits": {"cpuMs": 40}})
+        options = json.dumps({"limits": {"cpuMs": 1500}})
         assert platform.get(f"/?kind=none&options={options}", base_url="https://thrower.example.com").status_code == 200
         blocked = platform.get("/", base_url="https://blocked.example.com")
         assert blocked.status_code == 451 and blocked.get_data() == b"blocked by a hook"
     finally:
         emu.plugins.unregister(recorder)
     # the entry worker's own run is no dispatch: only the calls into the namespace are seen
-    assert recorder.seen == [("customers", "thrower", {"limits": {"cpuMs": 40}}), ("customers", "blocked", {})]
+    assert recorder.seen == [("customers", "thrower", {"limits": {"cpuMs": 1500}}), ("customers", "blocked", {})]
 
 
 def test_a_webassembly_entry_worker_with_a_binding_it_cannot_call(emu: Emulator) -> None:

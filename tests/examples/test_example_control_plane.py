@@ -1,6 +1,6 @@
 """Deploy customer workers with the official Cloudflare SDK, then check them."""
 
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import ACCOUNT_ID, assert_reached
 
 SHOP = worker_program("respond", body=b"Welcome to the shop")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import assert_dispatch_failed, assert_reached, assert_worker_not_found
 
 HELLO = worker_program("respond", body=b"Hello from my-customer")

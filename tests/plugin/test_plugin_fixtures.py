@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import ACCOUNT_ID
 
 HELLO = worker_program("respond", body=b"hello", logs=["greeting"])
@@ -139,3 +139,26 @@ def test_plugins_fixture_registers_for_one_test(dispatch_emu, dispatch_emu_plugi
     assert dispatch_emu.plugins.get_plugin("only-here") is plugin
     dispatch_emu_plugins.unregister_all()
     assert dispatch_emu.plugins.get_plugin("only-here") is None
+
+
+@pytest.mark.dispatch_namespace("later", create=False)
+def test_marker_create_false_binds_without_creating(dispatch_emu, dispatch_emu_namespace, dispatch_emu_client):
+    assert not dispatch_emu.store.has_namespace(ACCOUNT_ID, "later")
+    assert dispatch_emu_namespace.name == "later"
+    assert dispatch_emu_client.get("http://w.localhost/").status_code == 404
+    dispatch_emu.namespace("later").put_script("w", wasm=HELLO.wasm)  # what the code under test would do
+    assert dispatch_emu_client.get("http://w.localhost/").get_data() == b"hello"
+    assert "w" in dispatch_emu_namespace
+
+
+def test_marker_create_false_refuses_scripts(pytester: pytest.Pytester):
+    pytester.makepyfile('''
+        import pytest
+
+        @pytest.mark.dispatch_namespace("later", create=False, scripts={"w": b"x"})
+        def test_it(dispatch_emu):
+            pass
+    ''')
+    # in a subprocess: an in-process pytest session would reset the signal handlers wasmtime traps on
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*create=False, ...) only binds the dispatcher; it cannot also take scripts*"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dispatch_emu.emulator import Emulator
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import (
     assert_dispatch_failed,
     assert_reached,
@@ -57,7 +57,7 @@ def test_dispatch_failed_failure_says_what_answered(get):
         assert_dispatch_failed(response, "Worker threw exception")
     message = str(failure.value)
     assert "got 200 with body 'shop'" in message
-    assert "last dispatch: worker 'shop'" in message and "answered 200" in message
+    assert "worker name read 'shop', found, answered 200" in message
     assert "shop served" in message  # the worker's log tail
 
 
@@ -73,18 +73,19 @@ def test_reached_failure_names_both_workers(get):
         assert_reached(response, "shop")
     message = str(failure.value)
     assert "expected the request to reach worker 'shop'" in message
-    assert "the last dispatch went to 'nobody'" in message
-    assert "Worker not found." in message
+    assert "the request went to 'nobody' in demo-account/demo: not found" in message
+    assert "worker name read 'nobody', not found (404)" in message
 
 
 def test_reached_with_the_emulator_reads_the_journal(dispatch_emu, dispatch_emu_client):
-    with pytest.raises(AssertionError, match="no dispatch reached worker 'shop'; workers called: none"):
+    with pytest.raises(AssertionError, match="no dispatch reached worker 'shop' .*; calls: none"):
         assert_reached(dispatch_emu, "shop")
     dispatch_emu_client.get("http://shop.localhost/")
     dispatch_emu_client.get("http://broken.localhost/")
     assert_reached(dispatch_emu, "shop")
-    assert_reached(dispatch_emu.observer, "broken")
-    with pytest.raises(AssertionError, match=r"workers called: \['broken', 'shop'\]"):
+    with pytest.raises(AssertionError, match="'broken' in demo-account/demo: failed: Worker threw exception"):
+        assert_reached(dispatch_emu.observer, "broken")  # found, but it failed: not "reached"
+    with pytest.raises(AssertionError, match=r"calls: 'shop' in demo-account/demo: answered 200; 'broken'"):
         assert_reached(dispatch_emu, "quits")
 
 
@@ -114,5 +115,7 @@ def test_helpers_work_with_an_explicit_emulator():
             assert_worker_not_found(response, emulator=emulator)
         with use_emulator(emulator):
             assert current_emulator() is emulator
-            assert_reached(response, "broken")
+            assert_dispatch_failed(response, "Worker threw exception", worker="broken")
+            with pytest.raises(AssertionError, match="'broken' in demo-account/demo: failed"):
+                assert_reached(response, "broken")
         assert current_emulator() is None

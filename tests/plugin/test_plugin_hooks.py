@@ -12,7 +12,7 @@ from dispatch_emu.emulator import Emulator
 from dispatch_emu.errors import ValidationError, WorkerNotFound
 from dispatch_emu.hookspecs import hookimpl
 from dispatch_emu.plugins import BLOCK_ENV
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import ACCOUNT_ID, assert_reached, assert_worker_not_found
 
 SHOP = worker_program("respond", body=b"shop")

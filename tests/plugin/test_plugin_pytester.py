@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dispatch_emu.strategies import worker_program
+from dispatch_emu.programs import worker_program
 
 SHOP = worker_program("respond", body=b"shop", logs=["shop served"])
 BROKEN = worker_program("trap", logs=["loading cart", "cart has 3 items"])
@@ -103,7 +103,8 @@ def test_a_failing_dispatch_explains_itself(project: pytest.Pytester):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*expected the dispatcher's 'Worker not found' answer (404, empty body), got 500*",
-        "*last dispatch: worker 'broken' in 'demo' failed*",
+        "*last request: GET broken.localhost/checkout to the dispatcher bound to demo-account/demo, answered 500*",
+        "*dispatch: worker name read 'broken', found, failed (500): Worker threw exception*",
         "*worker: broken*",
         "*cause: wasm trap: wasm `unreachable` instruction executed*",
         "*trap code: TrapCode.UNREACHABLE*",
@@ -138,7 +139,7 @@ def test_options_and_ini_reach_the_runtime(project: pytest.Pytester):
     project.makepyfile(test_options='''
         import os
         import pytest
-        from dispatch_emu.strategies import worker_program
+        from dispatch_emu.programs import worker_program
         from dispatch_emu.testing import assert_dispatch_failed
 
         def test_settings(dispatch_emu, dispatch_emu_runtime_settings, dispatch_emu_seed, dispatch_emu_client):

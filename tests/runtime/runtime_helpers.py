@@ -1,6 +1,6 @@
 """Shared helpers of the runtime tests: fixture workers, requests, unique module bytes.
 
-Imported by the test modules (pytest puts this directory on ``sys.path``); there is no
+Imported by the test modules as ``tests.runtime.runtime_helpers`` (``tests`` is a package); there is no
 conftest so that these tests can run alone and beside other folders' tests.
 """
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from runtime_helpers import code, request, wasm
 
 from dispatch_emu.demo import demo_worker_source, demo_worker_wasm
 from dispatch_emu.runtime import GuestResponse, Runtime, RuntimeSettings, WorkerCode
+from tests.runtime.runtime_helpers import code, request, wasm
 
 
 @pytest.fixture(scope="module")

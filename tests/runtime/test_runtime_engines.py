@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from runtime_helpers import request, wasm
 
 from dispatch_emu.content import base_type
 from dispatch_emu.emulator import Emulator
@@ -11,6 +10,7 @@ from dispatch_emu.errors import InvalidModule, SubrequestLimitExceeded, WorkerEx
 from dispatch_emu.markers import hookimpl
 from dispatch_emu.runtime import Execution, GuestResponse, Runtime, WorkerCode, WorkerEngine
 from dispatch_emu.store import ModuleSource
+from tests.runtime.runtime_helpers import request, wasm
 
 
 class TextEngine:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from runtime_helpers import code, request
 
 from dispatch_emu.errors import (
     CpuLimitExceeded,
@@ -13,6 +12,7 @@ from dispatch_emu.errors import (
     WorkerException,
 )
 from dispatch_emu.runtime import ExecutionLimits, Runtime
+from tests.runtime.runtime_helpers import code, request
 
 
 @pytest.fixture(scope="module")

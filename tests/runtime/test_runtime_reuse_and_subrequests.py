@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from runtime_helpers import code, request
 
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WorkerException
 from dispatch_emu.runtime import ExecutionLimits, GuestRequest, GuestResponse, Runtime, RuntimeSettings
+from tests.runtime.runtime_helpers import code, request
 
 
 @pytest.fixture

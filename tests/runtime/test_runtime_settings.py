@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from runtime_helpers import request
 
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.runtime import ExecutionLimits, RuntimeSettings
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
 from dispatch_emu.runtime.settings import EPOCH_TICK_MS, FUEL_PER_MS
+from tests.runtime.runtime_helpers import request
 
 
 def test_defaults():

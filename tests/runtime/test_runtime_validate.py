@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pluggy
 import pytest
 import wasmtime
-from runtime_helpers import request, unique, wasm
 
 from dispatch_emu import hookspecs
 from dispatch_emu.errors import InvalidModule, WorkerException
@@ -16,6 +15,7 @@ from dispatch_emu.plugins import make_plugin_manager
 from dispatch_emu.runtime import GuestResponse, ReactorAbi, Runtime, WorkerCode, builtin
 from dispatch_emu.runtime.builtin import RuntimeValidator
 from dispatch_emu.runtime.engine import engine_host
+from tests.runtime.runtime_helpers import request, unique, wasm
 
 NO_ABI = wasmtime.wat2wasm('(module (memory (export "mem") 1) (func (export "handle") (param i32)))')
 

@@ -95,6 +95,8 @@ def test_bad_options_exit_with_a_clear_message(args: list[str], message: str) ->
     assert message in result.stderr
 
 
+SLOW = 60  # seconds: a JavaScript upload is checked by running it, slow on a loaded machine
+
 OUTBOUND_JS = b"""export default {
   async fetch(request, env) {
     return Response.json({ seen: request.url, method: request.method, customer: env.customer ?? null });
@@ -106,7 +108,7 @@ OUTBOUND_JS = b"""export default {
 def put_js(url: str, path: str, name: str, source: bytes) -> None:
     files = {"index.js": ("index.js", source, "application/javascript+module")}
     data = {"metadata": '{"main_module": "index.js"}'}
-    response = httpx.put(f"{url}/client/v4/accounts/demo-account/workers/{path}/{name}", files=files, data=data)
+    response = httpx.put(f"{url}/client/v4/accounts/demo-account/workers/{path}/{name}", files=files, data=data, timeout=SLOW)
     assert response.status_code == 200, response.text
 
 
@@ -121,7 +123,7 @@ def test_serve_with_an_outbound_worker_and_params(tmp_path: Path) -> None:
         put_js(url, "scripts", "egress", OUTBOUND_JS)  # a regular Worker of the account
         subrequests = (ROOT / "tests/workers/js/subrequests.js").read_bytes()
         put_js(url, "dispatch/namespaces/demo/scripts", "acme", subrequests)
-        response = httpx.get(f"{url}/", headers={"Host": "acme.example.com"})
+        response = httpx.get(f"{url}/", headers={"Host": "acme.example.com"}, timeout=SLOW)
         assert response.status_code == 200, response.text
         [answer] = response.json()
         assert answer["status"] == 200
@@ -134,11 +136,11 @@ def test_serve_outbound_with_the_seed_dispatcher_and_a_missing_outbound_worker()
     with serving("--outbound", "egress") as (url, _):
         subrequests = (ROOT / "tests/workers/js/subrequests.js").read_bytes()
         put_js(url, "dispatch/namespaces/demo/scripts", "acme", subrequests)
-        missing = httpx.get(f"{url}/?catch=1", headers={"Host": "acme.example.com"})
+        missing = httpx.get(f"{url}/?catch=1", headers={"Host": "acme.example.com"}, timeout=SLOW)
         assert missing.status_code == 200
         assert "Worker not found" in missing.json()[0]["error"]
         put_js(url, "scripts", "egress", OUTBOUND_JS)
-        found = httpx.get(f"{url}/", headers={"Host": "acme.example.com"})
+        found = httpx.get(f"{url}/", headers={"Host": "acme.example.com"}, timeout=SLOW)
         assert '"customer":null' in found.json()[0]["text"]
 
 
@@ -154,16 +156,16 @@ def test_outbound_param_without_outbound_is_refused() -> None:
 def test_serve_with_an_entry_worker() -> None:
     with serving("--entry", "platform", "--namespace", "customers", "--no-demo") as (url, banner):
         assert any("entry Worker 'platform'" in line for line in banner)
-        waiting = httpx.get(f"{url}/", headers={"Host": "shop.example.com"})
+        waiting = httpx.get(f"{url}/", headers={"Host": "shop.example.com"}, timeout=SLOW)
         assert waiting.status_code == 503 and "'platform'" in waiting.text
         seed = (ROOT / "tests/examples/platform/dispatcher/src/index.js").read_bytes()
         files = {"index.js": ("index.js", seed, "application/javascript+module")}
         binding = '{"name": "dispatcher", "type": "dispatch_namespace", "namespace": "customers"}'
         data = {"metadata": '{"main_module": "index.js", "bindings": [' + binding + "]}"}
-        response = httpx.put(f"{url}/client/v4/accounts/demo-account/workers/scripts/platform", files=files, data=data)
+        response = httpx.put(f"{url}/client/v4/accounts/demo-account/workers/scripts/platform", files=files, data=data, timeout=SLOW)
         assert response.status_code == 200, response.text
         put_js(url, "dispatch/namespaces/customers/scripts", "shop",
                b'export default { fetch() { return new Response("shop here"); } };')
-        assert httpx.get(f"{url}/", headers={"Host": "shop.example.com"}).text == "shop here"
-        missing = httpx.get(f"{url}/", headers={"Host": "nobody.example.com"})
+        assert httpx.get(f"{url}/", headers={"Host": "shop.example.com"}, timeout=SLOW).text == "shop here"
+        missing = httpx.get(f"{url}/", headers={"Host": "nobody.example.com"}, timeout=SLOW)
         assert missing.status_code == 404 and missing.content == b""

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from node_tools import node_env, wrangler_bin
 
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer
+from tests.node_tools import node_env, wrangler_bin
 
 ACCOUNT = "acc-wrangler"
 

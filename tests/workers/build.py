@@ -21,7 +21,7 @@ import wasmtime
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-WAT_DIRS = [HERE / "reactor", ROOT / "dispatch_emu" / "demo"]
+WAT_DIRS = [HERE / "reactor", HERE / "hostile", ROOT / "dispatch_emu" / "demo"]
 C_DIRS = [HERE / "wagi"]
 
 _DATA = re.compile(r'\(data \(i32\.const \d+\) "((?:[^"\\]|\\.)*)"\)+\s*;;\s*(\d+) bytes?')

@@ -29,14 +29,16 @@ with ``body_part``) run too; their bindings are globals.
 Limits (see ``docs/abi.md``, "JavaScript workers"): QuickJS calls an interrupt handler
 from its interpreter loop (every few thousand bytecodes, ~50 µs in a tight loop); this
 module's handler stops the guest once the request's CPU or wall deadline has passed, or
-once it has broken a limit in a host call (too many subrequests). The CPU budget is
-wall-clock time spent *in the guest*: time in the outbound handler is excluded. Memory is
+once it has broken a limit in a host call (too many subrequests). The CPU budget is the
+thread's CPU time spent *in the guest* (requests on other threads do not count): time
+in the outbound handler is excluded. Memory is
 capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enforce its own
 ``memory_limit``): a ``memory.grow`` past the limit fails and QuickJS throws out of memory.
 The cap holds for a context's whole life, across the requests it serves.
 
-Guest execution is serialized with :data:`~dispatch_emu.runtime.engine.EXECUTION_LOCK`,
-like wasm workers: quickjs-rs runs on wasmtime-py too. The internals of quickjs-rs 0.2.x
+Guest execution passes the gate of :mod:`dispatch_emu.runtime.execution`, like wasm
+workers, and the gate is released around the outbound handler; requests run in parallel
+(quickjs-rs's host imports route through a thread-local and catch their exceptions). The internals of quickjs-rs 0.2.x
 this package uses are all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler
 hook (the public runtime only offers one wall-clock timeout per eval), the guest's exports
 called directly with their types resolved once (the request path: a dozen crossings a
@@ -50,13 +52,14 @@ evaluated the prelude (:mod:`~.images`) instead of evaluating it, and an upload'
 check leaves its context as a spare for the first request of a deployment of the same
 modules (:mod:`~.pool`). Figures: ``docs/performance.md``.
 
-The package: :mod:`~.modules` (content types, what an ``import`` evaluates, the
-prelude), :mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.images` (the prelude's
-image), :mod:`~.call` (one request's state, limits and host function), :mod:`~.host` (the
-stateless host ops: crypto, codecs, IDNA, vendored libraries), :mod:`~.pool` (prepared and
-spare contexts), :mod:`~.outcome` (what the prelude's outcome becomes),
-:mod:`~.runner` (:class:`JsRunner`),
-:mod:`~.bindings` (bindings that are objects in ``env``: dispatch namespaces, services).
+The package: :mod:`~.engine` (the engine seam's face, :class:`~.engine.JsEngine`),
+:mod:`~.modules` (content types, what an ``import`` evaluates, the prelude),
+:mod:`~.quickjs` (the quickjs-rs adapter), :mod:`~.images` (the prelude's image),
+:mod:`~.call` (one request's deadlines and host operations, over its execution),
+:mod:`~.host` (the stateless host ops: crypto, codecs, IDNA, vendored libraries),
+:mod:`~.pool` (prepared and spare contexts), :mod:`~.outcome` (what the prelude's outcome
+becomes), :mod:`~.runner` (:class:`JsRunner`), :mod:`~.bindings` (bindings that are
+objects in ``env``: dispatch namespaces, services).
 """
 
 from __future__ import annotations

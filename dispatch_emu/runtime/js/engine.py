@@ -11,6 +11,7 @@ the package.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dispatch_emu.content import is_js
@@ -41,9 +42,14 @@ class JsEngine:
             raise RuntimeError("this JsEngine is closed")
         with self._lock:
             if self._runner is None:
+                from dispatch_emu.runtime.execution import gate_for
                 from dispatch_emu.runtime.js.runner import JsRunner
 
-                self._runner = JsRunner(cache_dir=self.settings.cache_dir)
+                self._runner = JsRunner(
+                    cache_dir=self.settings.cache_dir,
+                    pool_bytes=self.settings.pool_bytes,
+                    gate=gate_for(self.settings.serialize_guests),
+                )
             return self._runner
 
     def accepts(self, content_type: str, content: bytes) -> bool:
@@ -83,6 +89,10 @@ class JsEngine:
         if self._runner is not None:
             self._runner.drop_pending()
             self._runner.contexts.close()
+
+    def drop(self, keep: Callable[[str, str], bool] | None = None) -> int:
+        """Close the pooled contexts of the versions ``keep(identity, version)`` refuses."""
+        return self._runner.contexts.drop(keep) if self._runner is not None else 0
 
     def close(self) -> None:
         with self._lock:

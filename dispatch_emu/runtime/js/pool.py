@@ -37,8 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dispatch_emu.runtime.js.quickjs import QuickJsVm
-from dispatch_emu.runtime.pool import IdlePool
+from dispatch_emu.runtime.js.quickjs import QuickJsInternals, QuickJsVm
+from dispatch_emu.runtime.pool import POOL_BYTES, IdlePool
 
 #: Idle prepared contexts a runner keeps (each a QuickJS wasm instance: ~0.7 MiB resident
 #: for a hello worker, more for a bigger one).
@@ -85,10 +85,12 @@ class PreparedContext:
 
 
 class ContextPool(IdlePool[ContextKey, PreparedContext]):
-    """At most one idle :class:`PreparedContext` per :class:`ContextKey`, ``limit`` overall (LRU)."""
+    """At most one idle :class:`PreparedContext` per :class:`ContextKey`, ``limit`` and
+    ``max_bytes`` overall (LRU)."""
 
-    def __init__(self, limit: int = CONTEXT_POOL_LIMIT) -> None:
-        super().__init__(limit)
+    def __init__(self, limit: int = CONTEXT_POOL_LIMIT, max_bytes: int = POOL_BYTES) -> None:
+        # weighed by the linear memory of the context's wasm instance
+        super().__init__(limit, max_bytes, weigh=lambda item: QuickJsInternals.memory_size(item.context))
 
     def take_prepared(self, key: ContextKey, modules: Mapping[str, tuple[str, bytes]]) -> PreparedContext | None:
         """The idle context for ``key`` if it was prepared from ``modules`` (else closed)."""

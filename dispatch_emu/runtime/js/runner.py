@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
-from dispatch_emu.runtime.execution import GATE, Execution, current_or_none
+from dispatch_emu.runtime.execution import GATE, Execution, Gate, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
 from dispatch_emu.runtime.js.bindings import env_default
@@ -43,6 +44,7 @@ from dispatch_emu.runtime.js.quickjs import (
     vm_source,
 )
 from dispatch_emu.runtime.messages import GuestRequest, GuestResponse, WorkerCode
+from dispatch_emu.runtime.pool import POOL_BYTES
 from dispatch_emu.runtime.settings import ExecutionLimits
 
 #: Startup budget of an upload's check (Cloudflare: 1 s of CPU to evaluate the global scope).
@@ -72,27 +74,44 @@ class JsRunner:
     """Runs JavaScript workers for one :class:`~dispatch_emu.runtime.Runtime`.
 
     One quickjs-rs runtime, created lazily, holds the interrupt handler and the module
-    loader every context uses; each context is its own wasm instance. ``pool_limit``
-    bounds the idle prepared contexts kept for reuse. :meth:`run` is called with the
-    execution's gate held and the execution current on the thread; :meth:`check` takes
-    both itself.
+    loader every context uses; each context is its own wasm instance. ``pool_limit`` and
+    ``pool_bytes`` bound the idle prepared contexts kept for reuse. :meth:`run` is called
+    with the execution's gate held and the execution current on the thread; :meth:`check`
+    takes both itself (with ``gate``). Requests may run on many threads at once: every
+    callback serves the calling thread's current execution.
     """
 
-    def __init__(self, *, pool_limit: int = CONTEXT_POOL_LIMIT, cache_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        pool_limit: int = CONTEXT_POOL_LIMIT,
+        cache_dir: str | None = None,
+        pool_bytes: int = POOL_BYTES,
+        gate: Gate = GATE,
+    ) -> None:
         self._qjs = import_quickjs()
         self._cache_dir = cache_dir  # where the compiled QuickJS engine is kept (see quickjs.compiled_engine)
         self._runtime_: Any = None
-        self.contexts = ContextPool(pool_limit)
+        self.contexts = ContextPool(pool_limit, pool_bytes)
         self.spares = SpareContexts()  # what upload checks left prepared (see pool.py)
+        self.gate = gate  # the gate of upload checks (a dispatch's execution brings its own)
+        self._create_lock = threading.Lock()
         self.created = 0  # contexts created (tests, benchmarks)
         self.restored = 0  # of which started from the image of the evaluated prelude
         self._closed = False
         self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
-        self._depth = 0  # runs in progress (an outbound handler may nest one)
+        self._pending_lock = threading.Lock()
+        self._local = threading.local()  # .depth: this thread's runs in progress (an outbound handler may nest one)
 
     # -- the quickjs-rs runtime, and the callbacks every context shares
 
     def _runtime(self) -> Any:
+        if self._runtime_ is not None:
+            return self._runtime_
+        with self._create_lock:  # two threads' first requests must not make two runtimes
+            return self._make_runtime()
+
+    def _make_runtime(self) -> Any:
         if self._runtime_ is None:
             compiled_engine(self._cache_dir)
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
@@ -158,7 +177,7 @@ class JsRunner:
         if reuse:
             env_digest = hashlib.sha256(env_json.encode()).hexdigest()
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
-        if self._pending and self._depth == 0:
+        if self._pending and getattr(self._local, "depth", 0) == 0:
             self.drain_pending()  # earlier requests' waitUntil() work runs before this one
         prepared = self.contexts.take_prepared(key, call.modules) if key is not None else None
         if prepared is None and kind == "module":
@@ -169,7 +188,7 @@ class JsRunner:
         if prepared is None:
             prepared = self._open(call)
         keep = deferred = False
-        self._depth += 1
+        self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
             response = outcomes.response(call, result)
@@ -177,14 +196,15 @@ class JsRunner:
             if result.get("pending"):
                 # waitUntil() work is left: the response goes now, the work runs later
                 # (drain_pending), and the context is not reused before it is done
-                call.cpu_left = max(0.0, call.cpu_deadline - time.monotonic())
-                self._pending.append(PendingWork(execution, call, prepared, key, response))
+                call.cpu_left = max(0.0, call.cpu_deadline - time.thread_time())
+                with self._pending_lock:
+                    self._pending.append(PendingWork(execution, call, prepared, key, response))
                 deferred = True
             else:
                 keep = key is not None and not self._closed and not _worn(call, prepared.context)
             return response
         finally:
-            self._depth -= 1
+            self._local.depth -= 1
             if keep:
                 assert key is not None
                 self.contexts.give(key, prepared)
@@ -207,24 +227,27 @@ class JsRunner:
         response already returned), never to its response. A context whose work ended
         cleanly goes back to the pool.
         """
-        while self._pending:
-            work = self._pending.pop(0)
+        while True:
+            with self._pending_lock:  # requests on other threads add and drain work too
+                if not self._pending:
+                    return
+                work = self._pending.pop(0)
             with work.execution.active(), work.execution.gate.held():
                 self._finish(work)
 
     def drop_pending(self) -> None:
         """Forget the pending waitUntil() work, closing its contexts (a reset)."""
-        pending, self._pending = self._pending, []
+        with self._pending_lock:
+            pending, self._pending = self._pending, []
         for work in pending:
             work.prepared.close()
 
     def _finish(self, work: PendingWork) -> None:
         call, prepared = work.call, work.prepared
-        now = time.monotonic()
         call.tripped = None
-        call.cpu_deadline = now + call.cpu_left
+        call.cpu_deadline = time.thread_time() + call.cpu_left  # CPU time of the thread that runs it
         assert call.limits.wall_ms is not None
-        call.wall_deadline = now + call.limits.wall_ms / 1000
+        call.wall_deadline = time.monotonic() + call.limits.wall_ms / 1000
         clean = False
         failure: str | None = None
         answered = len(call.logs)
@@ -278,7 +301,7 @@ class JsRunner:
             cpu_ms=STARTUP_MS, wall_ms=STARTUP_MS * 2, memory_bytes=memory_limit, output_bytes=0, subrequests=0
         )
         code = WorkerCode(name=name, wasm=source, digest="", content_type=content_type, main_module=main)
-        execution = Execution(code, None, env={}, limits=limits)
+        execution = Execution(code, None, env={}, limits=limits, gate=self.gate)
         call = execution.state = JsCall(execution, modules)
         kind = "module" if is_js_module(content_type) else "script"
         try:
@@ -490,17 +513,18 @@ class JsRunner:
     # -- lifetime
 
     def close(self) -> None:
-        """Close the pooled contexts and the quickjs-rs runtime (pending waitUntil() work is dropped)."""
-        with GATE.held():
+        """Close the pooled contexts and the quickjs-rs runtime (pending waitUntil() work is
+        dropped; the runtime waits for its requests in progress before it closes its engines)."""
+        with self._pending_lock:
             self._closed = True
-            for work in self._pending:
-                work.prepared.close()
-            self._pending.clear()
-            self.contexts.close()
-            self.spares.close()
-            runtime, self._runtime_ = self._runtime_, None
-            if runtime is not None:
-                runtime.close()
+            pending, self._pending = list(self._pending), []
+        for work in pending:
+            work.prepared.close()
+        self.contexts.close()
+        self.spares.close()
+        runtime, self._runtime_ = self._runtime_, None
+        if runtime is not None:
+            runtime.close()
 
 
 def _current_call() -> JsCall | None:

@@ -1,0 +1,36 @@
+"""The examples in the package's docstrings (``>>>``) run as tests."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import dispatch_emu
+
+
+def modules_with_examples() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(dispatch_emu.__path__, "dispatch_emu."):
+        spec = info.module_finder.find_spec(info.name, None)  # type: ignore[call-arg]
+        origin = getattr(spec, "origin", None) if spec else None
+        if origin and origin.endswith(".py") and ">>> " in open(origin, encoding="utf-8").read():
+            names.append(info.name)
+    return sorted(names)
+
+
+MODULES = modules_with_examples()
+
+
+def test_there_are_examples_to_run():
+    assert {"dispatch_emu.observe", "dispatch_emu.programs", "dispatch_emu.sources"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert result.attempted > 0, f"{name} has '>>> ' but doctest found no example"
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed (see above)"
