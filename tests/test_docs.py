@@ -22,6 +22,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,9 @@ def _run_wrangler(block: Block, server: Any) -> None:
         return  # no node on this machine: the block cannot run here (it does in CI)
     command = block.text.replace("\\\n", " ").replace("127.0.0.1:8787", server.url.split("//", 1)[1])
     command = command.replace("npx wrangler", shlex.quote(wrangler))
-    result = subprocess.run(command, shell=True, cwd=ROOT / "tests" / "examples" / "workers" / "greeter",
+    folder = Path(tempfile.mkdtemp()) / "greeter"  # wrangler writes a .wrangler/ cache where it runs
+    shutil.copytree(ROOT / "tests" / "examples" / "workers" / "greeter", folder)
+    result = subprocess.run(command, shell=True, cwd=folder,
                             capture_output=True, text=True, timeout=300,
                             env=dict(node_env(), WRANGLER_SEND_METRICS="false", CI="true"))
     assert result.returncode == 0, result.stdout + result.stderr
