@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cpu-ms", type=int, default=None, help="default CPU budget per request")
     serve.add_argument("--wall-ms", type=int, default=None, help="default wall-clock budget per request")
     serve.add_argument("--cache-dir", default=None, help="on-disk cache of compiled modules")
+    serve.add_argument("--threads", type=int, default=16,
+                       help="worker threads: requests served at once (default 16)")
+    serve.add_argument("--idle-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="close keep-alive connections idle this long; also bounds each body read (default 10)")
+    serve.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="time a client has to send the request line and headers (default 10)")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     serve.add_argument("--log-format", choices=("text", "json"), default="text",
                        help="request log: one readable line per request (text) or one JSON object (json)")
@@ -183,7 +189,10 @@ def banner(url: str, args: argparse.Namespace, port: int) -> str:
 
 def serve(args: argparse.Namespace, out: TextIO) -> int:
     from dispatch_emu.server import EmulatorServer
+    from dispatch_emu.serving import ServerLimits
 
+    limits = ServerLimits(threads=args.threads, idle_timeout=args.idle_timeout,
+                          header_timeout=args.header_timeout)
     emulator = make_emulator(args)
     seed_demo(emulator, args.account, args.namespace, demo=not args.no_demo)
     dispatcher: Any
@@ -202,7 +211,7 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
         )
     server = EmulatorServer(
         emulator, host=args.host, port=args.port, dispatcher=dispatcher,
-        log_stream=None if args.quiet else out, log_format=args.log_format,
+        log_stream=None if args.quiet else out, log_format=args.log_format, limits=limits,
     )
     server.start()
     print(banner(server.url, args, server.port), file=out, flush=True)
