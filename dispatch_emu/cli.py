@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="close keep-alive connections idle this long; also bounds each body read (default 10)")
     serve.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
                        help="time a client has to send the request line and headers (default 10)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="a Host name the control endpoints answer to besides loopback ones and --host;"
+                            " repeatable; '*' allows any")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     serve.add_argument("--log-format", choices=("text", "json"), default="text",
                        help="request log: one readable line per request (text) or one JSON object (json)")
@@ -212,6 +215,7 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     server = EmulatorServer(
         emulator, host=args.host, port=args.port, dispatcher=dispatcher,
         log_stream=None if args.quiet else out, log_format=args.log_format, limits=limits,
+        allowed_hosts=args.allow_host,
     )
     server.start()
     print(banner(server.url, args, server.port), file=out, flush=True)

@@ -15,6 +15,11 @@ endpoints; every other request goes to the dispatcher, so
 
 An exception escaping the app in the server thread is answered with a 500, kept, and
 re-raised by :meth:`EmulatorServer.check` (and by ``stop()``), so a test sees it.
+
+The control endpoints answer only to loopback Host names, the server's own ``host`` and
+``allowed_hosts`` (``("*",)`` for any), against DNS rebinding; see
+:mod:`dispatch_emu.api.auth`. ``limits`` bounds threads and timeouts
+(:class:`~dispatch_emu.serving.ServerLimits`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from dispatch_emu._version import __version__
+from dispatch_emu.api.auth import ALLOWED_HOSTS_ENVIRON_KEY, host_name
 from dispatch_emu.combined import CombinedApp
 from dispatch_emu.serving import HttpServer, ServerLimits
 
@@ -68,6 +74,18 @@ class _ErrorTrap:
             return errors
 
 
+class _HostPolicy:
+    """Tells the API which Host names this server answers to on its control endpoints."""
+
+    def __init__(self, app: WSGIApplication, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ[ALLOWED_HOSTS_ENVIRON_KEY] = self.hosts
+        return self.app(environ, start_response)
+
+
 class EmulatorServer:
     """A threaded HTTP server for an emulator: start/stop/url, or a context manager."""
 
@@ -81,6 +99,7 @@ class EmulatorServer:
         log_stream: TextIO | None = None,
         log_format: str = "text",
         limits: ServerLimits | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         from dispatch_emu.requestlog import RequestLog
 
@@ -90,6 +109,10 @@ class EmulatorServer:
         self.dispatcher = dispatcher
         self.log_stream = log_stream
         self.limits = limits or ServerLimits()
+        hosts = {host_name(h) for h in allowed_hosts}
+        if host not in ("0.0.0.0", "::", ""):  # a wildcard bind names no host
+            hosts.add(host_name(host if ":" not in host else f"[{host}]"))
+        self.allowed_hosts = frozenset(hosts)
         app: WSGIApplication = CombinedApp(emulator.api, dispatcher)
         if log_stream is not None:  # what happened to each request: dispatch_emu.requestlog
             app = RequestLog(app, emulator.observer, log_stream, format=log_format)
@@ -122,7 +145,8 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        server = HttpServer(self._trap, self.host, self._port, self.limits)
+        app: WSGIApplication = _HostPolicy(self._trap, self.allowed_hosts)
+        server = HttpServer(app, self.host, self._port, self.limits)
         server.start()
         self._server = server
         return self
