@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_bodies import NAMESPACES, script_path, simple_upload
 
 from dispatch_emu.api import ApiApp, ApiConfig
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer
 from dispatch_emu.store import ModuleSource, NamespaceStore
+from tests.api.api_bodies import NAMESPACES, script_path, simple_upload
 
 CONTROL = "/__dispatch_emu"
 TOKEN = {"Authorization": "Bearer tok-123"}
