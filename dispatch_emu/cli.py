@@ -113,6 +113,13 @@ def make_emulator(args: argparse.Namespace) -> Emulator:
     from dispatch_emu.api import ApiConfig
     from dispatch_emu.runtime import RuntimeSettings
 
+    if args.cache_dir is not None:
+        from dispatch_emu.runtime.cache import DiskCache
+
+        try:  # refuse an unsafe directory at start-up, not silently at the first compile
+            DiskCache.open(args.cache_dir)
+        except OSError as exc:
+            raise ValueError(f"--cache-dir: {exc}") from None
     overrides = {
         key: value
         for key, value in (("cpu_ms", args.cpu_ms), ("wall_ms", args.wall_ms), ("cache_dir", args.cache_dir))
