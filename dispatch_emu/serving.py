@@ -73,7 +73,7 @@ class _Watchdog:
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self._reading: dict[int, tuple[float, socket.socket]] = {}
+        self._reading: dict[int, tuple[float, socket.socket, object]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dispatch-emu-header-watchdog", daemon=True)
@@ -84,9 +84,9 @@ class _Watchdog:
     def stop(self) -> None:
         self._stop.set()
 
-    def begin(self, key: int, sock: socket.socket) -> None:
+    def begin(self, key: int, sock: socket.socket, peer: object) -> None:
         with self._lock:
-            self._reading[key] = (time.monotonic() + self.timeout, sock)
+            self._reading[key] = (time.monotonic() + self.timeout, sock, peer)
 
     def end(self, key: int) -> None:
         with self._lock:
@@ -97,11 +97,15 @@ class _Watchdog:
         while not self._stop.wait(interval):
             now = time.monotonic()
             with self._lock:
-                late = [k for k, (deadline, _) in self._reading.items() if deadline <= now]
-                socks = [self._reading.pop(k)[1] for k in late]
-            for sock in socks:
-                try:  # the reading thread sees end-of-stream and drops the connection
-                    sock.shutdown(socket.SHUT_RDWR)
+                late = [k for k, (deadline, _, _) in self._reading.items() if deadline <= now]
+                entries = [self._reading.pop(k) for k in late]
+            for _, sock, peer in entries:
+                try:
+                    # Only the connection we registered: never a descriptor reused since
+                    # (a listening socket, another client) after the connection closed.
+                    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) or sock.getpeername() != peer:
+                        continue
+                    sock.shutdown(socket.SHUT_RDWR)  # the reader sees end-of-stream and drops it
                 except OSError:
                     pass
 
@@ -112,7 +116,12 @@ class _TimedRequest(cheroot_server.HTTPRequest):
     def parse_request(self) -> None:
         watchdog: _Watchdog = self.server.dispatch_emu_watchdog
         key = id(self)
-        watchdog.begin(key, self.conn.socket)
+        sock = self.conn.socket
+        try:
+            peer = sock.getpeername()
+        except OSError:  # already gone
+            peer = None
+        watchdog.begin(key, sock, peer)
         try:
             super().parse_request()
         finally:

@@ -104,3 +104,36 @@ def test_server_limits_refuse_nonsense() -> None:
     for bad in ({"threads": 0}, {"idle_timeout": 0}, {"header_timeout": -1}, {"max_header_bytes": 10}):
         with pytest.raises(ValueError):
             ServerLimits(**bad)
+
+
+def test_serve_takes_the_limits_and_host_options() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    bad = subprocess.run([sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", "--threads", "0"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "threads must be at least 1" in bad.stderr
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", "--quiet", "--threads", "2",
+         "--idle-timeout", "1", "--header-timeout", "1", "--allow-host", "emu.internal"],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        health = f"{url}/__dispatch_emu/health"
+        assert httpx.get(health, headers={"Host": "emu.internal"}).status_code == 200
+        assert httpx.get(health, headers={"Host": "rebind.example"}).status_code == 403
+        assert httpx.get(f"{url}/", headers={"Host": "hello.example.com"}).status_code == 200
+        sock = _connect(url)
+        sock.sendall(b"GET /__dispatch_emu/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert _closed_within(sock, 5) < 4  # --idle-timeout 1
+        sock.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
