@@ -49,6 +49,7 @@ def hello_answer(emu: Emulator, name: str) -> tuple[int, bytes]:
 def test_a_swapped_artefact_is_recompiled_not_run(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with Emulator(runtime_settings=RuntimeSettings(cache_dir=str(cache)), load_entrypoints=False) as emu:
+        emu.runtime.host.modules.clear_memory()  # other tests of this process compiled them already
         emu.namespace("ns").put_script("hello", wasm=HELLO)
         emu.namespace("ns").put_script("other", wasm=OTHER)
         swap(cache)
