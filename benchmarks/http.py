@@ -8,8 +8,10 @@ the median of ``--rounds`` interleaved rounds: within a round every server is me
 in turn at every client count, so load from elsewhere on the machine hits all alike.
 
 1. **The server alone**: a trivial WSGI app ("hello", 6 bytes) behind werkzeug's
-   development server (what ``dispatch-emu serve`` used before), cheroot and waitress,
-   each with 16 threads, at 1 and 8 keep-alive clients.
+   development server (what ``dispatch-emu serve`` used before), cheroot as shipped,
+   cheroot as ``dispatch_emu.serving`` runs it ("serving.py": header watchdog, a worker
+   that waits 2 ms for a keep-alive client's next request) and waitress, each with 16
+   threads, at 1 and 8 keep-alive clients.
 2. **Before/after**: the reactor hello worker through the emulator's full stack (error
    trap, API/dispatcher split, seed dispatcher, wasm), served by werkzeug's development
    server as ``EmulatorServer`` did before ("before") and by today's ``EmulatorServer``
@@ -68,6 +70,15 @@ def serve_cheroot(app) -> tuple[int, Callable[[], None]]:
     return server.bind_addr[1], server.stop
 
 
+def serve_ours(app) -> tuple[int, Callable[[], None]]:
+    """cheroot as ``EmulatorServer`` runs it (``dispatch_emu.serving``: watchdog, keep-alive linger)."""
+    from dispatch_emu.serving import HttpServer
+
+    server = HttpServer(app, "127.0.0.1", 0)
+    server.start()
+    return server.port, server.stop
+
+
 def serve_waitress(app) -> tuple[int, Callable[[], None]] | None:
     try:
         import waitress
@@ -116,7 +127,8 @@ def main() -> None:
     stops: list[Callable[[], None]] = []
 
     print("\n\n1. the server alone: a trivial WSGI app, req/s (median of rounds)")
-    servers = {"werkzeug dev": serve_werkzeug(hello_app), "cheroot": serve_cheroot(hello_app)}
+    servers = {"werkzeug dev": serve_werkzeug(hello_app), "cheroot": serve_cheroot(hello_app),
+               "serving.py": serve_ours(hello_app)}
     waitress = serve_waitress(hello_app)
     if waitress is not None:
         print(f"   (waitress {version('waitress')})")
