@@ -177,7 +177,22 @@ class HttpServer:
         return int(self._server.bind_addr[1])
 
     def start(self) -> None:
-        self._server.prepare()  # binds now, so the port is known when start() returns
+        # prepare() binds (so the port is known when start() returns) and starts the worker
+        # pool; run it on a daemon thread so the pool's threads are daemons too, and a
+        # server nobody stopped does not keep the interpreter from exiting.
+        failed: list[BaseException] = []
+
+        def prepare() -> None:
+            try:
+                self._server.prepare()
+            except BaseException as exc:  # re-raised in the caller's thread
+                failed.append(exc)
+
+        preparing = threading.Thread(target=prepare, name="dispatch-emu-server-prepare", daemon=True)
+        preparing.start()
+        preparing.join()
+        if failed:
+            raise failed[0]
         self._watchdog.start()
         self._thread = threading.Thread(
             target=self._server.serve, name=f"dispatch-emu-server:{self.port}", daemon=True

@@ -137,3 +137,16 @@ def test_serve_takes_the_limits_and_host_options() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_server_nobody_stopped_does_not_keep_python_alive() -> None:
+    import subprocess
+    import sys
+
+    code = ("from dispatch_emu.emulator import Emulator\n"
+            "from dispatch_emu.server import EmulatorServer\n"
+            "import httpx\n"
+            "server = EmulatorServer(Emulator(load_entrypoints=False), port=0).start()\n"
+            "assert httpx.get(server.url + '/__dispatch_emu/health').status_code == 200\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
