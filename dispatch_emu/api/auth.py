@@ -28,6 +28,12 @@ with 403 code 10403:
   names and addresses, ``*.localhost``, its ``--host`` and any ``--allow-host``), a
   request whose ``Host`` is none of them. In process (no socket, no DNS) no Host check
   applies unless ``ApiConfig.allowed_hosts`` asks for one.
+
+What this leaves open, knowingly: a page served *by the emulator itself* on the same
+origin (a user worker reached with path routing on ``127.0.0.1:8787``) is same-origin to
+the control endpoints; with ``--token`` it still lacks the token. The ``/client/v4`` API
+takes no Origin or Host checks (wrangler and the SDK send neither header a browser
+would); protect it with ``--token``.
 """
 
 from __future__ import annotations
