@@ -97,6 +97,9 @@ def test_the_live_server_refuses_a_rebound_host_but_still_dispatches_by_host(wor
         with EmulatorServer(emu, port=0, dispatcher=emu.dispatcher("demo")) as server:
             rebound = httpx.post(f"{server.url}{CONTROL}/reset", headers={"Host": "rebind.attacker.example:80"})
             assert rebound.status_code == 403
+            csrf = httpx.post(f"{server.url}{CONTROL}/reset", content="{}",
+                              headers={"Origin": "http://evil.example", "Content-Type": "text/plain"})
+            assert csrf.status_code == 403
             assert "shop" in emu.namespace("demo")
             assert httpx.get(f"{server.url}{CONTROL}/health").status_code == 200  # 127.0.0.1:port
             assert httpx.get(f"{server.url}/", headers={"Host": "shop.example.com"}).status_code == 200
