@@ -196,20 +196,42 @@ def _sealed(binding: dict[str, Any], sealer: Sealer) -> dict[str, Any]:
     return {**kept, "sealed": sealer.seal(values)}
 
 
+def _sealed_space(space: dict[str, Any], sealer: Sealer) -> dict[str, Any]:
+    return {**space, "scripts": [
+        {**script, "bindings": [_sealed(b, sealer) if _is_secret(b) else b for b in script["bindings"]]}
+        for script in space["scripts"]
+    ]}
+
+
 def seal_secrets(snapshot: dict[str, Any], sealer: Sealer) -> dict[str, Any]:
-    """``snapshot`` with every secret value sealed (a copy where it changes; the rest shared)."""
-    accounts: dict[str, Any] = {}
-    for account_id, spaces in snapshot["accounts"].items():
-        accounts[account_id] = [
-            {**space, "scripts": [
-                {**script, "bindings": [
-                    _sealed(b, sealer) if _is_secret(b) else b for b in script["bindings"]
-                ]}
-                for script in space["scripts"]
-            ]}
-            for space in spaces
-        ]
-    return {**snapshot, "accounts": accounts}
+    """``snapshot`` with every secret value sealed (a copy where it changes; the rest shared).
+
+    Covers dispatch namespaces (``accounts``) and account-level Workers (``workers``).
+    """
+    sealed = {**snapshot, "accounts": {
+        account_id: [_sealed_space(space, sealer) for space in spaces]
+        for account_id, spaces in snapshot["accounts"].items()
+    }}
+    if "workers" in snapshot:
+        sealed["workers"] = {
+            account_id: _sealed_space(space, sealer) for account_id, space in snapshot["workers"].items()
+        }
+    return sealed
+
+
+def _snapshot_spaces(data: dict[str, Any]) -> list[tuple[Any, Any, dict[str, Any]]]:
+    """``(account, namespace, space)`` for every script container in a posted snapshot."""
+    found: list[tuple[Any, Any, dict[str, Any]]] = []
+    accounts = data.get("accounts")
+    for account_id, spaces in accounts.items() if isinstance(accounts, dict) else ():
+        for space in spaces if isinstance(spaces, list) else ():
+            if isinstance(space, dict):
+                found.append((account_id, space.get("name"), space))
+    workers = data.get("workers")
+    for account_id, space in workers.items() if isinstance(workers, dict) else ():
+        if isinstance(space, dict):
+            found.append((account_id, ACCOUNT_WORKERS, space))
+    return found
 
 
 def fill_sealed_secrets(data: dict[str, Any], store: NamespaceStore, sealer: Sealer) -> list[str]:
@@ -219,33 +241,28 @@ def fill_sealed_secrets(data: dict[str, Any], store: NamespaceStore, sealer: Sea
     loader to refuse.
     """
     missing: list[str] = []
-    accounts = data.get("accounts")
-    if not isinstance(accounts, dict):
-        return missing
-    for account_id, spaces in accounts.items():
-        for space in spaces if isinstance(spaces, list) else ():
-            scripts = space.get("scripts") if isinstance(space, dict) else None
-            for script in scripts if isinstance(scripts, list) else ():
-                bindings = script.get("bindings") if isinstance(script, dict) else None
-                for binding in bindings if isinstance(bindings, list) else ():
-                    if not _is_secret(binding):
-                        continue
-                    if "sealed" in binding:
-                        opened = sealer.unseal(binding.pop("sealed"))
-                        if isinstance(opened, dict):
-                            binding.update({k: v for k, v in opened.items() if k in SECRET_VALUE_FIELDS})
-                    if any(f in binding for f in SECRET_VALUE_FIELDS):
-                        continue
-                    current = _current_secret(store, account_id, space.get("name"), script.get("name"),
-                                              binding.get("name"))
-                    if current is not None:
-                        binding.update({k: v for k, v in current.items() if k in SECRET_VALUE_FIELDS})
-                        continue
-                    missing.append(f"{account_id}/{space.get('name')}/{script.get('name')}/{binding.get('name')}")
-                    if binding["type"] == "secret_key":
-                        binding["key_base64"] = ""
-                    else:
-                        binding["text"] = ""
+    for account_id, namespace, space in _snapshot_spaces(data):
+        scripts = space.get("scripts")
+        for script in scripts if isinstance(scripts, list) else ():
+            bindings = script.get("bindings") if isinstance(script, dict) else None
+            for binding in bindings if isinstance(bindings, list) else ():
+                if not _is_secret(binding):
+                    continue
+                if "sealed" in binding:
+                    opened = sealer.unseal(binding.pop("sealed"))
+                    if isinstance(opened, dict):
+                        binding.update({k: v for k, v in opened.items() if k in SECRET_VALUE_FIELDS})
+                if any(f in binding for f in SECRET_VALUE_FIELDS):
+                    continue
+                current = _current_secret(store, account_id, namespace, script.get("name"), binding.get("name"))
+                if current is not None:
+                    binding.update({k: v for k, v in current.items() if k in SECRET_VALUE_FIELDS})
+                    continue
+                missing.append(f"{account_id}/{namespace}/{script.get('name')}/{binding.get('name')}")
+                if binding["type"] == "secret_key":
+                    binding["key_base64"] = ""
+                else:
+                    binding["text"] = ""
     return missing
 
 
