@@ -232,8 +232,14 @@ class JsRunner:
                 if not self._pending:
                     return
                 work = self._pending.pop(0)
-            with work.execution.active(), work.execution.gate.held():
-                self._finish(work)
+            # Runtime.run cleared the execution's state when the request returned (to break
+            # a cycle): the interrupt handler and host calls find the call through it again
+            work.execution.state = work.call
+            try:
+                with work.execution.active(), work.execution.gate.held():
+                    self._finish(work)
+            finally:
+                work.execution.state = None
 
     def drop_pending(self) -> None:
         """Forget the pending waitUntil() work, closing its contexts (a reset)."""
