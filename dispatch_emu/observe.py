@@ -11,6 +11,11 @@ dispatch failed, and what the worker logged:
 >>> observer.dispatched(DispatchRecord("acc", "ns", "shop", 200, None, 0.001))
 >>> observer.last_call().outcome
 'answered'
+>>> from dispatch_emu.errors import WorkerNotFound
+>>> observer.dispatched(DispatchRecord("acc", "ns", "ghost", None, WorkerNotFound(), 0.001))
+>>> ghost = observer.last_call()
+>>> ghost.found, ghost.ran, ghost.outcome
+(False, False, 'not found')
 
 Three kinds of record share one sequence number, so ``since=`` reads what came after:
 
@@ -90,6 +95,11 @@ class DispatchRecord:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def ran(self) -> bool:
+        """Whether the worker's code ran: it was found (and then answered, or failed)."""
+        return bool(self.found)
 
     @property
     def outcome(self) -> str:

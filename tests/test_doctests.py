@@ -34,3 +34,15 @@ def test_docstring_examples(name: str):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.attempted > 0, f"{name} has '>>> ' but doctest found no example"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed (see above)"
+
+
+def test_worker_programs_need_no_hypothesis():
+    """``dispatch_emu.programs`` builds and compiles a worker without importing Hypothesis."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from dispatch_emu.programs import worker_program; "
+            "assert worker_program('trap').wasm[:4] == b'\\0asm'; "
+            "assert 'hypothesis' not in sys.modules, 'hypothesis was imported'")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
