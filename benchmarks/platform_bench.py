@@ -19,9 +19,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import httpx
+# benchmarks/http.py would shadow the standard library's http (httpx needs it): this folder
+# goes to the end of the path, where _timing is still found
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import httpx  # noqa: E402
 from _timing import call_wsgi, environ, interleaved, us  # noqa: E402
 
 from dispatch_emu import Emulator  # noqa: E402

@@ -205,9 +205,15 @@ def test_account_workers_and_namespaces_stay_apart(scripts, http: httpx.Client, 
     # a namespace whose name is spelled like the container is an ordinary, missing one
     response = http.get(f"{NAMESPACES}/(account workers)/scripts/shop")
     assert response.status_code == 404 and response.json()["errors"][0]["code"] != 10007
-    assert http.post(NAMESPACES, json={"name": "(account workers)"}).status_code == 200
+    assert http.put(f"{NAMESPACES}/(account workers)/scripts/shop/secrets",
+                    json={"name": "S", "text": "x", "type": "secret_text"}).status_code == 404
     assert store.find_script(ACCOUNT, "(account workers)", "shop") is None
+    assert http.post(NAMESPACES, json={"name": "(account workers)"}).status_code == 400  # not a name
+    # the store tells the container by type: a plain string with the same text never reaches it
+    assert not store.has_namespace(ACCOUNT, "(account workers)")
+    assert store.has_namespace(ACCOUNT, ACCOUNT_WORKERS)
     assert store.find_script(ACCOUNT, ACCOUNT_WORKERS, "shop") is not None
+    assert store.list_namespaces(ACCOUNT) == []
 
 
 def test_snapshot_keeps_account_workers(scripts, store: NamespaceStore) -> None:
