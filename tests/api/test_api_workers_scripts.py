@@ -205,7 +205,10 @@ def test_account_workers_and_namespaces_stay_apart(scripts, http: httpx.Client, 
     # a namespace whose name is spelled like the container is an ordinary, missing one
     response = http.get(f"{NAMESPACES}/(account workers)/scripts/shop")
     assert response.status_code == 404 and response.json()["errors"][0]["code"] != 10007
-    assert http.post(NAMESPACES, json={"name": "(account workers)"}).status_code == 200
+    # and no namespace can be given that name: namespace names take the script-name alphabet
+    refused = http.post(NAMESPACES, json={"name": "(account workers)"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == 10021
+    assert store.list_namespaces(ACCOUNT) == []
     assert store.find_script(ACCOUNT, "(account workers)", "shop") is None
     assert store.find_script(ACCOUNT, ACCOUNT_WORKERS, "shop") is not None
 
