@@ -207,6 +207,10 @@ def test_account_workers_and_namespaces_stay_apart(scripts, http: httpx.Client, 
     assert response.status_code == 404 and response.json()["errors"][0]["code"] != 10007
     assert http.put(f"{NAMESPACES}/(account workers)/scripts/shop/secrets",
                     json={"name": "S", "text": "x", "type": "secret_text"}).status_code == 404
+    # and no namespace can be given that name: namespace names take the script-name alphabet
+    refused = http.post(NAMESPACES, json={"name": "(account workers)"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == 10021
+    assert store.list_namespaces(ACCOUNT) == []
     assert store.find_script(ACCOUNT, "(account workers)", "shop") is None
     assert http.post(NAMESPACES, json={"name": "(account workers)"}).status_code == 400  # not a name
     # the store tells the container by type: a plain string with the same text never reaches it
