@@ -87,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cpu-ms", type=int, default=None, help="default CPU budget per request")
     serve.add_argument("--wall-ms", type=int, default=None, help="default wall-clock budget per request")
     serve.add_argument("--cache-dir", default=None, help="on-disk cache of compiled modules")
+    serve.add_argument("--threads", type=int, default=16,
+                       help="worker threads: requests served at once (default 16)")
+    serve.add_argument("--idle-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="close keep-alive connections idle this long; also bounds each body read (default 10)")
+    serve.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="time a client has to send the request line and headers (default 10)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="a Host name the control endpoints answer to besides loopback ones and --host;"
+                            " repeatable; '*' allows any")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     serve.add_argument("--log-format", choices=("text", "json"), default="text",
                        help="request log: one readable line per request (text) or one JSON object (json)")
@@ -104,6 +113,13 @@ def make_emulator(args: argparse.Namespace) -> Emulator:
     from dispatch_emu.api import ApiConfig
     from dispatch_emu.runtime import RuntimeSettings
 
+    if args.cache_dir is not None:
+        from dispatch_emu.runtime.cache import DiskCache
+
+        try:  # refuse an unsafe directory at start-up, not silently at the first compile
+            DiskCache.open(args.cache_dir)
+        except OSError as exc:
+            raise ValueError(f"--cache-dir: {exc}") from None
     overrides = {
         key: value
         for key, value in (("cpu_ms", args.cpu_ms), ("wall_ms", args.wall_ms), ("cache_dir", args.cache_dir))
@@ -183,7 +199,10 @@ def banner(url: str, args: argparse.Namespace, port: int) -> str:
 
 def serve(args: argparse.Namespace, out: TextIO) -> int:
     from dispatch_emu.server import EmulatorServer
+    from dispatch_emu.serving import ServerLimits
 
+    limits = ServerLimits(threads=args.threads, idle_timeout=args.idle_timeout,
+                          header_timeout=args.header_timeout)
     emulator = make_emulator(args)
     seed_demo(emulator, args.account, args.namespace, demo=not args.no_demo)
     dispatcher: Any
@@ -202,7 +221,8 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
         )
     server = EmulatorServer(
         emulator, host=args.host, port=args.port, dispatcher=dispatcher,
-        log_stream=None if args.quiet else out, log_format=args.log_format,
+        log_stream=None if args.quiet else out, log_format=args.log_format, limits=limits,
+        allowed_hosts=args.allow_host,
     )
     server.start()
     print(banner(server.url, args, server.port), file=out, flush=True)

@@ -17,6 +17,7 @@ Every error a user can meet derives from :class:`DispatchEmuError`::
     │   ├── PayloadTooLarge              413, 10413
     │   ├── AuthenticationError          403, 10000 Authentication error
     │   ├── InvalidToken                 400, 9106  Authentication failed
+    │   ├── ControlForbidden             403, 10403 cross-origin or unexpected Host (control endpoints)
     │   └── InternalError                500, 10002 Unexpected internal server error
     └── WorkerError                  what a dispatch stub's ``fetch()`` raises
         ├── WorkerNotFound               "Worker not found." (the dispatcher answers 404)
@@ -144,6 +145,14 @@ class InvalidToken(ApiError):
     default_message = "Authentication failed"
 
 
+class ControlForbidden(ApiError):
+    """A control endpoint refused a cross-origin browser request or an unexpected Host."""
+
+    status = 403
+    code = 10403  # the emulator's own endpoints: no Cloudflare code exists
+    default_message = "Forbidden"
+
+
 class InternalError(ApiError):
     """Something failed inside the emulator; the answer names the exception."""
 
@@ -253,6 +262,7 @@ class DispatcherException(WorkerError):
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "ControlForbidden",
     "CpuLimitExceeded",
     "DispatchEmuError",
     "DispatcherException",

@@ -15,6 +15,11 @@ endpoints; every other request goes to the dispatcher, so
 
 An exception escaping the app in the server thread is answered with a 500, kept, and
 re-raised by :meth:`EmulatorServer.check` (and by ``stop()``), so a test sees it.
+
+The control endpoints answer only to loopback Host names, the server's own ``host`` and
+``allowed_hosts`` (``("*",)`` for any), against DNS rebinding; see
+:mod:`dispatch_emu.api.auth`. ``limits`` bounds threads and timeouts
+(:class:`~dispatch_emu.serving.ServerLimits`).
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ import logging
 import sys
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TextIO
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from typing import TYPE_CHECKING, TextIO
 
 from dispatch_emu._version import __version__
+from dispatch_emu.api.auth import ALLOWED_HOSTS_ENVIRON_KEY, host_name
 from dispatch_emu.combined import CombinedApp
+from dispatch_emu.serving import HttpServer, ServerLimits
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -69,15 +74,16 @@ class _ErrorTrap:
             return errors
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request lines come from :mod:`dispatch_emu.requestlog`; only errors go to the logger."""
+class _HostPolicy:
+    """Tells the API which Host names this server answers to on its control endpoints."""
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
+    def __init__(self, app: WSGIApplication, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
 
-    def log(self, type: str, message: str, *args: Any) -> None:
-        if type == "error":
-            logger.error(message, *args)
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ[ALLOWED_HOSTS_ENVIRON_KEY] = self.hosts
+        return self.app(environ, start_response)
 
 
 class EmulatorServer:
@@ -92,6 +98,8 @@ class EmulatorServer:
         dispatcher: WSGIApplication | None = None,
         log_stream: TextIO | None = None,
         log_format: str = "text",
+        limits: ServerLimits | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         from dispatch_emu.requestlog import RequestLog
 
@@ -100,17 +108,21 @@ class EmulatorServer:
         self._port = port
         self.dispatcher = dispatcher
         self.log_stream = log_stream
+        self.limits = limits or ServerLimits()
+        hosts = {host_name(h) for h in allowed_hosts}
+        if host not in ("0.0.0.0", "::", ""):  # a wildcard bind names no host
+            hosts.add(host_name(host if ":" not in host else f"[{host}]"))
+        self.allowed_hosts = frozenset(hosts)
         app: WSGIApplication = CombinedApp(emulator.api, dispatcher)
         if log_stream is not None:  # what happened to each request: dispatch_emu.requestlog
             app = RequestLog(app, emulator.observer, log_stream, format=log_format)
         self._trap = _ErrorTrap(app)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: HttpServer | None = None
 
     @property
     def port(self) -> int:
         """The port the server listens on once started (the one asked for before that; 0: any)."""
-        return self._server.server_port if self._server is not None else self._port
+        return self._server.port if self._server is not None else self._port
 
     @property
     def url(self) -> str:
@@ -120,31 +132,34 @@ class EmulatorServer:
         return f"http://{host}:{self.port}"
 
     @property
+    def bound_port(self) -> int:
+        """The port actually listened on (the free one picked for ``port=0``)."""
+        if self._server is None:
+            raise RuntimeError("the server is not running; call start() first")
+        return self._server.port
+
+    @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._server is not None and self._server.alive()
 
     def start(self) -> EmulatorServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        self._server = make_server(
-            self.host, self._port, self._trap, threaded=True, request_handler=_QuietHandler
-        )
-        self._server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"dispatch-emu-server:{self._server.server_port}",
-            daemon=True,
-        )
-        self._thread.start()
+        app: WSGIApplication = _HostPolicy(self._trap, self.allowed_hosts)
+        server = HttpServer(app, self.host, self._port, self.limits)
+        server.start()
+        self._server = server
         return self
 
     def serve_forever(self) -> None:
         """Run in the calling thread until interrupted (the CLI uses this)."""
         if self._server is None:
             self.start()
-        assert self._thread is not None
+        server = self._server
+        assert server is not None
         try:
-            while self._thread.is_alive():
-                self._thread.join(0.5)
+            while server.alive():
+                server.join(0.5)
         finally:
             self.stop(check=False)
 
@@ -156,12 +171,8 @@ class EmulatorServer:
 
     def stop(self, *, check: bool = True) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
         if check:
             self.check()
 

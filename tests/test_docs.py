@@ -18,11 +18,11 @@ is checked; a block without one fails this suite, so nothing in the docs goes un
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,15 +167,23 @@ def test_shell_and_python_blocks_run_in_order(doc: str, doc_blocks: list[Block],
 
 
 def _run_wrangler(block: Block, server: Any) -> None:
-    wrangler = os.environ.get("DISPATCH_EMU_WRANGLER") or shutil.which("wrangler")
-    if not wrangler or server is None:
-        return  # wrangler is a Node.js tool the suite does not install (tests/server/test_server_wrangler.py)
+    from tests.node_tools import NodeUnavailable, node_env, wrangler_bin
+
+    assert server is not None, f"{block}: no serve block before it"
+    try:
+        wrangler = str(wrangler_bin(skip=False))  # pinned, installed on first use
+    except NodeUnavailable:
+        return  # no node on this machine: the block cannot run here (it does in CI)
     command = block.text.replace("\\\n", " ").replace("127.0.0.1:8787", server.url.split("//", 1)[1])
     command = command.replace("npx wrangler", shlex.quote(wrangler))
-    result = subprocess.run(command, shell=True, cwd=ROOT / "tests" / "examples" / "workers" / "greeter",
-                            capture_output=True, text=True, timeout=180,
-                            env=dict(os.environ, WRANGLER_SEND_METRICS="false", CI="true"))
+    folder = Path(tempfile.mkdtemp()) / "greeter"  # wrangler writes a .wrangler/ cache where it runs
+    shutil.copytree(ROOT / "tests" / "examples" / "workers" / "greeter", folder)
+    result = subprocess.run(command, shell=True, cwd=folder,
+                            capture_output=True, text=True, timeout=300,
+                            env=dict(node_env(), WRANGLER_SEND_METRICS="false", CI="true"))
     assert result.returncode == 0, result.stdout + result.stderr
+    namespace = server.emulator.namespace("customers", create=False)
+    assert "greeter" in namespace, "wrangler deploy did not reach the server"
 
 
 # ----------------------------------------------------------------------- pytest blocks and failures

@@ -15,8 +15,10 @@ Point the official SDK at it with ``base_url="http://<host>/client/v4"`` and wra
 with ``CLOUDFLARE_API_BASE_URL``. :meth:`ApiApp.handles` tells a server which paths are
 the API's, so the dispatcher can share the port.
 
-How one request goes: authentication (``/client/v4`` only, when a token is required),
-routing, the ``Content-Length`` check against ``max_body_bytes``, then the handler.
+How one request goes: authentication (every path, when a token is required), the
+browser and Host checks of the control endpoints (:mod:`~dispatch_emu.api.auth`),
+routing, the ``Content-Length`` check against ``max_body_bytes`` (``max_restore_bytes``
+for a restore), then the handler.
 Every failure is an :class:`~dispatch_emu.errors.ApiError` rendered as Cloudflare's
 envelope; any other exception is logged and answered with 500 (code 10002) and the app
 keeps serving. Every answer carries ``x-dispatch-emu: <version>``.
@@ -33,7 +35,7 @@ from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from dispatch_emu._version import __version__
-from dispatch_emu.api.auth import check_auth
+from dispatch_emu.api.auth import ALLOWED_HOSTS_ENVIRON_KEY, check_auth, check_control_request
 from dispatch_emu.api.calls import ApiCall, check_declared_length
 from dispatch_emu.api.config import API_PREFIX, ApiConfig
 from dispatch_emu.api.envelope import error_response, internal_error_response, success_response
@@ -68,7 +70,8 @@ class ApiApp:
     ) -> None:
         self.store = store
         self.config = config if config is not None else ApiConfig()
-        self.control = Control(store, on_reset, extra_state, logs)
+        self.control = Control(store, on_reset, extra_state, logs,
+                               token_required=self.config.required_token is not None)
         self.url_map = make_map(self.control, self.config.control_prefix)
 
     def handles(self, path: str) -> bool:
@@ -87,11 +90,14 @@ class ApiApp:
             path = request.path
             if not self.handles(path):
                 raise NoRoute()
-            if _under(path, API_PREFIX):
-                check_auth(environ, self.config.required_token)
+            check_auth(environ, self.config.required_token)
+            if _under(path, self.config.control_prefix):
+                allowed = environ.get(ALLOWED_HOSTS_ENVIRON_KEY, self.config.allowed_hosts)
+                check_control_request(environ, allowed)
             handler, args = self._match(request)
-            check_declared_length(environ, self.config.max_body_bytes)
-            value = handler(ApiCall(self.store, request, args, self.config.max_body_bytes))
+            limit = self.config.max_restore_bytes if handler == self.control.restore else self.config.max_body_bytes
+            check_declared_length(environ, limit)
+            value = handler(ApiCall(self.store, request, args, limit))
             if isinstance(value, Response):
                 return value
             return success_response(value)

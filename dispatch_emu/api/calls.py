@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from dispatch_emu.errors import MalformedRequest, PayloadTooLarge, ValidationError
@@ -68,7 +69,10 @@ def read_body(environ: Mapping[str, Any], limit: int) -> bytes:
         return b""  # no length and no end marker: WSGI forbids reading past the body
     parts, total = [], 0
     while True:
-        chunk = stream.read(_CHUNK)
+        try:
+            chunk = stream.read(_CHUNK)
+        except (ValueError, OSError, HTTPException) as exc:  # what servers raise for a bad chunk
+            raise MalformedRequest(f"The chunked request body is malformed: {exc}.") from None
         if not chunk:
             return b"".join(parts)
         total += len(chunk)
@@ -82,6 +86,8 @@ def parse_json(data: bytes, what: str = "request body") -> Any:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedRequest(f"The {what} is not valid JSON: {exc}.") from None
+    except RecursionError:  # 100k nested brackets: valid JSON, but not something we parse
+        raise MalformedRequest(f"The {what} nests too deeply to parse.") from None
 
 
 def json_kind(value: Any) -> str:

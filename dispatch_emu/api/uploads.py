@@ -94,8 +94,8 @@ def parse_multipart(body: bytes, content_type: str) -> list[Part]:
 def parse_metadata(data: bytes) -> dict[str, Any]:
     try:
         metadata = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"The metadata part is not valid JSON: {exc}.") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValidationError(f"The metadata part is not valid JSON: {exc!r}.") from None
     if not isinstance(metadata, dict):
         raise ValidationError(f"The metadata part must be a JSON object; got {json_kind(metadata)}.")
     return metadata
@@ -187,7 +187,7 @@ def parse_settings(call: ApiCall) -> dict[str, Any]:
             raise ValidationError("Send exactly one multipart part named 'settings' (JSON).")
         try:
             settings = json.loads(found[0].data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ValidationError(f"The settings part is not valid JSON: {exc}.") from None
     else:
         settings = call.json()

@@ -21,6 +21,11 @@ configured routing, through the ``dispatch_emu_resolve_worker`` hook) and
 ``env.render_error(error, request)`` (the ``dispatch_emu_render_error`` hook, whose
 built-in answer is the seed's 404/500). An exception escaping your ``fetch`` becomes
 Cloudflare's error 1101, "Worker threw exception", with status 500.
+
+Before any of that, the WSGI entry applies Cloudflare's request limits (URL 16 KB, headers
+128 KB, body 100 MB by default; ``edge=EdgeLimits(...)`` changes them): see
+:mod:`dispatch_emu.dispatch.edge`, which also holds every worker's answer to what HTTP/1.1
+can carry.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from dispatch_emu.dispatch.answers import default_error_response
 from dispatch_emu.dispatch.binding import DispatchNamespace
+from dispatch_emu.dispatch.edge import DEFAULT_LIMITS, EdgeLimits, refuse_request
 from dispatch_emu.dispatch.messages import wsgi_answer
 from dispatch_emu.dispatch.routing import Routing, routing_from_spec
 from dispatch_emu.errors import DispatcherException, WorkerError
@@ -90,8 +96,10 @@ class Dispatcher:
         fetch: FetchFunction | None = None,
         routing: Routing | str | None = None,
         env: Mapping[str, Any] | None = None,
+        edge: EdgeLimits | None = None,
     ) -> None:
         self.binding = binding
+        self.edge = edge or DEFAULT_LIMITS
         self.fetch = fetch or seed_fetch
         self.routing = routing_from_spec(routing)
         self.env = DispatcherEnv(binding, self.routing, env)
@@ -137,6 +145,9 @@ class Dispatcher:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        refused = refuse_request(environ, self.edge)  # Cloudflare's URL, header and body limits
+        if refused is not None:
+            return refused(environ, start_response)
         answer = wsgi_answer(self.handle(Request(environ)), environ, start_response)
         runtime = self.binding.runtime
         if runtime.has_pending:  # ctx.waitUntil() work runs once the answer is sent

@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
 
+from dispatch_emu.dispatch.edge import sanitise_response
 from dispatch_emu.dispatch.routing import request_host
 from dispatch_emu.runtime import GuestRequest, GuestResponse
 
@@ -113,7 +114,11 @@ def to_guest(request: Request, *, trusted: bool) -> GuestRequest:
 
 
 def from_guest(response: GuestResponse) -> Response:
-    return WorkerResponse(response.body, status=response.status, headers=response.headers)
+    """The werkzeug response for a guest's answer; every ABI's answer passes here, and
+    :func:`~dispatch_emu.dispatch.edge.sanitise_response` refuses or trims what HTTP/1.1
+    cannot carry (raising :class:`~dispatch_emu.errors.WorkerException`)."""
+    status, headers = sanitise_response(response.status, response.headers)
+    return WorkerResponse(response.body, status=status, headers=headers)
 
 
 def wsgi_answer(

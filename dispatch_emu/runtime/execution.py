@@ -11,7 +11,8 @@
 * the outbound call (:meth:`Execution.fetch`), which counts the subrequest against the
   limit and runs the user's Python handler with the gate released;
 * calls through the worker's bindings (:meth:`Execution.call_service`): another worker,
-  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``);
+  run nested on this thread (JavaScript workers' ``dispatch_namespace`` and ``service``),
+  with the gate released around the dispatch code and hooks;
 * the set-up of a wasmtime ``Store`` for the request: memory budget (all memories and
   tables, :mod:`~dispatch_emu.runtime.budget`), fuel and the per-tick deadline check of
   its :class:`~dispatch_emu.runtime.meter.Meter` (:meth:`Execution.new_store`,
@@ -36,10 +37,12 @@ ran before; a runtime uses it when ``RuntimeSettings.serialize_guests`` is set (
 compare, or as an escape hatch). Either gate is re-entrant per thread (an outbound
 handler may run another worker on the same thread), and *released* around user Python
 that may wait for another thread's guest: the outbound handler (which may call the
-emulator's own live server, whose thread must dispatch) and the hooks it triggers. It
+emulator's own live server, whose thread must dispatch), calls through bindings, and
+the hooks they trigger. It
 is re-taken before the call returns into the guest.
 
-Every guest run enters the gate through ``with gate.held():`` and every wait for user
+Every guest run enters the gate (``with gate.held():``, or ``enter()``/``leave()`` on
+the request path of :meth:`Runtime.run <dispatch_emu.runtime.Runtime.run>`) and every wait for user
 code leaves it through ``with gate.released():``; nothing else touches it.
 """
 
@@ -272,10 +275,13 @@ class Execution:
 
     def call_service(self, call: ServiceCall) -> GuestResponse:
         """Run a call through one of the worker's bindings (another worker, nested on this
-        thread: the gate is re-entered, not released). The caller checked there is a handler;
-        a :class:`~dispatch_emu.errors.WorkerError` of the called worker propagates."""
+        thread). The gate is released meanwhile, as for :meth:`fetch`: the call runs the
+        dispatch hooks, user Python that may wait on another thread's guest; the called
+        worker's own run enters the gate again. The caller checked there is a handler; a
+        :class:`~dispatch_emu.errors.WorkerError` of the called worker propagates."""
         assert self.services is not None
-        return self.services(call)
+        with self.gate.released():
+            return self.services(call)
 
     # -- wasmtime stores
 

@@ -247,6 +247,7 @@ class Runtime:
         finally:
             gate.leave()
             stack.pop()
+            execution.state = None  # the engine's state points back at the execution: break the cycle now
             self._leave()
 
     # -- JavaScript ctx.waitUntil() work, which runs after its response

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ctypes
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -37,7 +38,7 @@ import wasmtime
 from wasmtime import _ffi
 from wasmtime._extern import wrap_extern
 
-from dispatch_emu.errors import OutputLimitExceeded, WorkerError
+from dispatch_emu.errors import InvalidModule, OutputLimitExceeded, WorkerError
 from dispatch_emu.runtime.abi import Invocation
 from dispatch_emu.runtime.budget import MemoryBudget
 from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
@@ -102,7 +103,15 @@ class WagiAbi:
     def matches(self, module: wasmtime.Module) -> bool:
         has_start = any(e.name == "_start" and isinstance(e.type, wasmtime.FuncType) for e in module.exports)
         imports = list(module.imports)
-        return has_start and bool(imports) and all(i.module == WASI_MODULE for i in imports)
+        if not (has_start and bool(imports) and all(i.module == WASI_MODULE for i in imports)):
+            return False
+        unknown = unknown_wasi_imports(module)
+        if unknown:  # a WASI command in every other respect: say exactly what is wrong
+            raise InvalidModule(
+                f"The module imports {', '.join(unknown)}, which WASI preview 1 does not provide"
+                " (or not with that signature); every request would fail to instantiate."
+            )
+        return True
 
     def run(self, invocation: Invocation) -> GuestResponse:
         inv = invocation
@@ -166,6 +175,48 @@ class WagiAbi:
             cleanup()
 
 
+_WASI_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
+_WASI_PROBE: list[tuple[wasmtime.Linker, wasmtime.Store]] = []
+_WASI_PROBE_LOCK = threading.Lock()
+
+
+def _wasi_signature(name: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(params, results) of WASI preview 1's function ``name``, ``None`` if it has none."""
+    with _WASI_PROBE_LOCK:
+        if name in _WASI_SIGNATURES:
+            return _WASI_SIGNATURES[name]
+        if not _WASI_PROBE:
+            engine = wasmtime.Engine()
+            _WASI_PROBE.append((wasi_linker(engine), wasmtime.Store(engine)))
+        linker, store = _WASI_PROBE[0]
+        try:
+            item = linker.get(store, WASI_MODULE, name)
+        except wasmtime.WasmtimeError:
+            signature = None
+        else:
+            kind = item.type(store) if isinstance(item, wasmtime.Func) else None
+            signature = (tuple(map(str, kind.params)), tuple(map(str, kind.results))) if kind else None
+        _WASI_SIGNATURES[name] = signature
+        return signature
+
+
+def unknown_wasi_imports(module: wasmtime.Module) -> list[str]:
+    """The module's WASI imports that the WASI linker would not satisfy, as ``module.name``."""
+    unknown = []
+    for item in module.imports:
+        if item.module != WASI_MODULE or item.name is None:
+            continue
+        wanted = item.type
+        signature = _wasi_signature(item.name)
+        if (
+            signature is None
+            or not isinstance(wanted, wasmtime.FuncType)
+            or (tuple(map(str, wanted.params)), tuple(map(str, wanted.results))) != signature
+        ):
+            unknown.append(f"{item.module}.{item.name}")
+    return unknown
+
+
 def _export_func(instance: wasmtime.Instance, store: wasmtime.Store, name: bytes) -> wasmtime.Func:
     """``instance.exports(store)[name]`` without building the whole export map.
 
@@ -185,4 +236,4 @@ def _export_func(instance: wasmtime.Instance, store: wasmtime.Store, name: bytes
     return func
 
 
-__all__ = ["HEAD_ALLOWANCE", "WASI_MODULE", "WagiAbi", "set_stdin"]
+__all__ = ["HEAD_ALLOWANCE", "WASI_MODULE", "WagiAbi", "set_stdin", "unknown_wasi_imports"]

@@ -53,7 +53,7 @@ from dispatch_emu.store.models import (
 )
 from dispatch_emu.store.names import check_namespace_name, check_script_name, check_tags, with_tag
 from dispatch_emu.store.paging import TagFilter, check_limit, decode_cursor, encode_cursor
-from dispatch_emu.store.snapshots import dump_snapshot, load_snapshot
+from dispatch_emu.store.snapshots import as_upload, dump_snapshot, load_snapshot
 from dispatch_emu.store.state import Interner, NamespaceState, utcnow
 from dispatch_emu.store.uploads import check_upload
 
@@ -104,8 +104,9 @@ class NamespaceStore:
             return len(self._blobs)
 
     def accounts(self) -> list[str]:
+        """Every account with a namespace or a regular Worker."""
         with self._lock:
-            return sorted(self._accounts)
+            return sorted(set(self._accounts) | {a for a, state in self._workers.items() if state.scripts})
 
     # ----------------------------------------------------------------- namespaces
 
@@ -507,6 +508,17 @@ class NamespaceStore:
         accounts, workers, blobs, interner = load_snapshot(data)
         for state in workers.values():
             state.name = ACCOUNT_WORKERS  # JSON gave back plain text; the container is told by type
+        checked = [(account_id, state.name, state) for account_id, spaces in accounts.items()
+                   for state in spaces.values()]
+        checked += [(account_id, state.name, state) for account_id, state in workers.items()]
+        for account_id, namespace, state in checked:  # the runtime's module checks, as an upload
+            for script in state.scripts.values():
+                upload = as_upload(script, {m.digest: blobs.get(m.digest) for m in script.modules})
+                for validate in self.validators:
+                    try:
+                        validate(upload, account_id, namespace)
+                    except ValidationError as exc:
+                        raise ValidationError(f"Snapshot script {script.name!r}: {exc.message}") from None
         with self._lock:
             self._accounts, self._workers = accounts, workers
             self._blobs, self._interner = blobs, interner

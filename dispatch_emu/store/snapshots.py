@@ -3,19 +3,27 @@
 ``snapshot()`` writes every account, namespace and script with its module references;
 module bytes appear once each, hex-encoded, keyed by sha256. :func:`load_snapshot`
 parses one into fresh structures without touching a live store, so a malformed
-snapshot can be refused before anything is replaced.
+snapshot can be refused before anything is replaced. It holds what it loads to the
+rules an upload meets (:func:`check_loaded`: names, tags, settings such as
+``limits.cpu_ms``, bindings, module types and digests, the main module); the store then
+runs its upload validators (the runtime's module check) on every script, so a snapshot
+cannot smuggle in what the API would have refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from dispatch_emu.errors import ValidationError
+from dispatch_emu.store import bindings as binding_rules
 from dispatch_emu.store.blobs import BlobStore, ModuleRef
-from dispatch_emu.store.models import Script
+from dispatch_emu.store.models import ModuleSource, Script, ScriptUpload
+from dispatch_emu.store.names import check_namespace_name, check_script_name, check_tags
 from dispatch_emu.store.state import Interner, NamespaceState, thaw
+from dispatch_emu.store.uploads import check_upload
 
 SNAPSHOT_VERSION = 1
 
@@ -55,16 +63,27 @@ def load_snapshot(data: Mapping[str, Any]) -> tuple[Accounts, dict[str, Namespac
                 blobs.add(m["name"], m["content_type"], raw_blobs[m["digest"]]) for m in raw["modules"]
             )
             script = script_from_json(raw, modules, interner)
+            if script.name in state.scripts:
+                raise ValidationError(f"Snapshot names script {script.name!r} twice.")
+            check_loaded(script, raw_blobs)
             state.scripts[script.name] = script
         state.order = sorted(state.scripts)
         return state
 
     try:
         raw_blobs = {digest: bytes.fromhex(text) for digest, text in data["blobs"].items()}
+        for digest, content in raw_blobs.items():
+            if hashlib.sha256(content).hexdigest() != digest:
+                raise ValidationError(f"Snapshot blob {digest[:16]}... does not match its sha256.")
         for account_id, spaces in data["accounts"].items():
+            if not isinstance(account_id, str) or not account_id:
+                raise ValidationError("Snapshot account ids must be non-empty strings.")
             target = accounts.setdefault(account_id, {})
             for item in spaces:
                 state = load_namespace(item)
+                check_namespace_name(state.name)
+                if state.name in target:
+                    raise ValidationError(f"Snapshot names namespace {state.name!r} twice.")
                 target[state.name] = state
         for account_id, item in (data.get("workers") or {}).items():
             workers[account_id] = load_namespace(item)
@@ -143,6 +162,25 @@ def script_from_json(raw: Mapping[str, Any], modules: tuple[ModuleRef, ...], int
     )
 
 
+def as_upload(script: Script, content: Mapping[str, bytes]) -> ScriptUpload:
+    """The upload that would have produced ``script`` (for the checks uploads go through)."""
+    metadata: dict[str, Any] = {**thaw(script.settings), "bindings": thaw(script.bindings),
+                                "tags": list(script.tags)}
+    metadata["main_module" if script.has_modules else "body_part"] = script.main_module
+    modules = [ModuleSource(m.name, m.content_type, content[m.digest]) for m in script.modules]
+    return ScriptUpload(modules=modules, metadata=metadata)
 
 
-__all__ = ["SNAPSHOT_VERSION", "dump_snapshot", "load_snapshot"]
+def check_loaded(script: Script, content: Mapping[str, bytes]) -> None:
+    """Hold a loaded script to an upload's rules; raises ValidationError naming it."""
+    try:
+        check_script_name(script.name)
+        check_tags(list(script.tags))
+        upload = as_upload(script, content)
+        check_upload(upload)  # module types, main module, settings (limits.cpu_ms, ...)
+        binding_rules.check_bindings(upload.metadata["bindings"])
+    except ValidationError as exc:
+        raise ValidationError(f"Snapshot script {script.name!r}: {exc.message}") from None
+
+
+__all__ = ["SNAPSHOT_VERSION", "as_upload", "check_loaded", "dump_snapshot", "load_snapshot"]

@@ -115,9 +115,12 @@ def test_required_token_refusals(
     assert store.list_namespaces("acc") == []
 
 
-def test_auth_comes_before_routing_and_control_is_open(secured: httpx.Client) -> None:
+def test_auth_comes_before_routing_and_covers_control(secured: httpx.Client) -> None:
     assert secured.get("/client/v4/accounts/acc/nothing-here").status_code == 403
-    assert secured.get("/__dispatch_emu/health").status_code == 200
+    for path in ("health", "state", "snapshot"):
+        assert secured.get(f"/__dispatch_emu/{path}").status_code == 403
+    for path in ("reset", "restore"):
+        assert secured.post(f"/__dispatch_emu/{path}").status_code == 403
 
 
 def test_no_required_token_accepts_anything(http: httpx.Client) -> None:

@@ -19,9 +19,9 @@ import json
 import cloudflare
 import httpx
 import pytest
-from api_bodies import ACCOUNT, NAMESPACES, multipart
 
 from dispatch_emu.store import ACCOUNT_WORKERS, NamespaceStore
+from tests.api.api_bodies import ACCOUNT, NAMESPACES, multipart
 
 JS = b'export default { async fetch() { return new Response("platform v1"); } };\n'
 JS2 = b'export default { async fetch() { return new Response("platform v2"); } };\n'
@@ -251,3 +251,15 @@ def test_upload_names_bindings_the_emulator_cannot_run(where: str, http: httpx.C
         [("metadata", None, None, json.dumps(metadata).encode()), ("index.js", "index.js", MODULE, JS)]
     )
     assert http.put(path, content=body, headers={"Content-Type": content_type}).json()["messages"] == []
+
+
+def test_state_dump_lists_regular_workers(scripts, http: httpx.Client, store: NamespaceStore) -> None:
+    upload(scripts, bindings=[{"type": "secret_text", "name": "TOKEN", "text": "hunter2"}])
+    raw = http.get("/__dispatch_emu/state")
+    assert "hunter2" not in raw.text
+    account = raw.json()["result"]["accounts"][ACCOUNT]
+    assert account["namespaces"] == []
+    assert [w["name"] for w in account["workers"]] == ["platform"]
+    assert store.accounts() == [ACCOUNT]
+    scripts.delete("platform", account_id=ACCOUNT)
+    assert store.accounts() == []

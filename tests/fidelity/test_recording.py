@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 from corpus import apps, differences
-from node_tools import wrangler_bin
 from record import record_run
+
+from tests.node_tools import wrangler_bin
 
 
 def bundle_folder(app_dir: Path, upload: dict, into: Path) -> Path:

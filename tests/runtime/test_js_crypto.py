@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 
 import pytest
-from js_snippets import run
 
 from dispatch_emu.runtime import Runtime, RuntimeSettings
+from tests.runtime.js_snippets import run
 
 
 @pytest.fixture(scope="module")

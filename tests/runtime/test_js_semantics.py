@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from js_snippets import request, run, worker
 from werkzeug import Response
 from werkzeug.test import Client
 
@@ -15,6 +14,7 @@ from dispatch_emu.emulator import Emulator
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.runtime import GuestRequest, GuestResponse, Runtime, RuntimeSettings
 from dispatch_emu.store import ModuleSource
+from tests.runtime.js_snippets import request, run, worker
 
 MODULE = "application/javascript+module"
 

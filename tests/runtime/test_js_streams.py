@@ -6,9 +6,9 @@ import gzip
 import zlib
 
 import pytest
-from js_snippets import request, run, worker
 
 from dispatch_emu.runtime import GuestRequest, GuestResponse, Runtime, RuntimeSettings
+from tests.runtime.js_snippets import request, run, worker
 
 
 @pytest.fixture(scope="module")

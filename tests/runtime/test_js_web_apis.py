@@ -5,9 +5,9 @@ navigator, performance, and the APIs dispatch_emu does not have."""
 from __future__ import annotations
 
 import pytest
-from js_snippets import request, run
 
 from dispatch_emu.runtime import Runtime, RuntimeSettings
+from tests.runtime.js_snippets import request, run
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from node_tools import node_env, wrangler_bin
 
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer
 from dispatch_emu.store import ACCOUNT_WORKERS
+from tests.node_tools import node_env, wrangler_bin
 
 HERE = Path(__file__).resolve().parent
 ACCOUNT = "acc-platform"

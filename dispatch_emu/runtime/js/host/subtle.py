@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from typing import Any
 
 from dispatch_emu.runtime.js.host.errors import HostError
@@ -639,12 +640,18 @@ OPS = {
 }
 
 
-def crypto_op(op: str, *args: Any) -> Any:
-    """``host("crypto", op, ...)``: one SubtleCrypto operation on normalized arguments."""
+def crypto_op(op: str, packed: str, *buffers: bytes) -> Any:
+    """``host("crypto", op, json, ...buffers)``: one SubtleCrypto operation on normalized
+    arguments, which cross as a JSON array whose ``{"$b": i}`` objects stand for ``buffers[i]``."""
     function = OPS.get(op)
     if function is None:
         raise HostError("NotSupportedError", f"crypto.subtle.{op} is not available in dispatch_emu")
+
+    def revive(value: dict[str, Any]) -> Any:
+        return bytes(buffers[value["$b"]]) if len(value) == 1 and "$b" in value else value
+
     try:
+        args = json.loads(packed, object_hook=revive)
         return function(*args)
     except HostError:
         raise
