@@ -28,8 +28,8 @@ from dispatch_emu.runtime import ExecutionLimits, GuestRequest, Runtime, Runtime
 
 WORKERS = Path(__file__).resolve().parent.parent / "tests" / "workers"
 QUICK = "--quick" in sys.argv
-ROUNDS = 3 if QUICK else 5
-PER_THREAD = 100 if QUICK else 200
+ROUNDS = 5 if QUICK else 9
+PER_THREAD = 50 if QUICK else 100  # × 8 requests a round, shared by the threads
 REQUEST = GuestRequest("GET", "https://tenant.example.com/", [], b"")
 
 
@@ -37,24 +37,29 @@ def fixture(name: str) -> WorkerCode:
     return WorkerCode.from_bytes(name.replace("/", "-"), (WORKERS / f"{name}.wasm").read_bytes(), "v1")
 
 
-def throughput(runtime: Runtime, code: WorkerCode, threads: int) -> float:
-    """Requests per second with ``threads`` clients each making :data:`PER_THREAD` requests."""
-    per_thread = max(10, PER_THREAD // threads) if threads > 1 else PER_THREAD
+def throughput(runtimes: tuple[Runtime, Runtime], code: WorkerCode, threads: int) -> tuple[float, float]:
+    """Requests per second of each runtime with ``threads`` clients sharing :data:`PER_THREAD`
+    × 8 requests, rounds of the two runtimes interleaved (load drifts hit both alike)."""
+    per_thread = PER_THREAD * 8 // threads
 
-    def client() -> None:
-        for _ in range(per_thread):
-            runtime.run(code, REQUEST)
+    def round_of(runtime: Runtime) -> float:
+        def client() -> None:
+            for _ in range(per_thread):
+                runtime.run(code, REQUEST)
 
-    samples = []
-    for _ in range(ROUNDS):
         pool = [threading.Thread(target=client) for _ in range(threads)]
         start = time.perf_counter()
         for thread in pool:
             thread.start()
         for thread in pool:
             thread.join()
-        samples.append(threads * per_thread / (time.perf_counter() - start))
-    return statistics.median(samples)
+        return threads * per_thread / (time.perf_counter() - start)
+
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(ROUNDS):
+        for runtime, into in zip(runtimes, samples, strict=True):
+            into.append(round_of(runtime))
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def misbehaviour(kind: str, runtime: Runtime) -> Callable[[], None]:
@@ -112,7 +117,7 @@ def healthy_latency(serialize: bool, kind: str, samples: int) -> list[float]:
 
 
 def main() -> None:
-    print(f"# throughput, requests/s (median of {ROUNDS} rounds), parallel vs the process-wide lock")
+    print(f"# throughput, requests/s (median of {ROUNDS} interleaved rounds), parallel vs the process-wide lock")
     print(f"{'worker':<16}{'threads':>8}{'parallel':>12}{'lock':>12}{'ratio':>8}")
     for name in ("reactor/hello", "wagi/hello"):
         code = fixture(name)
@@ -120,8 +125,7 @@ def main() -> None:
             for runtime in (parallel, locked):
                 runtime.run(code, REQUEST)
             for threads in (1, 2, 8):
-                free = throughput(parallel, code, threads)
-                serial = throughput(locked, code, threads)
+                free, serial = throughput((parallel, locked), code, threads)
                 print(f"{name:<16}{threads:>8}{free:>12.0f}{serial:>12.0f}{free / serial:>8.2f}", flush=True)
     print()
     print("# a healthy tenant's hello while 8 threads misbehave: median / worst, ms")
