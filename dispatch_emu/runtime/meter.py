@@ -164,8 +164,8 @@ def _on_epoch(context: int, key: int, delta: Any, kind: Any) -> int:
         kind[0] = 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
         return 0
     message = b"dispatch_emu: " + type(reason).__name__.encode()
-    error = ffi.wasmtime_error_new(ctypes.create_string_buffer(message))
-    return ctypes.cast(error, ctypes.c_void_p).value or 0
+    wasm_error = ffi.wasmtime_error_new(ctypes.create_string_buffer(message))
+    return ctypes.cast(wasm_error, ctypes.c_void_p).value or 0
 
 
 _ON_EPOCH = _CALLBACK_TYPE(_on_epoch)

@@ -338,9 +338,8 @@ class ReactorAbi:
         assert limits.memory_bytes is not None
         linker = host.memo(("reactor-linker",), lambda: _reactor_linker(host.engine))
         pre = host.memo(("reactor-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
-        budget = host.memo(
-            ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
-        )
+        memory_bytes = limits.memory_bytes
+        budget = host.memo(("budget", inv.code.digest, memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, memory_bytes))
         store = execution.new_store(host.engine, budget)
         # a start function may call the host: it sees the request but no memory yet
         execution.state = _Call(execution=execution, store=store, memory=None)

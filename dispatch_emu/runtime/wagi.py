@@ -120,9 +120,8 @@ class WagiAbi:
         assert limits.memory_bytes is not None and limits.output_bytes is not None
         linker = host.memo(("wagi-linker",), lambda: wasi_linker(host.engine))
         pre = host.memo(("wagi-pre", inv.code.digest), lambda: linker.instantiate_pre(inv.module))
-        budget = host.memo(
-            ("budget", inv.code.digest, limits.memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, limits.memory_bytes)
-        )
+        memory_bytes = limits.memory_bytes
+        budget = host.memo(("budget", inv.code.digest, memory_bytes), lambda: MemoryBudget.of(inv.code.wasm, memory_bytes))
         io = execution.state = WagiIo(stdout_cap=limits.output_bytes + HEAD_ALLOWANCE)
         store = execution.new_store(host.engine, budget)
         cleanup = _nothing

@@ -23,7 +23,8 @@ from dispatch_emu.runtime.js.host.subtle import crypto_op
 from dispatch_emu.runtime.js.host.vendor import vendored_source
 
 #: op name → function of the op's arguments
-HOST_OPS: dict[str, Callable[..., Any]] = {"crypto": crypto_op, "vendor": vendored_source, **CODEC_OPS}
+HOST_OPS: dict[str, Callable[..., Any]] = {"crypto": crypto_op, "vendor": vendored_source}
+HOST_OPS.update(CODEC_OPS)
 
 
 def call_host_op(op: str, args: tuple[Any, ...]) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from dispatch_emu.runtime.js.host.errors import HostError
@@ -108,7 +109,7 @@ def idna_to_ascii(host: str) -> str:
     return ".".join(labels)
 
 
-CODEC_OPS = {
+CODEC_OPS: dict[str, Callable[..., Any]] = {
     "utf8encode": utf8encode,
     "decode": decode,
     "compress": compress,

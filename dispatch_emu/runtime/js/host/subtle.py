@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 from dispatch_emu.runtime.js.host.errors import HostError
@@ -625,7 +626,7 @@ def _export_jwk(key: dict[str, Any], alg: dict[str, Any], family: str) -> dict[s
     return jwk
 
 
-OPS = {
+OPS: dict[str, Callable[..., Any]] = {
     "digest": digest,
     "sign": sign,
     "verify": verify,
