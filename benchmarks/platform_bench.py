@@ -19,17 +19,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# benchmarks/http.py would shadow the standard library's http (httpx needs it): this folder
-# goes to the end of the path, where _timing is still found
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
+import httpx
+from _timing import call_wsgi, environ, interleaved, us
 
-import httpx  # noqa: E402
-from _timing import call_wsgi, environ, interleaved, us  # noqa: E402
-
-from dispatch_emu import Emulator  # noqa: E402
-from dispatch_emu.server import EmulatorServer  # noqa: E402
-from dispatch_emu.store import ModuleSource  # noqa: E402
+from dispatch_emu import Emulator
+from dispatch_emu.server import EmulatorServer
+from dispatch_emu.store import ModuleSource
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = ROOT / "tests" / "examples" / "platform"

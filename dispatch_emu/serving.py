@@ -5,7 +5,7 @@ keeps one thread per connection for as long as the client likes; here it capped 
 reactor worker (about 90 µs a dispatch) at roughly 1,000 requests a second. cheroot (the
 CherryPy project's production WSGI server) parses HTTP/1.1 with keep-alive in a fixed
 pool of worker threads and parks idle keep-alive connections in a selector, not a
-thread; ``benchmarks/http.py`` compares it with werkzeug and waitress side by side.
+thread; ``benchmarks/http_server.py`` compares it with werkzeug and waitress side by side.
 
 What :class:`HttpServer` adds to cheroot:
 

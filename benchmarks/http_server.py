@@ -1,6 +1,6 @@
 """HTTP server benchmark: the server alone, then a reactor hello through ``EmulatorServer``.
 
-Run: ``python benchmarks/http.py`` (``--seconds 1.5 --rounds 3`` by default).
+Run: ``python benchmarks/http_server.py`` (``--seconds 1.5 --rounds 3`` by default).
 
 Load comes from ``benchmarks/_load.py`` in a separate process (raw keep-alive sockets,
 one thread per client), so the client does not share the server's GIL. Each figure is
