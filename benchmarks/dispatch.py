@@ -28,8 +28,8 @@ from _timing import call_wsgi, environ, interleaved, us  # noqa: E402
 
 from dispatch_emu import Emulator, RuntimeSettings  # noqa: E402
 from dispatch_emu.runtime import GuestRequest  # noqa: E402
-from dispatch_emu.runtime.cache import ModuleCache  # noqa: E402
-from dispatch_emu.runtime.cgi import cgi_environ  # noqa: E402
+from dispatch_emu.runtime._cache import ModuleCache  # noqa: E402
+from dispatch_emu.runtime._cgi import cgi_environ  # noqa: E402
 
 WORKERS = Path(__file__).resolve().parents[1] / "tests" / "workers"
 

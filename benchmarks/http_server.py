@@ -9,7 +9,7 @@ in turn at every client count, so load from elsewhere on the machine hits all al
 
 1. **The server alone**: a trivial WSGI app ("hello", 6 bytes) behind werkzeug's
    development server (what ``dispatch-emu serve`` used before), cheroot as shipped,
-   cheroot as ``dispatch_emu.serving`` runs it ("serving.py": header watchdog, a worker
+   cheroot as ``dispatch_emu._serving`` runs it ("_serving.py": header watchdog, a worker
    that waits 2 ms for a keep-alive client's next request) and waitress, each with 16
    threads, at 1 and 8 keep-alive clients.
 2. **Before/after**: the reactor hello worker through the emulator's full stack (error
@@ -71,8 +71,8 @@ def serve_cheroot(app) -> tuple[int, Callable[[], None]]:
 
 
 def serve_ours(app) -> tuple[int, Callable[[], None]]:
-    """cheroot as ``EmulatorServer`` runs it (``dispatch_emu.serving``: watchdog, keep-alive linger)."""
-    from dispatch_emu.serving import HttpServer
+    """cheroot as ``EmulatorServer`` runs it (``dispatch_emu._serving``: watchdog, keep-alive linger)."""
+    from dispatch_emu._serving import HttpServer
 
     server = HttpServer(app, "127.0.0.1", 0)
     server.start()
@@ -128,7 +128,7 @@ def main() -> None:
 
     print("\n\n1. the server alone: a trivial WSGI app, req/s (median of rounds)")
     servers = {"werkzeug dev": serve_werkzeug(hello_app), "cheroot": serve_cheroot(hello_app),
-               "serving.py": serve_ours(hello_app)}
+               "_serving.py": serve_ours(hello_app)}
     waitress = serve_waitress(hello_app)
     if waitress is not None:
         print(f"   (waitress {version('waitress')})")

@@ -128,8 +128,8 @@ def prelude_startup() -> None:
     library adds for a worker that uses a stream."""
     import quickjs_rs
 
-    from dispatch_emu.runtime.js.host.vendor import vendored_source
-    from dispatch_emu.runtime.js.modules import prelude
+    from dispatch_emu.runtime.js._host.vendor import vendored_source
+    from dispatch_emu.runtime.js._modules import prelude
 
     runtime = quickjs_rs.Runtime()
     streams = "(function(){const module={exports:{}};" + vendored_source("web-streams-polyfill") + "\n})(); 0"

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from dispatch_emu._version import __version__
 
 if TYPE_CHECKING:  # the public names, for type checkers; at run time they load lazily (_LOCATIONS)
+    from dispatch_emu._markers import hookimpl
     from dispatch_emu.api import ApiConfig
     from dispatch_emu.emulator import Emulator
     from dispatch_emu.errors import (
@@ -44,7 +45,6 @@ if TYPE_CHECKING:  # the public names, for type checkers; at run time they load 
         WorkerException,
         WorkerNotFound,
     )
-    from dispatch_emu.markers import hookimpl
     from dispatch_emu.runtime import RuntimeSettings
     from dispatch_emu.server import EmulatorServer
     from dispatch_emu.switch import mock_cloudflare
@@ -68,7 +68,7 @@ _LOCATIONS: dict[str, tuple[str, ...]] = {
         "WorkerException",
         "WorkerNotFound",
     ),
-    "dispatch_emu.markers": ("hookimpl",),
+    "dispatch_emu._markers": ("hookimpl",),
     "dispatch_emu.runtime": ("RuntimeSettings",),
     "dispatch_emu.server": ("EmulatorServer",),
     "dispatch_emu.switch": ("mock_cloudflare",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from dispatch_emu.cli import main
+from dispatch_emu._cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,7 +36,7 @@ from werkzeug.test import Client
 if TYPE_CHECKING:
     import httpx
 
-WSGIApp = Callable[..., Iterable[bytes]]
+_WSGIApp = Callable[..., Iterable[bytes]]
 
 #: The default base URL of :func:`httpx_client`: the demo namespace's subdomain routing.
 DEFAULT_BASE_URL = "http://demo.localhost"
@@ -57,7 +57,7 @@ class DispatchClient(Client):
         return super().open(*args, **kwargs)
 
 
-def dispatch_client(app: WSGIApp) -> DispatchClient:
+def dispatch_client(app: _WSGIApp) -> DispatchClient:
     """A :class:`DispatchClient` over ``app``."""
     return DispatchClient(app)
 
@@ -76,7 +76,7 @@ def live_transport(server_url: str) -> httpx.BaseTransport:
     return LiveTransport()
 
 
-def httpx_client(app: WSGIApp | None = None, *, server_url: str | None = None,
+def httpx_client(app: _WSGIApp | None = None, *, server_url: str | None = None,
                  base_url: str = DEFAULT_BASE_URL) -> httpx.Client:
     """An ``httpx.Client`` over ``app`` in process, or over the live server at ``server_url``."""
     import httpx
@@ -127,7 +127,7 @@ class LiveProxy:
 class DispatcherSlot:
     """A WSGI app serving the app put in :attr:`app`; 503 while it is empty."""
 
-    def __init__(self, app: WSGIApp | None = None) -> None:
+    def __init__(self, app: _WSGIApp | None = None) -> None:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

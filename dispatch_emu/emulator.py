@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from dispatch_emu.content import WASM_TYPE
-from dispatch_emu.hooks import Hooks
+from dispatch_emu._content import WASM_TYPE
+from dispatch_emu._hooks import Hooks
+from dispatch_emu._plugins import PluginManager, make_plugin_manager
 from dispatch_emu.observe import Observer
-from dispatch_emu.plugins import PluginManager, make_plugin_manager
 from dispatch_emu.store import ACCOUNT_WORKERS, ModuleSource, NamespaceStore, Script, ScriptUpload
 
 if TYPE_CHECKING:
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
     from dispatch_emu.api import ApiApp, ApiConfig
     from dispatch_emu.dispatch import Dispatcher, DispatchNamespace, FetchFunction, Routing
-    from dispatch_emu.dispatch.entry import EntryWorker
-    from dispatch_emu.dispatch.services import ServiceBinding
+    from dispatch_emu.dispatch._entry import EntryWorker
+    from dispatch_emu.dispatch._services import ServiceBinding
     from dispatch_emu.runtime import Runtime, RuntimeSettings
 
 DEFAULT_ACCOUNT = "demo-account"
@@ -295,7 +295,7 @@ class Emulator:
         ``entry="platform"`` hands the rest to the regular Worker ``platform`` of
         ``account_id`` instead (the platform's own dispatch Worker; 503 until it exists).
         """
-        from dispatch_emu.combined import CombinedApp
+        from dispatch_emu._combined import CombinedApp
 
         if entry is not None:
             if dispatcher is not None:
@@ -313,14 +313,14 @@ class Emulator:
         self, path: str | Path, *, dispatch_namespace: str | None = None, account_id: str = DEFAULT_ACCOUNT
     ) -> Script:
         """Deploy a wrangler project folder as ``wrangler deploy`` would, without node
-        (see :mod:`dispatch_emu.projects`): a regular Worker, or into ``dispatch_namespace``."""
-        from dispatch_emu.projects import deploy_project
+        (see :mod:`dispatch_emu._projects`): a regular Worker, or into ``dispatch_namespace``."""
+        from dispatch_emu._projects import deploy_project
 
         return deploy_project(self.store, path, dispatch_namespace=dispatch_namespace, account_id=account_id)
 
     def entry(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> EntryWorker:
         """A WSGI app answering every request with the regular Worker ``name``."""
-        from dispatch_emu.dispatch.entry import EntryWorker
+        from dispatch_emu.dispatch._entry import EntryWorker
 
         return EntryWorker(
             self.store, self.runtime, account_id, name, hooks=self.hooks, observer=self.observer
@@ -328,7 +328,7 @@ class Emulator:
 
     def service(self, name: str, *, account_id: str = DEFAULT_ACCOUNT) -> ServiceBinding:
         """A service binding to the regular Worker ``name``, for a Python dispatcher's ``env``."""
-        from dispatch_emu.dispatch.services import ServiceBinding
+        from dispatch_emu.dispatch._services import ServiceBinding
 
         return ServiceBinding(self.binding(ACCOUNT_WORKERS, account_id=account_id), name)
 

@@ -34,7 +34,7 @@ Error classes are data: each carries ``status`` (HTTP), ``code`` (Cloudflare) an
 default ``message``; an instance may override the message. A worker error's class
 decides the dispatcher's answer: ``status`` is 404 for :class:`WorkerNotFound`, 500 for
 the others, and :class:`DispatcherException` carries Cloudflare's code 1101; the seed's
-rendering of it is :func:`dispatch_emu.dispatch.app.default_error_response`, the one place. Codes Cloudflare has not
+rendering of it is :func:`dispatch_emu.dispatch._app.default_error_response`, the one place. Codes Cloudflare has not
 published (marked *unconfirmed*) live here and nowhere else, so they are easy to change.
 """
 

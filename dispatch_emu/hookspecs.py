@@ -6,10 +6,10 @@ names match the stubs below. Plugins are found three ways:
 * installed packages that declare an entry point in the ``dispatch_emu`` group;
 * ``emulator.plugins.register(obj)`` from a conftest, a test, or your own code;
 * the built-in engines and ABIs, registered as the plugin ``builtin-runtime``
-  (``dispatch_emu.runtime.builtin``) through these same hooks.
+  (``dispatch_emu.runtime._builtin``) through these same hooks.
 
 The dispatch hooks (routing, before/after, error rendering) have no built-in plugin:
-when no plugin answers, the plain default applies (:class:`dispatch_emu.hooks.Hooks`).
+when no plugin answers, the plain default applies (:class:`dispatch_emu._hooks.Hooks`).
 A plugin whose ``@hookimpl`` matches no hook name is refused at registration.
 
 Set ``DISPATCH_EMU_BLOCK_PLUGINS=name1,name2`` to keep named plugins from loading.
@@ -20,19 +20,20 @@ first implementation that returns something other than ``None``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dispatch_emu.markers import PROJECT_NAME, hookimpl, hookspec
+from dispatch_emu._markers import PROJECT_NAME, hookimpl, hookspec
 
 if TYPE_CHECKING:  # annotations only; the specs sit above runtime and dispatch, which import only markers
     import wasmtime
     from werkzeug import Request, Response
 
-    from dispatch_emu.dispatch.calls import DispatchCall
-    from dispatch_emu.runtime.abi import GuestAbi
-    from dispatch_emu.runtime.engines import RuntimeView, WorkerEngine
-    from dispatch_emu.runtime.settings import RuntimeSettings
-    from dispatch_emu.store.models import ScriptUpload
+    from dispatch_emu.dispatch._calls import DispatchCall
+    from dispatch_emu.dispatch.routing import Routing
+    from dispatch_emu.runtime._abi import GuestAbi
+    from dispatch_emu.runtime._engines import RuntimeView, WorkerEngine
+    from dispatch_emu.runtime._settings import RuntimeSettings
+    from dispatch_emu.store._models import ScriptUpload
 
 
 @hookspec
@@ -48,7 +49,7 @@ def dispatch_emu_configure_engine(config: wasmtime.Config, settings: RuntimeSett
 
 @hookspec
 def dispatch_emu_register_abis() -> list[GuestAbi]:  # type: ignore[empty-body]
-    """Return guest ABIs (objects following :class:`dispatch_emu.runtime.abi.GuestAbi`).
+    """Return guest ABIs (objects following :class:`dispatch_emu.runtime._abi.GuestAbi`).
 
     The runtime asks every plugin once and keeps all answers in one registry; for each
     module it picks the ABI with the highest ``priority`` whose ``matches(module)`` is
@@ -58,7 +59,7 @@ def dispatch_emu_register_abis() -> list[GuestAbi]:  # type: ignore[empty-body]
 
 @hookspec
 def dispatch_emu_register_engines(runtime: RuntimeView) -> list[WorkerEngine]:  # type: ignore[empty-body]
-    """Return worker engines (objects following :class:`dispatch_emu.runtime.engines.WorkerEngine`).
+    """Return worker engines (objects following :class:`dispatch_emu.runtime._engines.WorkerEngine`).
 
     Called once per runtime, with the runtime (``runtime.settings``, ``runtime.hooks``).
     For each main module the runtime runs it with the first engine whose
@@ -68,7 +69,7 @@ def dispatch_emu_register_engines(runtime: RuntimeView) -> list[WorkerEngine]:  
 
 
 @hookspec(firstresult=True)
-def dispatch_emu_resolve_worker(request: Request, routing: Any) -> str | None:
+def dispatch_emu_resolve_worker(request: Request, routing: Routing) -> str | None:
     """Name the user worker a request is for (first result).
 
     ``routing`` is the dispatcher's configured routing strategy (a callable taking the
@@ -101,7 +102,7 @@ def dispatch_emu_render_error(error: Exception, request: Request) -> Response | 
     """Turn a failed dispatch into the response the client sees (first result).
 
     When no implementation answers, the seed's rendering applies
-    (:func:`dispatch_emu.dispatch.answers.default_error_response`): ``WorkerNotFound``
+    (:func:`dispatch_emu.dispatch._answers.default_error_response`): ``WorkerNotFound``
     gives 404 with an empty body, any other worker error 500 with the message as the
     body, and an exception from the dispatcher function itself Cloudflare's 1101 page.
     The assertion helpers of :mod:`dispatch_emu.testing` follow your rendering.

@@ -180,7 +180,7 @@ MAX_BYTES = 32 * 2**20
 #: What a record costs beyond its text (the record and its strings), for the byte count.
 RECORD_OVERHEAD = 200
 
-R = TypeVar("R")
+_R = TypeVar("_R")
 
 
 def _weight(record: LogRecord | DispatchRecord | RequestRecord) -> int:
@@ -197,17 +197,17 @@ def _weight(record: LogRecord | DispatchRecord | RequestRecord) -> int:
     )
 
 
-class _Bounded(Generic[R]):
+class _Bounded(Generic[_R]):
     """A deque of records within a count and a byte budget (:func:`_weight`), oldest out first."""
 
     def __init__(self, max_records: int, max_bytes: int) -> None:
-        self._items: deque[R] = deque()
+        self._items: deque[_R] = deque()
         self._sizes: deque[int] = deque()
         self.max_records = max_records
         self.max_bytes = max_bytes
         self.bytes = 0
 
-    def append(self, record: R) -> None:
+    def append(self, record: _R) -> None:
         size = _weight(record)  # type: ignore[arg-type]
         self._items.append(record)
         self._sizes.append(size)
@@ -216,17 +216,17 @@ class _Bounded(Generic[R]):
             self._items.popleft()
             self.bytes -= self._sizes.popleft()
 
-    def extend(self, records: Iterable[R]) -> None:
+    def extend(self, records: Iterable[_R]) -> None:
         for record in records:
             self.append(record)
 
-    def __iter__(self) -> Iterator[R]:
+    def __iter__(self) -> Iterator[_R]:
         return iter(self._items)
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def __getitem__(self, index: int) -> R:
+    def __getitem__(self, index: int) -> _R:
         return self._items[index]
 
     def clear(self) -> None:
@@ -398,7 +398,9 @@ class Observer:
 __all__ = [
     "ANSWERED",
     "FAILED",
+    "MAX_BYTES",
     "NOT_FOUND",
+    "RECORD_OVERHEAD",
     "DispatchRecord",
     "LogRecord",
     "Observer",

@@ -29,13 +29,13 @@ if TYPE_CHECKING:
     from werkzeug.test import Client
 
     from dispatch_emu.emulator import Emulator, NamespaceHandle
-    from dispatch_emu.runtime.settings import RuntimeSettings
+    from dispatch_emu.runtime._settings import RuntimeSettings
     from dispatch_emu.server import EmulatorServer
 
-NAMESPACE_MARKER = "dispatch_namespace"
-ENTRY_MARKER = "dispatch_emu_entry"
-PLUGINS_MARKER = "dispatch_emu_plugins"
-SDK_BASE_PATH = "/client/v4"
+_NAMESPACE_MARKER = "dispatch_namespace"
+_ENTRY_MARKER = "dispatch_emu_entry"
+_PLUGINS_MARKER = "dispatch_emu_plugins"
+_SDK_BASE_PATH = "/client/v4"
 
 
 # ----------------------------------------------------------------------- options
@@ -65,17 +65,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{NAMESPACE_MARKER}(name='demo', scripts=None, tags=None, account_id=None, trusted_workers=None,"
+        f"{_NAMESPACE_MARKER}(name='demo', scripts=None, tags=None, account_id=None, trusted_workers=None,"
         " create=True, **put_options): bind the clients' dispatcher to a namespace, create it and seed"
         " it with workers before the test (create=False: bind only; the code under test creates it)",
     )
     config.addinivalue_line(
         "markers",
-        f"{PLUGINS_MARKER}(*plugins): register dispatch_emu pluggy plugins for this test only",
+        f"{_PLUGINS_MARKER}(*plugins): register dispatch_emu pluggy plugins for this test only",
     )
     config.addinivalue_line(
         "markers",
-        f"{ENTRY_MARKER}(name, account_id=None): requests go to the regular Worker NAME instead of"
+        f"{_ENTRY_MARKER}(name, account_id=None): requests go to the regular Worker NAME instead of"
         " the built-in dispatcher (dispatch_emu)",
     )
     for name in ("dispatch_emu_cpu_ms", "dispatch_emu_wall_ms"):
@@ -118,7 +118,7 @@ def _blocked(config: pytest.Config) -> list[str]:
 @pytest.fixture(scope="session")
 def dispatch_emu_runtime_settings(pytestconfig: pytest.Config) -> RuntimeSettings:
     """Runtime defaults: ``DISPATCH_EMU_*`` variables, overridden by the options above."""
-    from dispatch_emu.runtime.settings import RuntimeSettings
+    from dispatch_emu.runtime._settings import RuntimeSettings
 
     overrides: dict[str, Any] = {}
     for field in ("cpu_ms", "wall_ms"):
@@ -154,11 +154,11 @@ def dispatch_emu(request: pytest.FixtureRequest, dispatch_emu_session: Emulator)
     emulator.reset()
     registered: list[object] = []
     try:
-        for marker in reversed(list(request.node.iter_markers(PLUGINS_MARKER))):
+        for marker in reversed(list(request.node.iter_markers(_PLUGINS_MARKER))):
             for plugin in marker.args:
                 emulator.plugins.register(plugin)
                 registered.append(plugin)
-        for marker in reversed(list(request.node.iter_markers(NAMESPACE_MARKER))):
+        for marker in reversed(list(request.node.iter_markers(_NAMESPACE_MARKER))):
             _apply_namespace_marker(emulator, marker, _test_dir(request))
         with use_emulator(emulator):
             yield emulator
@@ -181,13 +181,13 @@ def _namespace_marker_args(marker: pytest.Mark) -> dict[str, Any]:
     try:
         args = spec(*marker.args, **marker.kwargs)
     except TypeError as exc:
-        raise pytest.UsageError(f"bad @pytest.mark.{NAMESPACE_MARKER}(...): {exc}") from None
+        raise pytest.UsageError(f"bad @pytest.mark.{_NAMESPACE_MARKER}(...): {exc}") from None
     if not args["create"]:
         extra = [key for key in ("scripts", "tags", "trusted_workers") if args[key] is not None]
         extra += list(args["put_options"])
         if extra:
             raise pytest.UsageError(
-                f"@pytest.mark.{NAMESPACE_MARKER}({args['name']!r}, create=False, ...) only binds the"
+                f"@pytest.mark.{_NAMESPACE_MARKER}({args['name']!r}, create=False, ...) only binds the"
                 f" dispatcher; it cannot also take {', '.join(extra)} (the code under test creates the"
                 " namespace and its workers)"
             )
@@ -230,7 +230,7 @@ def _test_namespace(request: pytest.FixtureRequest) -> tuple[str, str, bool]:
     """(namespace, account, create) of the closest ``dispatch_namespace`` marker, else the demo ones."""
     from dispatch_emu.testing import ACCOUNT_ID
 
-    marker = request.node.get_closest_marker(NAMESPACE_MARKER)
+    marker = request.node.get_closest_marker(_NAMESPACE_MARKER)
     if marker is None:
         return "demo", ACCOUNT_ID, True
     args = _namespace_marker_args(marker)
@@ -336,7 +336,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def dispatch_emu_dispatcher(request: pytest.FixtureRequest, dispatch_emu: Emulator) -> Any:
     """The seed's dispatcher over the test's namespace, or the ``dispatch_emu_entry``
     marker's Worker. Override to change routing."""
-    entry = request.node.get_closest_marker(ENTRY_MARKER)
+    entry = request.node.get_closest_marker(_ENTRY_MARKER)
     if entry is not None:
         def spec(name: str, account_id: str | None = None) -> tuple[str, str | None]:
             return name, account_id
@@ -397,7 +397,7 @@ def dispatch_emu_sdk(request: pytest.FixtureRequest, dispatch_emu: Emulator) -> 
     with _httpx_client(request, dispatch_emu.api, base) as http_client:
         yield cloudflare.Cloudflare(
             api_token="dispatch-emu-test-token",
-            base_url=base + SDK_BASE_PATH,
+            base_url=base + _SDK_BASE_PATH,
             max_retries=0,
             http_client=http_client,
         )

@@ -18,8 +18,8 @@ re-raised by :meth:`EmulatorServer.check` (and by ``stop()``), so a test sees it
 
 The control endpoints answer only to loopback Host names, the server's own ``host`` and
 ``allowed_hosts`` (``("*",)`` for any), against DNS rebinding; see
-:mod:`dispatch_emu.api.auth`. ``limits`` bounds threads and timeouts
-(:class:`~dispatch_emu.serving.ServerLimits`).
+:mod:`dispatch_emu.api._auth`. ``limits`` bounds threads and timeouts
+(:class:`~dispatch_emu._serving.ServerLimits`).
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
+from dispatch_emu._combined import CombinedApp
+from dispatch_emu._serving import HttpServer, ServerLimits
 from dispatch_emu._version import __version__
-from dispatch_emu.api.auth import ALLOWED_HOSTS_ENVIRON_KEY, host_name
-from dispatch_emu.combined import CombinedApp
-from dispatch_emu.serving import HttpServer, ServerLimits
+from dispatch_emu.api._auth import ALLOWED_HOSTS_ENVIRON_KEY, host_name
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from dispatch_emu.emulator import Emulator
 
-logger = logging.getLogger("dispatch_emu.server")
+_logger = logging.getLogger("dispatch_emu.server")
 
 
 class _ErrorTrap:
@@ -58,7 +58,7 @@ class _ErrorTrap:
         except Exception as exc:
             with self._lock:
                 self.errors.append(exc)
-            logger.exception("unhandled error in the emulator")
+            _logger.exception("unhandled error in the emulator")
             body = f"dispatch_emu internal error: {type(exc).__name__}: {exc}".encode()
             start_response(
                 "500 Internal Server Error",
@@ -101,7 +101,7 @@ class EmulatorServer:
         limits: ServerLimits | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
-        from dispatch_emu.requestlog import RequestLog
+        from dispatch_emu._requestlog import RequestLog
 
         self.emulator = emulator
         self.host = host
@@ -114,7 +114,7 @@ class EmulatorServer:
             hosts.add(host_name(host if ":" not in host else f"[{host}]"))
         self.allowed_hosts = frozenset(hosts)
         app: WSGIApplication = CombinedApp(emulator.api, dispatcher)
-        if log_stream is not None:  # what happened to each request: dispatch_emu.requestlog
+        if log_stream is not None:  # what happened to each request: dispatch_emu._requestlog
             app = RequestLog(app, emulator.observer, log_stream, format=log_format)
         self._trap = _ErrorTrap(app)
         self._server: HttpServer | None = None

@@ -34,24 +34,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from dispatch_emu._content import EXTENSION_TYPES, JS_MODULE_TYPES, JS_SCRIPT_TYPES, WASM_MAGIC, WASM_TYPE
 from dispatch_emu.store import ModuleSource
 
 WorkerSource: TypeAlias = bytes | bytearray | str | os.PathLike
 
-WASM = "application/wasm"
-JS_MODULE = "application/javascript+module"
-JS_SCRIPT = "application/javascript"
-WASM_MAGIC = b"\0asm"
+_JS_MODULE = JS_MODULE_TYPES[0]
+_JS_SCRIPT = JS_SCRIPT_TYPES[0]
 
-#: Content types of the modules a worker folder may hold, by file extension.
+#: Content types of the modules a worker folder may hold, by file extension: what an
+#: upload part without a content type gets, and the data files wrangler also bundles.
 MODULE_TYPES = {
-    ".js": JS_MODULE, ".mjs": JS_MODULE, ".wasm": WASM, ".txt": "text/plain", ".html": "text/plain",
-    ".json": "application/json", ".bin": "application/octet-stream",
+    **EXTENSION_TYPES, ".html": "text/plain", ".json": "application/json", ".bin": "application/octet-stream",
 }
 #: File names tried, in order, as the main module of a folder without a wrangler.toml.
 MAIN_CANDIDATES = ("index.js", "index.mjs", "worker.js", "worker.mjs", "src/index.js", "src/index.mjs")
 #: Files a folder of workers offers as single-file workers.
-WORKER_FILES = (".wasm", ".js", ".mjs")
+_WORKER_FILES = (".wasm", ".js", ".mjs")
 _NEEDS_BUNDLING = (".ts", ".tsx", ".jsx", ".mts", ".cts")
 _SKIP_DIRS = {"node_modules", ".wrangler", ".git", "__pycache__"}
 _IMPORT = re.compile(
@@ -106,8 +105,8 @@ def js_upload(source: str | bytes, *, name: str, filename: str = "worker.js", or
             " read it from; give the file's path (or a module folder) instead"
         )
     if _EXPORT.search(text):
-        return WorkerUpload(name, (ModuleSource(filename, JS_MODULE, content),), filename, origin=origin)
-    return WorkerUpload(name, (ModuleSource(filename, JS_SCRIPT, content),), filename,
+        return WorkerUpload(name, (ModuleSource(filename, _JS_MODULE, content),), filename, origin=origin)
+    return WorkerUpload(name, (ModuleSource(filename, _JS_SCRIPT, content),), filename,
                         metadata={"body_part": filename}, origin=origin)
 
 
@@ -122,7 +121,7 @@ def read_worker(source: WorkerSource, *, name: str | None = None, base_dir: Path
             raise TypeError("seeding a worker from bytes needs name=")
         data = bytes(source)
         if data.startswith(WASM_MAGIC):
-            return WorkerUpload(name, (ModuleSource("worker.wasm", WASM, data),), "worker.wasm")
+            return WorkerUpload(name, (ModuleSource("worker.wasm", WASM_TYPE, data),), "worker.wasm")
         return js_upload(data, name=name)
     given = shown or str(source)
     path = _resolve(source, base_dir)
@@ -133,7 +132,7 @@ def read_worker(source: WorkerSource, *, name: str | None = None, base_dir: Path
                                                                       if str(path) != given else ""))
     suffix = path.suffix.lower()
     if suffix == ".wasm":
-        return WorkerUpload(name or path.stem, (ModuleSource("worker.wasm", WASM, path.read_bytes()),),
+        return WorkerUpload(name or path.stem, (ModuleSource("worker.wasm", WASM_TYPE, path.read_bytes()),),
                             "worker.wasm", origin=given)
     if suffix in (".js", ".mjs"):
         modules = _module_graph(path, path.parent, given)
@@ -179,7 +178,7 @@ def _folder_worker(folder: Path, given: str, name: str | None) -> WorkerUpload:
         module_name = path.relative_to(base).as_posix()
         modules[module_name] = ModuleSource(module_name, kind, path.read_bytes())
     for module in modules.values():  # every import must be uploaded, or be a platform module
-        if module.content_type == JS_MODULE:
+        if module.content_type == _JS_MODULE:
             for spec in _imports(module.content.decode("utf-8", "replace")):
                 _check_import(spec, module.name, modules, f"{given} (module {module.name})")
     metadata: dict[str, Any] = {}
@@ -197,9 +196,9 @@ def _folder_worker(folder: Path, given: str, name: str | None) -> WorkerUpload:
 
 def _js_worker(name: str, modules: Mapping[str, ModuleSource], main: str, given: str) -> WorkerUpload:
     main_module = modules[main]
-    if main_module.content_type == JS_MODULE and not _EXPORT.search(main_module.content.decode("utf-8", "replace")):
+    if main_module.content_type == _JS_MODULE and not _EXPORT.search(main_module.content.decode("utf-8", "replace")):
         # a service-worker script: addEventListener("fetch", ...) and no exports
-        script = ModuleSource(main, JS_SCRIPT, main_module.content)
+        script = ModuleSource(main, _JS_SCRIPT, main_module.content)
         others = tuple(m for n, m in modules.items() if n != main)
         return WorkerUpload(name, (script, *others), main, metadata={"body_part": main}, origin=given)
     ordered = (main_module, *(m for n, m in modules.items() if n != main))
@@ -217,7 +216,7 @@ def _module_graph(main: Path, base: Path, given: str) -> dict[str, ModuleSource]
             continue
         kind = MODULE_TYPES.get(path.suffix.lower(), "application/octet-stream")
         modules[module_name] = ModuleSource(module_name, kind, path.read_bytes())
-        if kind != JS_MODULE:
+        if kind != _JS_MODULE:
             continue
         shown = given if path == main else f"{given} (through {module_name})"
         for spec in _imports(path.read_text(errors="replace")):
@@ -318,7 +317,7 @@ def _folder_of_workers(folder: Path, given: str) -> dict[str, WorkerUpload]:
     workers: dict[str, WorkerUpload] = {}
     for path in sorted(folder.iterdir()):
         shown = f"{given.rstrip('/')}/{path.name}"
-        if path.is_file() and path.suffix.lower() in WORKER_FILES:
+        if path.is_file() and path.suffix.lower() in _WORKER_FILES:
             workers[path.stem] = read_worker(path, shown=shown)
         elif path.is_dir() and path.name not in _SKIP_DIRS and (
             (path / "wrangler.toml").is_file() or any((path / c).is_file() for c in MAIN_CANDIDATES)

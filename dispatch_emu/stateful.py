@@ -49,17 +49,17 @@ from hypothesis.stateful import (
 )
 
 from dispatch_emu import strategies as des
-from dispatch_emu.dispatch.answers import error_answer
+from dispatch_emu.dispatch._answers import error_answer
 from dispatch_emu.errors import WorkerNotFound
 
 #: The namespace the target's dispatcher serves.
 DISPATCH_NAMESPACE = "dispatch"
 #: A small pool of names, so that rules collide (create twice, delete what exists).
-NAMESPACE_POOL = ("alpha", "beta", DISPATCH_NAMESPACE)
+_NAMESPACE_POOL = ("alpha", "beta", DISPATCH_NAMESPACE)
 #: A name the machine never creates: rules aimed at it must answer 404.
 MISSING_NAMESPACE = "never-created"
-SCRIPT_POOL = ("shop", "blog", "api", "a", "z-last", "_private")
-TAG_POOL = ("t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9")
+_SCRIPT_POOL = ("shop", "blog", "api", "a", "z-last", "_private")
+_TAG_POOL = ("t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9")
 API_PREFIX = "/client/v4"
 
 
@@ -173,11 +173,11 @@ def _script(namespace: str, script: str) -> str:
     return f"{_ns(namespace)}/scripts/{quote(script, safe='')}"
 
 
-namespace_names = st.one_of(st.sampled_from(NAMESPACE_POOL), des.namespace_names(max_size=12).filter(
+_namespace_names = st.one_of(st.sampled_from(_NAMESPACE_POOL), des.namespace_names(max_size=12).filter(
     lambda n: n != MISSING_NAMESPACE))
-script_names = st.one_of(st.sampled_from(SCRIPT_POOL), des.script_names(max_size=10))
-tag_lists = des.tag_lists(pool=TAG_POOL)
-tag_filters = st.one_of(st.none(), des.tag_filters(pool=TAG_POOL[:4], max_items=2))
+_script_names = st.one_of(st.sampled_from(_SCRIPT_POOL), des.script_names(max_size=10))
+_tag_lists = des.tag_lists(pool=_TAG_POOL)
+_tag_filters = st.one_of(st.none(), des.tag_filters(pool=_TAG_POOL[:4], max_items=2))
 
 
 def _unique(tags: Sequence[str]) -> list[str]:
@@ -201,7 +201,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
     def start(self) -> None:
         """Start from an empty account, then create the pool's namespaces."""
         self.target.reset()
-        for name in NAMESPACE_POOL:
+        for name in _NAMESPACE_POOL:
             self.create_namespace(name)
 
     def teardown(self) -> None:
@@ -227,7 +227,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ namespaces
 
-    @rule(name=namespace_names)
+    @rule(name=_namespace_names)
     def create_namespace(self, name: str) -> None:
         """Create ``name``; creating one that exists must fail with "already exists"."""
         answer = self.target.call("POST", "/workers/dispatch/namespaces", json_body={"name": name})
@@ -269,8 +269,8 @@ class DispatchApiMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ scripts
 
-    @rule(data=st.data(), names=st.lists(script_names, min_size=1, max_size=6), program=des.worker_programs(),
-          tags=st.one_of(st.none(), tag_lists))
+    @rule(data=st.data(), names=st.lists(_script_names, min_size=1, max_size=6), program=des.worker_programs(),
+          tags=st.one_of(st.none(), _tag_lists))
     def upload(self, data: st.DataObject, names: list[str], program: des.WorkerProgram,
                tags: list[str] | None) -> None:
         namespace = self.pick_namespace(data)
@@ -305,7 +305,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
         if namespace in self.model.namespaces:
             self.expect(answer, 400, 10021, what=f"invalid script name {name!r}")
 
-    @rule(data=st.data(), name=script_names)
+    @rule(data=st.data(), name=_script_names)
     def get_script(self, data: st.DataObject, name: str) -> None:
         namespace = self.pick_namespace(data)
         answer = self.target.call("GET", _script(namespace, name))
@@ -317,7 +317,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
             assert answer.result["script"]["id"] == name
             assert answer.result["script"]["tags"] == script.tags
 
-    @rule(data=st.data(), name=script_names)
+    @rule(data=st.data(), name=_script_names)
     def delete_script(self, data: st.DataObject, name: str) -> None:
         namespace = self.pick_namespace(data)
         answer = self.target.call("DELETE", _script(namespace, name))
@@ -334,7 +334,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
         return [(ns, name) for ns, scripts in sorted(self.model.namespaces.items()) for name in sorted(scripts)]
 
     @precondition(lambda self: bool(self._existing()))
-    @rule(data=st.data(), tags=tag_lists)
+    @rule(data=st.data(), tags=_tag_lists)
     def replace_tags(self, data: st.DataObject, tags: list[str]) -> None:
         namespace, name = data.draw(st.sampled_from(self._existing()), label="script")
         answer = self.target.call("PUT", f"{_script(namespace, name)}/tags", json_body=tags)
@@ -343,7 +343,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
         assert answer.result == _unique(tags)
 
     @precondition(lambda self: bool(self._existing()))
-    @rule(data=st.data(), tag=st.sampled_from(TAG_POOL))
+    @rule(data=st.data(), tag=st.sampled_from(_TAG_POOL))
     def add_tag(self, data: st.DataObject, tag: str) -> None:
         namespace, name = data.draw(st.sampled_from(self._existing()), label="script")
         answer = self.target.call("PUT", f"{_script(namespace, name)}/tags/{tag}")
@@ -356,7 +356,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
             script.tags = wanted
 
     @precondition(lambda self: bool(self._existing()))
-    @rule(data=st.data(), tag=st.sampled_from(TAG_POOL))
+    @rule(data=st.data(), tag=st.sampled_from(_TAG_POOL))
     def remove_tag(self, data: st.DataObject, tag: str) -> None:
         namespace, name = data.draw(st.sampled_from(self._existing()), label="script")
         answer = self.target.call("DELETE", f"{_script(namespace, name)}/tags/{tag}")
@@ -369,7 +369,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ listing and bulk delete
 
-    @rule(data=st.data(), limit=st.integers(1, 4), tag_filter=tag_filters)
+    @rule(data=st.data(), limit=st.integers(1, 4), tag_filter=_tag_filters)
     def list_with_cursor_walk(self, data: st.DataObject, limit: int, tag_filter: str | None) -> None:
         namespace = self.pick_namespace(data)
         params = {"limit": str(limit)}
@@ -394,7 +394,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
             raise AssertionError(f"the cursor walk of {namespace!r} never ended: {seen}")
         assert seen == self.model.matching(namespace, tag_filter), f"walk with {params}"
 
-    @rule(data=st.data(), tag_filter=des.tag_filters(pool=TAG_POOL[:4], max_items=2),
+    @rule(data=st.data(), tag_filter=des.tag_filters(pool=_TAG_POOL[:4], max_items=2),
           limit=st.one_of(st.none(), st.integers(1, 3)))
     def delete_by_tags(self, data: st.DataObject, tag_filter: str, limit: int | None) -> None:
         namespace = self.pick_namespace(data)
@@ -420,7 +420,7 @@ class DispatchApiMachine(RuleBasedStateMachine):
         """Whether dispatching to ``name`` is checked; override to step around a known bug."""
         return True
 
-    @rule(name=script_names, request=des.requests())
+    @rule(name=_script_names, request=des.requests())
     def dispatch(self, name: str, request: des.HttpRequest) -> None:
         if not self.routable(name):
             event(f"dispatch to {name!r} skipped (routable() says no)")

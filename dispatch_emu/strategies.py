@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 from dispatch_emu.programs import KINDS, LOOP_CPU_MS, WorkerProgram, worker_program
 from dispatch_emu.store import ModuleSource, ScriptUpload, TagFilter
-from dispatch_emu.store.names import MAX_TAGS, NAMESPACE_NAME_MAX, SCRIPT_NAME_MAX
+from dispatch_emu.store._names import MAX_TAGS, NAMESPACE_NAME_MAX, SCRIPT_NAME_MAX
 
 #: Statuses a worker answer may carry and every client passes through with its body.
 SAFE_STATUSES = (200, 201, 202, 203, 400, 401, 403, 404, 409, 410, 418, 422, 429, 500, 502, 503)

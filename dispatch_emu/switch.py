@@ -34,13 +34,13 @@ from typing import Any, TypeVar
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE, Emulator
 from dispatch_emu.server import EmulatorServer
 
-F = TypeVar("F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: The variables the switch sets, and what each client reads them as.
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"  # the official Python SDK
 ENV_WRANGLER_BASE_URL = "CLOUDFLARE_API_BASE_URL"  # wrangler
 ENV_TOKEN = "CLOUDFLARE_API_TOKEN"
-PLACEHOLDER_TOKEN = "dispatch-emu-token"
+_PLACEHOLDER_TOKEN = "dispatch-emu-token"
 
 
 class mock_cloudflare:  # noqa: N801 - named like the decorators it is used as
@@ -77,7 +77,7 @@ class mock_cloudflare:  # noqa: N801 - named like the decorators it is used as
         api = f"{server.url}/client/v4"
         values = {ENV_BASE_URL: api, ENV_WRANGLER_BASE_URL: api}
         if not os.environ.get(ENV_TOKEN):
-            values[ENV_TOKEN] = PLACEHOLDER_TOKEN
+            values[ENV_TOKEN] = _PLACEHOLDER_TOKEN
         self._saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
         self.emulator, self.server = emulator, server
@@ -105,7 +105,7 @@ class mock_cloudflare:  # noqa: N801 - named like the decorators it is used as
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def __call__(self, func: F) -> F:
+    def __call__(self, func: _F) -> _F:
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 ACCOUNT_ID = DEFAULT_ACCOUNT
 
 #: How many log lines a failure message shows, newest last.
-LOG_TAIL = 10
+_LOG_TAIL = 10
 
 SeedSource: TypeAlias = WorkerSource | Mapping[str, WorkerSource] | Iterable[str | os.PathLike]
 
@@ -119,7 +119,7 @@ def _journal(emulator: Emulator | Observer | None, worker: str | None = None) ->
     if worker is None and calls:
         worker = calls[-1].worker
     if worker is not None and worker not in failed_logs:
-        tail = observer.lines(worker)[-LOG_TAIL:]
+        tail = observer.lines(worker)[-_LOG_TAIL:]
         if tail:
             lines.append(f"log tail of {worker!r}:")
             lines.extend(f"  {line}" for line in tail)
@@ -188,7 +188,7 @@ def expected_answer(
     else the seed's: 404 empty for ``WorkerNotFound``, 500 with the message otherwise);
     without an emulator, the seed's. ``request`` (werkzeug or httpx) is what the hook sees.
     """
-    from dispatch_emu.dispatch.answers import default_error_response
+    from dispatch_emu.dispatch._answers import default_error_response
 
     emulator = emulator if emulator is not None else current_emulator()
     if emulator is None:
@@ -201,7 +201,7 @@ def expected_answer(
 def _werkzeug_request(request: Any) -> Any:
     from werkzeug import Request
 
-    from dispatch_emu.dispatch.messages import make_request
+    from dispatch_emu.dispatch._messages import make_request
 
     if isinstance(request, Request):
         return request
@@ -402,6 +402,7 @@ def seed(
 
 __all__ = [
     "ACCOUNT_ID",
+    "SeedSource",
     "assert_dispatch_failed",
     "assert_reached",
     "assert_worker_not_found",

@@ -93,7 +93,7 @@ def _serve_args(block: Block) -> list[str]:
 
 @contextlib.contextmanager
 def _server_for(block: Block):
-    from dispatch_emu import cli
+    from dispatch_emu import _cli as cli
     from dispatch_emu.server import EmulatorServer
 
     args = cli.build_parser().parse_args(["serve", *_serve_args(block)])

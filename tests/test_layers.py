@@ -164,7 +164,7 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert strongly_connected({"a": {"a"}}) == [["a"]]
     assert strongly_connected({"a": {"b"}, "b": set()}) == []
     table = [("low", ["errors.py", "store/"]), ("high", ["emulator.py", "__init__.py"])]
-    assert layer_of("dispatch_emu.store.models", table) == 0
+    assert layer_of("dispatch_emu.store._models", table) == 0
     assert layer_of("dispatch_emu", table) == 1
     with pytest.raises(AssertionError, match="in 0 layers"):
-        layer_of("dispatch_emu.runtime.wasm", table)
+        layer_of("dispatch_emu.runtime._wasm", table)

@@ -1,4 +1,4 @@
-"""``dispatch_emu.projects``: a wrangler.toml project read as wrangler 4 would upload it."""
+"""``dispatch_emu._projects``: a wrangler.toml project read as wrangler 4 would upload it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dispatch_emu import Emulator
+from dispatch_emu._projects import read_project
 from dispatch_emu.emulator import DEFAULT_ACCOUNT
-from dispatch_emu.projects import read_project
 from dispatch_emu.store import ACCOUNT_WORKERS
 
 CONFIG = """

@@ -14,22 +14,22 @@ envelope, and adds control endpoints under ``ApiConfig.control_prefix`` (reset, 
 snapshot, restore, health). The official ``cloudflare`` SDK and wrangler work against
 it unchanged.
 
-Modules, one concept each: :mod:`~dispatch_emu.api.app` (the WSGI class),
-:mod:`~dispatch_emu.api.config`, :mod:`~dispatch_emu.api.routes` (the URL map),
-:mod:`~dispatch_emu.api.handlers` (one module per resource),
-:mod:`~dispatch_emu.api.calls` (the request context and capped body),
-:mod:`~dispatch_emu.api.uploads` (multipart parsing), :mod:`~dispatch_emu.api.serialize`
-(store values → JSON), :mod:`~dispatch_emu.api.envelope`, :mod:`~dispatch_emu.api.auth`.
+Modules, one concept each: :mod:`~dispatch_emu.api._app` (the WSGI class),
+:mod:`~dispatch_emu.api._config`, :mod:`~dispatch_emu.api._routes` (the URL map),
+:mod:`~dispatch_emu.api._handlers` (one module per resource),
+:mod:`~dispatch_emu.api._calls` (the request context and capped body),
+:mod:`~dispatch_emu.api._uploads` (multipart parsing), :mod:`~dispatch_emu.api._serialize`
+(store values → JSON), :mod:`~dispatch_emu.api._envelope`, :mod:`~dispatch_emu.api._auth`.
 """
 
 from __future__ import annotations
 
-from dispatch_emu.api.app import VERSION_HEADER, ApiApp
-from dispatch_emu.api.config import API_PREFIX, ApiConfig
-from dispatch_emu.api.envelope import Paged
-from dispatch_emu.api.handlers.control import state_dump
-from dispatch_emu.api.routes import ROUTE_TABLE
-from dispatch_emu.api.uploads import infer_content_type, parse_multipart
+from dispatch_emu.api._app import VERSION_HEADER, ApiApp
+from dispatch_emu.api._config import API_PREFIX, ApiConfig
+from dispatch_emu.api._envelope import Paged
+from dispatch_emu.api._handlers.control import state_dump
+from dispatch_emu.api._routes import ROUTE_TABLE
+from dispatch_emu.api._uploads import infer_content_type, parse_multipart
 
 __all__ = [
     "API_PREFIX",

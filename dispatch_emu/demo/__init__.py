@@ -32,4 +32,4 @@ def demo_worker_source() -> str:
     return resources.files(__name__).joinpath("hello.wat").read_text(encoding="utf-8")
 
 
-__all__ = ["demo_worker_source", "demo_worker_wasm"]
+__all__ = ["DEMO_WORKER", "demo_worker_source", "demo_worker_wasm"]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dispatch_emu.dispatch.app import (
+from dispatch_emu.dispatch._app import (
     Dispatcher,
     DispatcherEnv,
     FetchFunction,
     default_error_response,
     seed_fetch,
 )
-from dispatch_emu.dispatch.binding import DispatchNamespace, WorkerStub, worker_env
-from dispatch_emu.dispatch.calls import DispatchCall
-from dispatch_emu.dispatch.messages import make_request
-from dispatch_emu.dispatch.outbound import Outbound, OutboundWorker
+from dispatch_emu.dispatch._binding import DispatchNamespace, WorkerStub, worker_env
+from dispatch_emu.dispatch._calls import DispatchCall
+from dispatch_emu.dispatch._messages import make_request
+from dispatch_emu.dispatch._outbound import Outbound, OutboundWorker
 from dispatch_emu.dispatch.routing import (
     Routing,
     header,

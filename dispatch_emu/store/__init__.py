@@ -13,8 +13,8 @@
 
 from __future__ import annotations
 
-from dispatch_emu.store.blobs import BlobStore, ModuleRef, sha256_hex
-from dispatch_emu.store.models import (
+from dispatch_emu.store._blobs import BlobStore, ModuleRef, sha256_hex
+from dispatch_emu.store._models import (
     ACCOUNT_WORKERS,
     ModuleSource,
     Namespace,
@@ -23,11 +23,11 @@ from dispatch_emu.store.models import (
     ScriptUpload,
     is_account_workers,
 )
-from dispatch_emu.store.names import check_script_name
-from dispatch_emu.store.namespaces import NamespaceStore, UploadValidator
-from dispatch_emu.store.paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
-from dispatch_emu.store.state import thaw
-from dispatch_emu.store.uploads import MODULE_CONTENT_TYPES
+from dispatch_emu.store._names import check_script_name
+from dispatch_emu.store._namespaces import NamespaceStore, UploadValidator
+from dispatch_emu.store._paging import DEFAULT_LIMIT, MAX_LIMIT, TagFilter
+from dispatch_emu.store._state import thaw
+from dispatch_emu.store._uploads import MODULE_CONTENT_TYPES
 
 __all__ = [
     "ACCOUNT_WORKERS",

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 from werkzeug import Request, Response
 
+from dispatch_emu._plugins import BLOCK_ENV
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.errors import ValidationError, WorkerNotFound
 from dispatch_emu.hookspecs import hookimpl
-from dispatch_emu.plugins import BLOCK_ENV
 from dispatch_emu.programs import worker_program
 from dispatch_emu.testing import ACCOUNT_ID, assert_reached, assert_worker_not_found
 

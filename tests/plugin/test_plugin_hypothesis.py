@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dispatch_emu import strategies as des
 from dispatch_emu.errors import ValidationError
 from dispatch_emu.store import ScriptUpload, TagFilter
-from dispatch_emu.store.names import check_namespace_name, check_script_name, check_tags
+from dispatch_emu.store._names import check_namespace_name, check_script_name, check_tags
 
 
 def run_fresh(code: str) -> subprocess.CompletedProcess[str]:

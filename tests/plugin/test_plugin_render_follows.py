@@ -8,7 +8,8 @@ import pytest
 from werkzeug import Response
 from werkzeug.test import Client
 
-from dispatch_emu.dispatch.answers import error_answer
+from dispatch_emu._markers import hookimpl
+from dispatch_emu.dispatch._answers import error_answer
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.errors import (
     CpuLimitExceeded,
@@ -17,7 +18,6 @@ from dispatch_emu.errors import (
     WorkerException,
     WorkerNotFound,
 )
-from dispatch_emu.markers import hookimpl
 from dispatch_emu.testing import assert_dispatch_failed, assert_worker_not_found, expected_answer
 
 

@@ -6,11 +6,11 @@ import pluggy
 import pytest
 from werkzeug import Request
 
-from dispatch_emu.dispatch.messages import make_request
+from dispatch_emu._hooks import Hooks
+from dispatch_emu._markers import hookimpl
+from dispatch_emu._plugins import BUILTIN_PLUGINS, make_plugin_manager
+from dispatch_emu.dispatch._messages import make_request
 from dispatch_emu.emulator import Emulator
-from dispatch_emu.hooks import Hooks
-from dispatch_emu.markers import hookimpl
-from dispatch_emu.plugins import BUILTIN_PLUGINS, make_plugin_manager
 
 
 class Misspelled:

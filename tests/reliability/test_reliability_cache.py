@@ -21,7 +21,7 @@ import pytest
 from werkzeug.test import Client
 
 from dispatch_emu import Emulator, RuntimeSettings
-from dispatch_emu.runtime.cache import ArtefactRejected, DiskCache, UnsafeCacheDir
+from dispatch_emu.runtime._cache import ArtefactRejected, DiskCache, UnsafeCacheDir
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = ROOT / "tests" / "workers"

@@ -1,6 +1,6 @@
 """The HTTP edge: what a worker answers must fit HTTP/1.1, and requests meet Cloudflare's limits.
 
-Every ABI's answer passes through one sanitiser (``dispatch_emu.dispatch.edge``): statuses
+Every ABI's answer passes through one sanitiser (``dispatch_emu.dispatch._edge``): statuses
 outside 200-599 and CR/LF/NUL in header names or values end in a clear 500 from the
 runtime; hop-by-hop and framing headers are dropped. Checked in process for each ABI and
 over a real socket, where a bad answer must not split or desynchronise the response.
@@ -17,7 +17,7 @@ from werkzeug.test import Client
 
 from dispatch_emu import Emulator
 from dispatch_emu.dispatch import Dispatcher
-from dispatch_emu.dispatch.edge import EdgeLimits, sanitise_response
+from dispatch_emu.dispatch._edge import EdgeLimits, sanitise_response
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.server import EmulatorServer
 from dispatch_emu.store import ModuleSource

@@ -192,7 +192,7 @@ def test_a_healthy_worker_is_served_while_others_misbehave(kind):
 
 
 def test_the_free_gate_marks_threads_and_steps_out_like_the_serial_one():
-    from dispatch_emu.runtime.execution import GATE, SERIAL_GATE, FreeGate
+    from dispatch_emu.runtime._execution import GATE, SERIAL_GATE, FreeGate
 
     assert not GATE.serialize and SERIAL_GATE.serialize
     gate = FreeGate()

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from dispatch_emu.runtime import GuestRequest, Runtime, RuntimeSettings, WorkerCode
-from dispatch_emu.runtime.js import modules
+from dispatch_emu.runtime.js import _modules as modules
 
 PACKAGE = Path(modules.__file__).resolve().parents[2]
 PRELUDE_DIR = Path(modules.__file__).resolve().parent / "prelude"

@@ -13,7 +13,7 @@ from dispatch_emu import Emulator
 from dispatch_emu.errors import OutputLimitExceeded, WorkerError
 from dispatch_emu.observe import RECORD_OVERHEAD, DispatchRecord, Observer
 from dispatch_emu.runtime import ExecutionLimits, Runtime, RuntimeSettings, WorkerCode
-from dispatch_emu.runtime.pool import IdlePool, PooledInstance
+from dispatch_emu.runtime._pool import IdlePool, PooledInstance
 from dispatch_emu.store import ModuleSource
 from tests.runtime.runtime_helpers import code, request
 
@@ -102,7 +102,7 @@ def test_a_guest_that_hit_a_limit_never_returns_to_the_pool():
 
 
 def js_contexts(runtime: Runtime) -> IdlePool:  # type: ignore[type-arg]
-    from dispatch_emu.runtime.js.engine import JsEngine
+    from dispatch_emu.runtime.js._engine import JsEngine
 
     engine = next(e for e in runtime.engines if isinstance(e, JsEngine))
     return engine.runner.contexts

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dispatch_emu.hooks import Hooks
-from dispatch_emu.markers import hookimpl
-from dispatch_emu.plugins import make_plugin_manager
+from dispatch_emu._hooks import Hooks
+from dispatch_emu._markers import hookimpl
+from dispatch_emu._plugins import make_plugin_manager
 from dispatch_emu.runtime import Runtime, RuntimeSettings, WorkerCode
-from dispatch_emu.runtime.settings import CACHE_DIR_ENV
+from dispatch_emu.runtime._settings import CACHE_DIR_ENV
 from tests.runtime.runtime_helpers import request, unique, wasm
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch_emu.content import base_type
+from dispatch_emu._content import base_type
+from dispatch_emu._markers import hookimpl
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.errors import InvalidModule, SubrequestLimitExceeded, WorkerException
-from dispatch_emu.markers import hookimpl
 from dispatch_emu.runtime import Execution, GuestResponse, Runtime, WorkerCode, WorkerEngine
 from dispatch_emu.store import ModuleSource
 from tests.runtime.runtime_helpers import request, wasm

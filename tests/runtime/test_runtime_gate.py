@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from dispatch_emu.runtime.execution import Gate, current, current_or_none
+from dispatch_emu.runtime._execution import Gate, current, current_or_none
 
 
 def test_the_gate_is_reentrant_and_excludes_other_threads() -> None:

@@ -18,8 +18,8 @@ from dispatch_emu.errors import (
     WorkerException,
 )
 from dispatch_emu.runtime import ExecutionLimits, Runtime, WorkerCode
-from dispatch_emu.runtime.budget import TABLE_ELEMENT_BYTES, MemoryBudget, declared
-from dispatch_emu.runtime.meter import CPU_BACKSTOP
+from dispatch_emu.runtime._budget import TABLE_ELEMENT_BYTES, MemoryBudget, declared
+from dispatch_emu.runtime._meter import CPU_BACKSTOP
 from tests.runtime.runtime_helpers import code, request
 
 
@@ -130,7 +130,7 @@ def test_fd_subscriptions_are_answered_at_once(runtime, fd, errno):
     [
         ("hostile/log_loop", "fuel"),  # our host function: charged in fuel
         ("hostile/stdin_loop", "thread"),  # wasmtime's WASI: the thread-CPU backstop
-        ("hostile/clock_loop", "fuel"),  # clock_time_get is ours too (see runtime/wasi.py)
+        ("hostile/clock_loop", "fuel"),  # clock_time_get is ours too (see runtime/_wasi.py)
         ("hostile/yield_loop", "thread"),
     ],
 )

@@ -20,8 +20,9 @@ import pytest
 
 from dispatch_emu.errors import MemoryLimitExceeded, WorkerException
 from dispatch_emu.runtime import ExecutionLimits, GuestRequest, Runtime, RuntimeSettings, WorkerCode
-from dispatch_emu.runtime.js import JsRunner, images
-from dispatch_emu.runtime.js.quickjs import (
+from dispatch_emu.runtime.js import JsRunner
+from dispatch_emu.runtime.js import _images as images
+from dispatch_emu.runtime.js._quickjs import (
     ENGINE_CACHE_ENV,
     QuickJsVm,
     engine_cache_dir,
@@ -146,7 +147,7 @@ def test_errors_thrown_at_the_start_of_a_request_keep_their_message() -> None:
 def test_a_lean_instance_has_everything_a_quickjs_rs_instance_has() -> None:
     import quickjs_rs
 
-    from dispatch_emu.runtime.js.quickjs import lean_instances
+    from dispatch_emu.runtime.js._quickjs import lean_instances
 
     plain, lean = quickjs_rs.Runtime(memory_limit=None), quickjs_rs.Runtime(memory_limit=None)
     lean_instances(lean)
@@ -161,7 +162,7 @@ def test_the_vm_entry_points_read_every_kind_of_answer() -> None:
     """``vm.js`` over a stand-in prelude whose step() answers in each of its shapes."""
     import quickjs_rs
 
-    from dispatch_emu.runtime.js.quickjs import lean_instances
+    from dispatch_emu.runtime.js._quickjs import lean_instances
 
     stand_in = """
       globalThis.crypto = { getRandomValues(a) { for (let i = 0; i < a.length; i++) a[i] = i + 1; return a; } };
@@ -259,7 +260,7 @@ FIRST_DISPATCH = textwrap.dedent(
     """
     import json, sys
     from dispatch_emu.runtime import GuestRequest, Runtime, RuntimeSettings, WorkerCode
-    from dispatch_emu.runtime.js.quickjs import engine_cache_stats
+    from dispatch_emu.runtime.js._quickjs import engine_cache_stats
     source = b"export default { fetch() { return new Response('hi'); } };"
     code = WorkerCode.javascript("w", {"index.js": ("application/javascript+module", source)}, "index.js", "v1")
     with Runtime(RuntimeSettings(cache_dir=sys.argv[1])) as runtime:

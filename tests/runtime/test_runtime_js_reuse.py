@@ -29,7 +29,7 @@ from dispatch_emu.runtime import (
     RuntimeSettings,
     WorkerCode,
 )
-from dispatch_emu.runtime.execution import Execution
+from dispatch_emu.runtime._execution import Execution
 from dispatch_emu.runtime.js import JsRunner
 
 JS = Path(__file__).resolve().parent.parent / "workers" / "js"

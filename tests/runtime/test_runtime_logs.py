@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dispatch_emu.runtime.settings import LOG_LIMIT, LOG_TRUNCATED, add_log_text
+from dispatch_emu.runtime._settings import LOG_LIMIT, LOG_TRUNCATED, add_log_text
 
 
 def test_log_lines_are_kept_until_the_cap_then_noted_once() -> None:

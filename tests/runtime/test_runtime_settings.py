@@ -6,8 +6,8 @@ import pytest
 
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.runtime import ExecutionLimits, RuntimeSettings
-from dispatch_emu.runtime.cgi import cgi_environ, parse_cgi_response
-from dispatch_emu.runtime.settings import EPOCH_TICK_MS, FUEL_PER_MS
+from dispatch_emu.runtime._cgi import cgi_environ, parse_cgi_response
+from dispatch_emu.runtime._settings import EPOCH_TICK_MS, FUEL_PER_MS
 from tests.runtime.runtime_helpers import request
 
 
@@ -97,7 +97,7 @@ def test_malformed_cgi_responses(output, why):
 
 
 def test_runtime_layer_never_imports_werkzeug():
-    # plugins.py imports dispatch_emu.runtime.builtin by path; the runtime layer must stay
+    # _plugins.py imports dispatch_emu.runtime._builtin by path; the runtime layer must stay
     # free of HTTP frameworks. The package __init__ is stubbed so only our modules count.
     import subprocess
     import sys
@@ -108,7 +108,7 @@ def test_runtime_layer_never_imports_werkzeug():
         "import sys, types\n"
         f"pkg = types.ModuleType('dispatch_emu'); pkg.__path__ = [{str(package)!r}]\n"
         "sys.modules['dispatch_emu'] = pkg\n"
-        "import dispatch_emu.runtime, dispatch_emu.runtime.builtin, dispatch_emu.demo\n"
+        "import dispatch_emu.runtime, dispatch_emu.runtime._builtin, dispatch_emu.demo\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('werkzeug', 'flask')))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -9,12 +9,13 @@ import pytest
 import wasmtime
 
 from dispatch_emu import hookspecs
+from dispatch_emu._hooks import Hooks
+from dispatch_emu._plugins import make_plugin_manager
 from dispatch_emu.errors import InvalidModule, WorkerException
-from dispatch_emu.hooks import Hooks
-from dispatch_emu.plugins import make_plugin_manager
-from dispatch_emu.runtime import GuestResponse, ReactorAbi, Runtime, WorkerCode, builtin
-from dispatch_emu.runtime.builtin import RuntimeValidator
-from dispatch_emu.runtime.engine import engine_host
+from dispatch_emu.runtime import GuestResponse, ReactorAbi, Runtime, WorkerCode
+from dispatch_emu.runtime import _builtin as builtin
+from dispatch_emu.runtime._builtin import RuntimeValidator
+from dispatch_emu.runtime._engine import engine_host
 from tests.runtime.runtime_helpers import request, unique, wasm
 
 NO_ABI = wasmtime.wat2wasm('(module (memory (export "mem") 1) (func (export "handle") (param i32)))')

@@ -9,9 +9,9 @@ import time
 import httpx
 import pytest
 
+from dispatch_emu._serving import ServerLimits
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer
-from dispatch_emu.serving import ServerLimits
 
 
 @pytest.fixture(scope="module")

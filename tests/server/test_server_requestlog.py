@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dispatch_emu.cli import banner, build_parser
+from dispatch_emu._cli import banner, build_parser
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.errors import WorkerError
 from dispatch_emu.programs import worker_program
@@ -225,7 +225,7 @@ def test_cli_imports_the_dispatcher_from_the_current_folder_and_logs_its_traceba
 
 def test_cli_quiet_prints_no_request_lines():
     out = io.StringIO()
-    from dispatch_emu import cli
+    from dispatch_emu import _cli as cli
 
     args = args_for("--quiet", "--port", "0")
     emulator = cli.make_emulator(args)
@@ -237,7 +237,7 @@ def test_cli_quiet_prints_no_request_lines():
 
 
 def test_dispatch_emu_tail_prints_requests_and_follows(emulator):
-    from dispatch_emu.cli import main
+    from dispatch_emu._cli import main
 
     server, _ = run_server(emulator)
     with server:

@@ -36,10 +36,10 @@ capped on the QuickJS instance's wasmtime store (quickjs-rs 0.2.6 does not enfor
 ``memory_limit``): a ``memory.grow`` past the limit fails and QuickJS throws out of memory.
 The cap holds for a context's whole life, across the requests it serves.
 
-Guest execution passes the gate of :mod:`dispatch_emu.runtime.execution`, like wasm
+Guest execution passes the gate of :mod:`dispatch_emu.runtime._execution`, like wasm
 workers, and the gate is released around the outbound handler; requests run in parallel
 (quickjs-rs's host imports route through a thread-local and catch their exceptions). The internals of quickjs-rs 0.2.x
-this package uses are all in :mod:`dispatch_emu.runtime.js.quickjs`: the interrupt-handler
+this package uses are all in :mod:`dispatch_emu.runtime.js._quickjs`: the interrupt-handler
 hook (the public runtime only offers one wall-clock timeout per eval), the guest's exports
 called directly with their types resolved once (the request path: a dozen crossings a
 request; promise jobs drained without an asyncio loop, which a nested run from an
@@ -64,8 +64,8 @@ objects in ``env``: dispatch namespaces, services).
 
 from __future__ import annotations
 
-from dispatch_emu.runtime.js.bindings import BindingRef
-from dispatch_emu.runtime.js.modules import (
+from dispatch_emu.runtime.js._bindings import BindingRef
+from dispatch_emu.runtime.js._modules import (
     JS_MODULE_TYPES,
     JS_SCRIPT_TYPES,
     JS_TYPES,
@@ -74,8 +74,8 @@ from dispatch_emu.runtime.js.modules import (
     is_js_module,
     module_source,
 )
-from dispatch_emu.runtime.js.quickjs import QUICKJS_PACKAGE, quickjs_available
-from dispatch_emu.runtime.js.runner import JsRunner
+from dispatch_emu.runtime.js._quickjs import QUICKJS_PACKAGE, quickjs_available
+from dispatch_emu.runtime.js._runner import JsRunner
 
 __all__ = [
     "BindingRef",

@@ -1,4 +1,4 @@
-// The host's side of the prelude's entry points, as QuickJsVm (quickjs.py) calls them.
+// The host's side of the prelude's entry points, as QuickJsVm (_quickjs.py) calls them.
 //
 // Evaluated (script mode) right after the prelude, in the context whose image later
 // contexts restore. It replaces globalThis.__dispatch_emu by a copy with two more entry

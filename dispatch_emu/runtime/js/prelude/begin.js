@@ -3,7 +3,7 @@
 // Evaluated (script mode) once in every new context, before the user worker. QuickJS gives
 // ECMAScript only; the prelude adds what a Workers `fetch` handler expects. It is one
 // function body split into one file per concept (this directory), joined at load in the
-// order of PRELUDE_FILES in dispatch_emu/runtime/js/modules.py: this file opens the
+// order of PRELUDE_FILES in dispatch_emu/runtime/js/_modules.py: this file opens the
 // function, end.js closes it, and the files between share its scope.
 //
 // The host (dispatch_emu/runtime/js/) registers one function, __dispatch_emu_host,
@@ -43,7 +43,7 @@
   // The token of constructors that are not for workers to call ("Illegal constructor").
   const SLOT = Symbol("internal");
 
-  // Lazy sections: prelude files kept as text (see LAZY_FILES in modules.py) and compiled
+  // Lazy sections: prelude files kept as text (see LAZY_FILES in _modules.py) and compiled
   // on first use, as a function of the internals they import ($); they return their exports.
   const sections = new Map();
   function section(name, internals) {

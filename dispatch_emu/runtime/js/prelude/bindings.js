@@ -1,5 +1,5 @@
   // ------------------------------------------------------------------ bindings
-  // A binding the worker calls arrives in env as a marker object (see runtime/js/bindings.py)
+  // A binding the worker calls arrives in env as a marker object (see runtime/js/_bindings.py)
   // and becomes what a Worker gets: a dispatch namespace (get() → a stub, at once) or a
   // service (a Fetcher). A call goes to the host ("service"), which runs the other worker
   // now, on its own budgets, and answers its response or the error to reject with.

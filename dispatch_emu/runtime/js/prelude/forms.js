@@ -1,5 +1,5 @@
   // ------------------------------------------------------------------ Blob, File, FormData
-  // A lazy section (LAZY_FILES in modules.py): compiled the first time a worker touches
+  // A lazy section (LAZY_FILES in _modules.py): compiled the first time a worker touches
   // Blob, File, FormData, formData() or blob(), with the internals below as $.
   "use strict";
   const { toBytes, utf8Encode, utf8Decode, concatBytes, streamOfBytes, getRandomValues, URLSearchParams, conceal } = $;

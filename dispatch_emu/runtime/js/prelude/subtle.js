@@ -1,10 +1,10 @@
   // ------------------------------------------------------------------ crypto.subtle
   // WebCrypto's argument checks and CryptoKey objects live here; the cryptography itself
   // is a host call, host("crypto", op, ...), over Python's `cryptography` package
-  // (dispatch_emu/runtime/js/host/subtle.py). A key's material (raw bytes, PKCS #8 or
+  // (dispatch_emu/runtime/js/_host/subtle.py). A key's material (raw bytes, PKCS #8 or
   // SPKI DER) stays in a private slot of its CryptoKey.
   //
-  // A lazy section (LAZY_FILES in modules.py): compiled the first time a worker touches
+  // A lazy section (LAZY_FILES in _modules.py): compiled the first time a worker touches
   // crypto.subtle, CryptoKey or a DigestStream, with the internals below as $.
   "use strict";
   const { host, toBytes, utf8Encode, utf8Decode, DOMException, SLOT } = $;

@@ -1,0 +1,216 @@
+"""The HTTP server under :class:`~dispatch_emu.server.EmulatorServer`: cheroot, bounded and timed.
+
+werkzeug's development server spends about a millisecond of Python on every request and
+keeps one thread per connection for as long as the client likes; here it capped a
+reactor worker (about 90 µs a dispatch) at roughly 1,000 requests a second. cheroot (the
+CherryPy project's production WSGI server) parses HTTP/1.1 with keep-alive in a fixed
+pool of worker threads and parks idle keep-alive connections in a selector, not a
+thread; ``benchmarks/http_server.py`` compares it with werkzeug and waitress side by side.
+
+What :class:`HttpServer` adds to cheroot:
+
+``threads``
+    The worker pool's size, fixed (default 16): at most that many requests run at once;
+    further connections wait in the accept queue. Idle keep-alive connections cost a
+    file descriptor, not a thread.
+``idle_timeout``
+    Seconds a keep-alive connection may sit idle, and the longest a single read of a
+    request body may wait, before the connection is closed (default 10).
+``header_timeout``
+    Seconds a client has, from its first byte, to send the request line and all headers
+    (default 10). A client that drips its headers a byte at a time is cut off here, so it
+    cannot hold a worker thread (slowloris).
+``max_header_bytes``
+    Request line plus headers; past it cheroot answers 414 (in the request line) or 413
+    (in the headers). The default leaves room for Cloudflare's 16 KB URL and 128 KB of
+    headers, so the dispatcher gives the precise answers (see :mod:`dispatch_emu.edge`).
+
+Request lines are logged by :mod:`dispatch_emu._requestlog`, above this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+logger = logging.getLogger("dispatch_emu.server")
+
+_LINGER_SECONDS = 0.002  # how long a worker waits for a keep-alive client's next request
+_LINGER_REQUESTS = 64  # then the connection goes back to the selector, to be fair to others
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """How much the server gives each client (see the module docstring)."""
+
+    threads: int = 16
+    idle_timeout: float = 10.0
+    header_timeout: float = 10.0
+    max_header_bytes: int = 16 * 1024 + 128 * 1024 + 4 * 1024
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError("threads must be at least 1")
+        if self.idle_timeout <= 0 or self.header_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if self.max_header_bytes < 1024:
+            raise ValueError("max_header_bytes must be at least 1024")
+
+
+class _Watchdog:
+    """Closes connections whose request line and headers take longer than allowed."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._reading: dict[int, tuple[float, socket.socket, object]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dispatch-emu-header-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def begin(self, key: int, sock: socket.socket, peer: object) -> None:
+        with self._lock:
+            self._reading[key] = (time.monotonic() + self.timeout, sock, peer)
+
+    def end(self, key: int) -> None:
+        with self._lock:
+            self._reading.pop(key, None)
+
+    def _run(self) -> None:
+        interval = min(0.5, self.timeout / 4)
+        while not self._stop.wait(interval):
+            now = time.monotonic()
+            with self._lock:
+                late = [k for k, (deadline, _, _) in self._reading.items() if deadline <= now]
+                entries = [self._reading.pop(k) for k in late]
+            for _, sock, peer in entries:
+                try:
+                    # Only the connection we registered: never a descriptor reused since
+                    # (a listening socket, another client) after the connection closed.
+                    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) or sock.getpeername() != peer:
+                        continue
+                    sock.shutdown(socket.SHUT_RDWR)  # the reader sees end-of-stream and drops it
+                except OSError:
+                    pass
+
+
+class _TimedRequest(cheroot_server.HTTPRequest):
+    """A request whose line and headers must arrive within the watchdog's timeout."""
+
+    def parse_request(self) -> None:
+        watchdog: _Watchdog = self.server.dispatch_emu_watchdog
+        key = id(self)
+        sock = self.conn.socket
+        try:
+            peer = sock.getpeername()
+        except OSError:  # already gone
+            peer = None
+        watchdog.begin(key, sock, peer)
+        try:
+            super().parse_request()
+        finally:
+            watchdog.end(key)
+
+
+class _TimedConnection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _TimedRequest
+
+    def communicate(self) -> bool:
+        keep = super().communicate()
+        # A busy keep-alive client sends its next request right after the answer: wait
+        # for it briefly on this thread rather than hand the socket back to the selector
+        # thread and wake a worker again (two thread switches a request).
+        served = 1
+        while keep and served < _LINGER_REQUESTS and (
+            self.rfile.has_data() or select.select([self.socket], [], [], _LINGER_SECONDS)[0]
+        ):
+            keep = super().communicate()
+            served += 1
+        return keep
+
+
+class _Server(cheroot_wsgi.Server):
+    ConnectionClass = _TimedConnection
+    dispatch_emu_watchdog: _Watchdog
+
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        # cheroot prints to stderr by default; route it to logging, quietly for the usual noise
+        logger.log(logging.ERROR if level >= logging.ERROR else logging.DEBUG, "%s", msg, exc_info=traceback)
+
+
+class HttpServer:
+    """A WSGI app served over HTTP/1.1 in a background thread: start, port, stop."""
+
+    def __init__(self, app: WSGIApplication, host: str, port: int, limits: ServerLimits | None = None) -> None:
+        self.limits = limits or ServerLimits()
+        self._server = _Server(
+            (host, port), app,
+            numthreads=self.limits.threads, max=self.limits.threads,
+            timeout=int(max(1, round(self.limits.idle_timeout))),
+            server_name="dispatch-emu",
+            request_queue_size=64,
+        )
+        self._server.max_request_header_size = self.limits.max_header_bytes
+        self._server.keep_alive_conn_limit = 256
+        self._server.shutdown_timeout = 2
+        self._server.dispatch_emu_watchdog = self._watchdog = _Watchdog(self.limits.header_timeout)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.bind_addr[1])
+
+    def start(self) -> None:
+        # prepare() binds (so the port is known when start() returns) and starts the worker
+        # pool; run it on a daemon thread so the pool's threads are daemons too, and a
+        # server nobody stopped does not keep the interpreter from exiting.
+        failed: list[BaseException] = []
+
+        def prepare() -> None:
+            try:
+                self._server.prepare()
+            except BaseException as exc:  # re-raised in the caller's thread
+                failed.append(exc)
+
+        preparing = threading.Thread(target=prepare, name="dispatch-emu-server-prepare", daemon=True)
+        preparing.start()
+        preparing.join()
+        if failed:
+            raise failed[0]
+        self._watchdog.start()
+        self._thread = threading.Thread(
+            target=self._server.serve, name=f"dispatch-emu-server:{self.port}", daemon=True
+        )
+        self._thread.start()
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def stop(self) -> None:
+        self._watchdog.stop()
+        self._server.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+__all__ = ["HttpServer", "ServerLimits"]

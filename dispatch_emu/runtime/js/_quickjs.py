@@ -1,0 +1,663 @@
+"""The quickjs-rs adapter: importing it, and the internals this package relies on.
+
+Everything that reaches below quickjs-rs's public API is here, so an upgrade has one
+place to check (hence the ``<0.3`` pin in setup.cfg). quickjs-rs 0.2 drives its QuickJS
+guest (``quickjs_rs/_guest.wasm``) through wasmtime-py with fine-grained exports
+(``new_string``, ``call_function``, ``free_value``...), and each crossing through
+wasmtime-py's ``Func.__call__`` looks the function's type up again (~25 µs). This module
+adds what makes a JavaScript request cheap:
+
+- :func:`install_fast_calls`: the instance's export calls with the function types
+  resolved once, through ``wasmtime_func_call_unchecked`` (a few µs a crossing);
+- :class:`QuickJsVm`: the request path in a dozen crossings (the request's JSON as one
+  string, the body as one ``Uint8Array``, the outcome back as one ``Uint8Array``), and
+  the prelude's handles kept as raw guest handles;
+- :class:`VmImage`: a copy of an instance's linear memory and stack pointer once the
+  prelude has run, restored into a new instance instead of evaluating the prelude again;
+- :func:`compiled_engine`: the QuickJS guest compiled once and kept in the
+  :class:`~dispatch_emu.runtime._cache.ModuleCache` on disk, so a new process
+  deserializes it (milliseconds) instead of compiling it (most of a second).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dispatch_emu.errors import WorkerException
+
+#: The package a JavaScript worker needs.
+QUICKJS_PACKAGE = "quickjs-rs"
+
+#: Name of the one host function the prelude captures (see prelude/begin.js).
+HOST_FUNCTION = "__dispatch_emu_host"
+
+
+def import_quickjs() -> Any:
+    try:
+        import quickjs_rs
+    except ImportError as error:
+        raise WorkerException(
+            f"JavaScript workers need the {QUICKJS_PACKAGE} package: pip install {QUICKJS_PACKAGE}",
+            cause=f"{QUICKJS_PACKAGE} is not installed",
+        ) from error
+    return quickjs_rs
+
+
+def quickjs_available() -> bool:
+    try:
+        import quickjs_rs  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class QuickJsInternals:
+    """The quickjs-rs internals this package needs, in one place."""
+
+    @staticmethod
+    def set_interrupt_handler(runtime: Any, handler: Callable[[], bool]) -> None:
+        engine_rt = getattr(runtime, "_engine_rt", None)
+        if engine_rt is None or not hasattr(engine_rt, "set_interrupt_handler"):
+            raise WorkerException(
+                f"this {QUICKJS_PACKAGE} version has no interrupt handler hook; dispatch_emu needs {QUICKJS_PACKAGE} 0.2.x",
+                cause="incompatible quickjs-rs",
+            )
+        engine_rt.set_interrupt_handler(handler)
+
+    @staticmethod
+    def run_pending_jobs(context: Any) -> None:
+        context._engine_ctx.run_pending_jobs()
+
+    @staticmethod
+    def limit_memory(context: Any, limit: int) -> None:
+        """Cap the context's linear memory: ``memory.grow`` past it fails, so QuickJS's
+        allocator fails and QuickJS throws its out-of-memory error. (quickjs-rs 0.2.6's
+        own ``memory_limit`` is not enforced: a hog grows to 4 GiB.)"""
+        inst = context._engine_ctx._inst
+        inst.store.set_limits(memory_size=limit)
+
+    @staticmethod
+    def memory_size(context: Any) -> int:
+        inst = context._engine_ctx._inst
+        try:
+            return int(inst.mem.data_len(inst.store))
+        except Exception:
+            return 0
+
+
+# -- the engine module, compiled once per machine
+
+
+def default_engine_cache() -> str:
+    """Where the compiled QuickJS engine is kept when no cache directory is configured:
+    ``$XDG_CACHE_HOME/dispatch_emu``, by default ``~/.cache/dispatch_emu``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dispatch_emu")
+
+
+#: ``DISPATCH_EMU_ENGINE_CACHE=0`` keeps the compiled engine in memory only.
+ENGINE_CACHE_ENV = "DISPATCH_EMU_ENGINE_CACHE"
+
+_ENGINE_LOCK = threading.Lock()
+_ENGINE_CACHES: dict[int, Any] = {}
+
+
+def engine_cache_dir(cache_dir: str | None) -> str | None:
+    """The directory for the compiled engine: ``cache_dir`` if configured, else
+    :func:`default_engine_cache`; ``None`` when ``DISPATCH_EMU_ENGINE_CACHE=0``."""
+    if os.environ.get(ENGINE_CACHE_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    return cache_dir or default_engine_cache()
+
+
+def compiled_engine(cache_dir: str | None) -> bool:
+    """Make quickjs-rs use a compiled guest from the module cache (memory, then disk,
+    else compiled now and written there). Returns whether quickjs-rs had not compiled
+    its guest yet, i.e. whether this call provided it.
+
+    quickjs-rs keeps one compiled guest per process in ``quickjs_rs._wasmtime``'s
+    artifact table, built on first use by compiling ``_guest.wasm``; an entry put there
+    first is used as is. The cache key is the sha256 of the guest's bytes and a
+    fingerprint of the wasmtime and quickjs-rs versions, so an upgrade of either compiles
+    again (and wasmtime refuses an artefact built for another engine configuration).
+    """
+    from quickjs_rs import _engine, _wasmtime
+
+    from dispatch_emu.runtime._cache import ModuleCache
+    from dispatch_emu.runtime._engine import WASMTIME_VERSION
+
+    with _ENGINE_LOCK:
+        if "quickjs" in _wasmtime._SHARED_ARTIFACTS:
+            return False
+        engine = _wasmtime.shared_wasmtime_engine()
+        cache = _ENGINE_CACHES.get(id(engine))
+        if cache is None:
+            # quickjs-rs builds its engine with wasmtime's default configuration
+            identity = (WASMTIME_VERSION, QUICKJS_PACKAGE, _quickjs_version(), "default engine configuration")
+            fingerprint = hashlib.sha256(repr(identity).encode()).hexdigest()
+            cache = _ENGINE_CACHES[id(engine)] = ModuleCache(engine, fingerprint)
+        wasm = _engine._read_guest_wasm()
+        digest = hashlib.sha256(wasm).hexdigest()
+        module = cache.get(wasm, digest=digest, cache_dir=engine_cache_dir(cache_dir))
+        with _wasmtime._SHARED_ARTIFACTS_LOCK:
+            if "quickjs" in _wasmtime._SHARED_ARTIFACTS:
+                return False
+            _wasmtime._SHARED_ARTIFACTS["quickjs"] = _wasmtime.SharedWasmArtifact(
+                module=module, linker=_engine._build_shared_linker(engine), build_id=bytes.fromhex(digest)
+            )
+        return True
+
+
+def _quickjs_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(QUICKJS_PACKAGE)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def engine_cache_stats() -> dict[str, int]:
+    """The counters of the engine's module cache (tests, benchmarks)."""
+    total: dict[str, int] = {}
+    for cache in _ENGINE_CACHES.values():
+        for key, value in cache.stats.as_dict().items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+# -- export calls with their types resolved once
+
+
+#: Export name → (arity, result kind, parameter kinds, ctypes array type): the same in
+#: every instance of the guest, so resolved once per process.
+_SIGNATURES: dict[str, tuple[int, str, tuple[str, ...], Any]] = {}
+
+
+def _signature(name: str, ty: Any) -> tuple[int, str, tuple[str, ...], Any]:
+    from wasmtime import _ffi as ffi
+
+    params = tuple(str(p) for p in ty.params)
+    results = tuple(str(r) for r in ty.results)
+    if len(results) > 1 or any(kind not in ("i32", "i64", "f32", "f64") for kind in params + results):
+        raise TypeError(f"quickjs-rs export {name} has a signature the fast path does not handle")
+    width = max(len(params), len(results), 1)
+    signature = _SIGNATURES[name] = (len(params), results[0] if results else "", params, ffi.wasmtime_val_raw_t * width)
+    return signature
+
+
+def install_fast_calls(inst: Any) -> None:
+    """Replace a quickjs-rs instance's export call (``_Instance.c``) by one that resolves
+    each export's function type once and calls it through ``wasmtime_func_call_unchecked``.
+
+    It keeps what ``_Instance.c`` does besides: it publishes the instance in the
+    thread-local quickjs-rs's host imports route through (host calls re-enter it), and
+    raises what wasmtime-py raises for a trap or an error, with a host callback's own
+    exception first.
+    """
+    from quickjs_rs import _engine
+    from wasmtime import Trap, WasmtimeError
+    from wasmtime import _ffi as ffi
+    from wasmtime._func import maybe_raise_last_exn
+
+    if getattr(inst, "_dispatch_emu_fast", False):
+        return
+    store = inst.store
+    context = store._context()
+    exports = inst._exports
+    current = _engine._CUR
+    call_unchecked = ffi.wasmtime_func_call_unchecked
+    trap_ptr = ctypes.POINTER(ffi.wasm_trap_t)
+    byref = ctypes.byref
+    funcs: dict[str, tuple[Any, tuple[int, str, tuple[str, ...], Any]]] = {}
+
+    def lookup(name: str) -> tuple[Any, tuple[int, str, tuple[str, ...], Any]]:
+        func = exports[name]
+        signature = _SIGNATURES.get(name) or _signature(name, func.type(store))
+        entry = funcs[name] = (byref(func._func), signature)
+        return entry
+
+    def c(name: str, *args: Any) -> Any:
+        func_ref, (arity, result, kinds, array) = funcs.get(name) or lookup(name)
+        if len(args) != arity:
+            raise WasmtimeError(f"{name}: given {len(args)} parameters, expected {arity}")
+        if inst._closed:
+            raise ValueError("already closed")
+        values = array()
+        for i, value in enumerate(args):
+            setattr(values[i], kinds[i], value)
+        trap = trap_ptr()
+        previous = getattr(current, "inst", None)
+        current.inst = inst
+        try:
+            error = call_unchecked(context, func_ref, values, len(values), byref(trap))
+        finally:
+            current.inst = previous
+        if error:
+            maybe_raise_last_exn()
+            raise WasmtimeError._from_ptr(error)
+        if trap:
+            trapped = Trap._from_ptr(trap)
+            maybe_raise_last_exn()
+            raise trapped
+        if not result:
+            return None
+        return getattr(values[0], result)
+
+    inst.c = c
+    inst._dispatch_emu_fast = True
+
+
+# -- new instances without wrapping every export
+
+
+class _ExportsByName:
+    """An instance's exports looked up by name when first used (wasmtime-py's
+    ``Instance.exports`` wraps all 55 of the guest's at once, ~0.3 ms an instance)."""
+
+    def __init__(self, instance: Any, store: Any) -> None:
+        self._instance = instance
+        self._store = store
+        self._found: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._found.get(name)
+        if found is None:
+            from wasmtime import _ffi as ffi
+            from wasmtime._extern import wrap_extern
+
+            item = ffi.wasmtime_extern_t()
+            raw = name.encode()
+            if not ffi.wasmtime_instance_export_get(
+                self._store._context(), ctypes.byref(self._instance._instance), raw, len(raw), ctypes.byref(item)
+            ):
+                raise KeyError(name)
+            found = self._found[name] = wrap_extern(item)
+        return found
+
+
+def _lean_instance(engine_rt: Any) -> Any:
+    """What ``QjsRuntime._new_instance`` makes, with exports looked up on first use and
+    :func:`install_fast_calls` in place before the first call. Every attribute
+    ``_Instance.__init__`` sets is set (a test compares the two)."""
+    import wasmtime
+    from quickjs_rs import _engine, _wasmtime
+    from quickjs_rs._transform import SourceTransformer
+
+    artifact = _engine._quickjs_artifact()
+    inst = _engine._Instance.__new__(_engine._Instance)
+    inst.build_id = artifact.build_id
+    inst.store = wasmtime.Store(_wasmtime.shared_wasmtime_engine())
+    wasi = wasmtime.WasiConfig()
+    wasi.inherit_stdout()
+    wasi.inherit_stderr()
+    inst.store.set_wasi(wasi)
+    inst.interrupt_handler = None
+    inst.inst = _wasmtime.instantiate_wasm_artifact(artifact, inst.store)
+    exports = _ExportsByName(inst.inst, inst.store)
+    inst.mem = exports["memory"]
+    inst.sp = exports["__stack_pointer"]
+    inst._exports = exports  # type: ignore[assignment]
+    inst.module_touched = False
+    inst.sync_dispatch = None
+    inst.async_dispatch = None
+    inst.name_to_fn_id = {}
+    inst.async_names = set()
+    inst.in_sync_eval = False
+    inst.sync_eval_hit_async = False
+    inst.module_normalize = engine_rt._module_normalize
+    inst.module_load = engine_rt._module_load
+    inst.runtime_transform_flags = engine_rt._transform_flags
+    inst.module_transform_flags = engine_rt._module_transform_flags
+    inst.source_transformer = SourceTransformer()
+    inst._closed = False
+    install_fast_calls(inst)
+    inst.interrupt_handler = engine_rt._interrupt_handler
+    if engine_rt._memory_limit is not None:
+        inst.c("set_memory_limit", engine_rt._memory_limit)
+    if engine_rt._stack_limit is not None:
+        inst.c("set_max_stack_size", engine_rt._stack_limit)
+    engine_rt._instances.add(inst)
+    return inst
+
+
+def lean_instances(runtime: Any) -> None:
+    """Make a quickjs-rs ``Runtime``'s new contexts use :func:`_lean_instance`."""
+    engine_rt = runtime._engine_rt
+    engine_rt._new_instance = lambda: _lean_instance(engine_rt)
+
+
+# -- the request path
+
+
+def vm_source() -> str:
+    """``vm.js``: the entry points :class:`QuickJsVm` calls, over the prelude's."""
+    global _VM_SOURCE
+    if _VM_SOURCE is None:
+        from importlib import resources
+
+        _VM_SOURCE = resources.files("dispatch_emu.runtime.js").joinpath("vm.js").read_text("utf-8")
+    return _VM_SOURCE
+
+
+_VM_SOURCE: str | None = None
+
+#: Status codes of the guest's exports (quickjs-rs's engine).
+_STATUS_OK = 0
+_STATUS_JS_ERROR = 1
+_I32 = struct.Struct("<i")
+_ARGV_SLOTS = 4
+_SCRATCH_MIN = 4096
+
+
+#: Granularity of an image's difference from a new instance's memory.
+_PAGE = 4096
+
+
+@dataclass(frozen=True)
+class VmImage:
+    """An instance's state once the prelude ran: its linear memory, its stack pointer,
+    and the raw handles :class:`QuickJsVm` keeps (valid in any instance restored from it).
+
+    The memory is kept as the runs of pages that differ from a new instance's memory
+    (about a third of it for the prelude), so a restore writes only those.
+    """
+
+    size: int  # bytes of linear memory
+    runs: tuple[tuple[int, bytes], ...]  # (offset, bytes) where it differs from a new instance
+    stack_pointer: int
+    build_id: bytes
+    handles: tuple[int, ...]  # api, load, start, poll, text, slots, scratch, scratch size
+
+    def memory(self, baseline: bytes) -> bytes:
+        """The whole memory, given a new instance's (tests)."""
+        memory = bytearray(baseline[: self.size].ljust(self.size, b"\0"))
+        for offset, data in self.runs:
+            memory[offset : offset + len(data)] = data
+        return bytes(memory)
+
+
+def _differing_runs(memory: bytes, baseline: bytes) -> tuple[tuple[int, bytes], ...]:
+    runs: list[tuple[int, bytes]] = []
+    start = -1
+    for offset in range(0, len(memory), _PAGE):
+        page = memory[offset : offset + _PAGE]
+        before = baseline[offset : offset + _PAGE]
+        same = page == before if len(before) == len(page) else not page.strip(b"\0") and not before.strip(b"\0")
+        if not same and start < 0:
+            start = offset
+        elif same and start >= 0:
+            runs.append((start, memory[start:offset]))
+            start = -1
+    if start >= 0:
+        runs.append((start, memory[start:]))
+    return tuple(runs)
+
+
+class QuickJsVm:
+    """One context's guest, driven directly: the prelude's entry points as raw handles.
+
+    ``context`` is a quickjs-rs ``Context``; its instance gets :func:`install_fast_calls`.
+    After the prelude has been evaluated, :meth:`bind` takes the handles of
+    ``__dispatch_emu`` and its ``start`` and ``poll`` functions and allocates the slots
+    and the scratch buffer the request path writes into; :meth:`image` captures that
+    state and :meth:`restore` puts it into a new instance.
+    """
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.inst = context._engine_ctx._inst
+        install_fast_calls(self.inst)
+        self.c = self.inst.c
+        self._bound = False
+        self._api = self._load = self._start = self._poll = self._text = 0
+        self._slots = 0  # _ARGV_SLOTS i32 for argv, then one out slot
+        self._scratch = 0
+        self._scratch_size = 0
+        self._baseline: bytes | None = None
+
+    # -- raw memory
+
+    def _base(self) -> int:
+        from wasmtime import _ffi as ffi
+
+        inst = self.inst
+        pointer = ffi.wasmtime_memory_data(inst.store._context(), ctypes.byref(inst.mem._memory))
+        return ctypes.cast(pointer, ctypes.c_void_p).value or 0
+
+    def _size(self) -> int:
+        return int(self.inst.mem.data_len(self.inst.store))
+
+    def _write(self, address: int, data: bytes) -> None:
+        if address < 0 or address + len(data) > self._size():
+            raise self._engine_error(f"out-of-range guest write at {address} ({len(data)} bytes)")
+        ctypes.memmove(self._base() + address, data, len(data))
+
+    def _read(self, address: int, length: int) -> bytes:
+        if address < 0 or length < 0 or address + length > self._size():
+            raise self._engine_error(f"out-of-range guest read at {address} ({length} bytes)")
+        return ctypes.string_at(self._base() + address, length)
+
+    @staticmethod
+    def _engine_error(message: str) -> Exception:
+        from quickjs_rs.errors import QuickJSError
+
+        return QuickJSError(message)
+
+    # -- binding the prelude
+
+    def register_host(self, fn: Callable[..., Any], *, for_image: bool = False) -> None:
+        """Register the prelude's host function (before the prelude is evaluated); with
+        ``for_image``, first keep the new instance's memory, which :meth:`image` diffs against."""
+        if for_image:
+            self._baseline = self.memory()
+        self.context.register(HOST_FUNCTION, fn, is_async=False)
+
+    def memory(self) -> bytes:
+        """A copy of the instance's linear memory."""
+        return ctypes.string_at(self._base(), self._size())
+
+    def bind(self) -> None:
+        """Evaluate ``vm.js`` and keep the entry points as raw handles (after the prelude ran)."""
+        inst = self.inst
+        self.context.eval(vm_source(), filename="dispatch_emu:vm")
+        self._api = self._global_property("__dispatch_emu")
+        self._load = self._property(self._api, "load")
+        self._start = self._property(self._api, "start")
+        self._poll = self._property(self._api, "poll")
+        self._text = self._property(self._api, "text")
+        self._slots = int(self.c("qjs_alloc", 4 * (_ARGV_SLOTS + 1)))
+        self._scratch_size = _SCRATCH_MIN
+        self._scratch = int(self.c("qjs_alloc", self._scratch_size))
+        if not (self._slots and self._scratch and self._api and self._load and self._start and self._poll and self._text):
+            raise self._engine_error("the prelude's entry points are missing")
+        del inst
+        self._bound = True
+
+    def _global_property(self, name: str) -> int:
+        glob = int(self.c("global_object"))
+        try:
+            return self._property(glob, name)
+        finally:
+            self.c("free_value", glob)
+
+    def _property(self, obj: int, name: str) -> int:
+        return int(self.inst._get_prop(obj, name))
+
+    def api_handle(self) -> Any:
+        """A quickjs-rs ``Handle`` of ``__dispatch_emu`` (for the rarely used entry points)."""
+        from quickjs_rs import _engine
+        from quickjs_rs.handle import Handle
+
+        inner = _engine.QjsHandle._adopt(self.inst, int(self.c("dup_handle", self._api)), context=self.context._engine_ctx)
+        return Handle(self.context, inner)
+
+    # -- snapshot
+
+    def image(self) -> VmImage:
+        """The instance's memory and stack pointer now (after :meth:`bind`, on an instance
+        registered ``for_image``, before it served anything)."""
+        assert self._bound and self._baseline is not None
+        memory = self.memory()
+        return VmImage(
+            size=len(memory),
+            runs=_differing_runs(memory, self._baseline),
+            stack_pointer=int(self.inst.sp.value(self.inst.store)),
+            build_id=bytes(self.inst.build_id),
+            handles=(
+                self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size
+            ),
+        )
+
+    def restore(self, image: VmImage, host: Callable[..., Any]) -> None:
+        """Put ``image`` into this (new) instance and route the prelude's host calls to ``host``.
+
+        Raises a quickjs-rs ``QuickJSError`` if the image comes from another guest build,
+        and what wasmtime raises if the memory cannot grow to its size (the store's limit).
+        """
+        inst = self.inst
+        if image.build_id != bytes(inst.build_id):
+            raise self._engine_error("the snapshot was taken from another QuickJS build")
+        current = self._size()
+        if image.size > current:
+            page = 65536
+            inst.mem.grow(inst.store, (image.size - current + page - 1) // page)
+        base = self._base()
+        for offset, data in image.runs:
+            ctypes.memmove(base + offset, data, len(data))
+        inst.sp.set_value(inst.store, image.stack_pointer)
+        # the guest dispatches host calls by name; only the Python side needs registering
+        context = self.context
+        fn_id = context._next_fn_id
+        context._next_fn_id += 1
+        context._host_registry[fn_id] = host
+        inst.name_to_fn_id[HOST_FUNCTION] = fn_id
+        inst.async_names.discard(HOST_FUNCTION)
+        (self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size) = (
+            image.handles
+        )
+        self._bound = True
+
+    @property
+    def bound(self) -> bool:
+        return self._bound
+
+    # -- requests
+
+    def load(self, kind: str, main: str) -> None:
+        """Call ``__dispatch_emu.load(kind, main)`` (import the main module; :meth:`poll` says how it went)."""
+        assert self._bound
+        self._call(self._load, [kind, main], None)
+
+    def start(self, request_json: str, body: bytes | None) -> None:
+        """Call ``__dispatch_emu.start(json, body)``: one string, one optional ``Uint8Array``."""
+        assert self._bound
+        self._call(self._start, [request_json], body)
+
+    def _call(self, function: int, texts: list[str], body: bytes | None) -> None:
+        """Call one of the prelude's functions with string arguments and an optional last ``Uint8Array``."""
+        c = self.c
+        out = self._slots + 4 * _ARGV_SLOTS
+        handles: list[int] = []
+        try:
+            for text in texts:
+                data = text.encode()
+                self._ensure_scratch(len(data))
+                self._write(self._scratch, data)
+                handles.append(int(c("new_string", self._scratch, len(data))))
+            if body is not None:
+                self._ensure_scratch(len(body))
+                self._write(self._scratch, body)
+                status = c("new_uint8array", self._scratch, len(body), out)
+                if status != _STATUS_OK:
+                    raise self._engine_error(f"new_uint8array status={status}")
+                handles.append(_I32.unpack(self._read(out, 4))[0])
+            assert len(handles) <= _ARGV_SLOTS
+            self._write(self._slots, struct.pack(f"<{len(handles)}i", *handles))
+            status = c("call_function", function, self._api, self._slots, len(handles), out)
+            if status == _STATUS_OK:
+                handles.append(_I32.unpack(self._read(out, 4))[0])  # undefined, still a handle to free
+        finally:
+            for handle in handles:
+                c("free_value", handle)
+        self._check(status)
+
+    def poll(self) -> bytes:
+        """Call ``__dispatch_emu.poll()``: its ``Uint8Array``, a tag byte first (see ``vm.js``)."""
+        assert self._bound
+        return self._call_reading(self._poll, "get_typed_array_buffer", 3)
+
+    def text(self) -> str:
+        """Call ``__dispatch_emu.text()``: the string body of the outcome :meth:`poll` tagged 3."""
+        assert self._bound
+        return self._call_reading(self._text, "get_string", 0).decode("utf-8", "surrogatepass")
+
+    def _call_reading(self, function: int, reader: str, outs: int) -> bytes:
+        """Call a function of no arguments; its result read through the guest's result buffer."""
+        c = self.c
+        out = self._slots + 4 * _ARGV_SLOTS
+        status = c("call_function", function, self._api, 0, 0, out)
+        self._check(status)
+        result = _I32.unpack(self._read(out, 4))[0]
+        try:
+            slots = self._slots  # out-parameters the reader writes (a typed array's offset, length, size)
+            status = c(reader, result, *(slots + 4 * i for i in range(outs)))
+            if status != _STATUS_OK:
+                raise self._engine_error(f"{reader} failed on the prelude's answer (status {status})")
+            length = int(c("qjs_last_len"))
+            data = self._read(int(c("qjs_last_ptr")), length) if length else b""
+            c("qjs_result_free")
+            return data
+        finally:
+            c("free_value", result)
+
+    def run_jobs(self) -> None:
+        self.c("execute_pending_jobs")
+
+    def _ensure_scratch(self, size: int) -> None:
+        if size <= self._scratch_size:
+            return
+        new_size = max(size, 2 * self._scratch_size)
+        scratch = int(self.c("qjs_alloc", new_size))
+        if not scratch:
+            raise self._engine_error("qjs_alloc returned null")
+        self.c("qjs_free", self._scratch, self._scratch_size)
+        self._scratch, self._scratch_size = scratch, new_size
+
+    def _check(self, status: int) -> None:
+        """Raise the quickjs-rs error of a failed ``call_function`` (as its ``Handle`` would)."""
+        if status == _STATUS_OK:
+            return
+        if status == _STATUS_JS_ERROR:
+            error = self.inst.take_exception()
+            name, message, stack = error.args
+            raise self.context._classify_jserror(name, message, stack, None) from None
+        from quickjs_rs.errors import JSError
+
+        raise JSError("Error", f"call status={status}", None)
+
+
+__all__ = [
+    "ENGINE_CACHE_ENV",
+    "HOST_FUNCTION",
+    "QUICKJS_PACKAGE",
+    "QuickJsInternals",
+    "QuickJsVm",
+    "VmImage",
+    "compiled_engine",
+    "default_engine_cache",
+    "engine_cache_dir",
+    "engine_cache_stats",
+    "import_quickjs",
+    "install_fast_calls",
+    "lean_instances",
+    "quickjs_available",
+    "vm_source",
+]
