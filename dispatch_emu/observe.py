@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from dispatch_emu.errors import WorkerError, WorkerNotFound
+from dispatch_emu.levels import check_level, level_of, log_line
 
 #: Outcomes of a dispatch, as :attr:`DispatchRecord.outcome` spells them.
 ANSWERED, NOT_FOUND, FAILED = "answered", "not found", "failed"
@@ -56,7 +57,9 @@ ANSWERED, NOT_FOUND, FAILED = "answered", "not found", "failed"
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
-    """One line a user worker wrote (stderr for WAGI, the log call for the reactor ABI)."""
+    """One line a user worker wrote, and its level (:data:`~dispatch_emu.levels.LEVELS`):
+    a JavaScript console method's own; ``error`` for a WAGI worker's stderr; ``log`` for
+    the reactor ABI's log call."""
 
     account_id: str
     namespace: str
@@ -249,11 +252,16 @@ class Observer:
     # ------------------------------------------------------------------ writing
 
     def logged(self, account_id: str, namespace: str, worker: str, lines: Iterable[str],
-               level: str = "log") -> None:
+               level: str | None = None) -> None:
+        """Record ``lines`` ``worker`` wrote: each at ``level``, else at its own
+        (:func:`~dispatch_emu.levels.level_of`: a plain ``str`` is at ``log``)."""
+        if level is not None:
+            check_level(level)
         now = time.time()
         current: RequestRecord | None = getattr(self._open, "record", None)
         with self._lock:
-            records = [LogRecord(account_id, namespace, worker, line, level, next(self._seq), now)
+            records = [LogRecord(account_id, namespace, worker, str(line), level or level_of(line),
+                                 next(self._seq), now)
                        for line in lines]
             self._logs.extend(records)
             if current is not None:
@@ -320,14 +328,20 @@ class Observer:
         with self._lock:
             return self._logs.bytes + self._calls.bytes + self._requests.bytes
 
-    def lines(self, worker: str | None = None) -> list[str]:
-        """Log lines, oldest first; only ``worker``'s when given."""
-        with self._lock:
-            return [r.line for r in self._logs if worker is None or r.worker == worker]
+    def lines(self, worker: str | None = None, *, level: str | None = None) -> list[str]:
+        """Log lines, oldest first; only ``worker``'s when given, only those at ``level``
+        (one of :data:`~dispatch_emu.levels.LEVELS`) when given. Each is a
+        :class:`~dispatch_emu.levels.LogLine`: ``line.level`` says its level."""
+        return [log_line(r.line, r.level) for r in self.log_records(worker, level=level)]
 
-    def log_records(self, worker: str | None = None, since: int = 0) -> list[LogRecord]:
+    def log_records(self, worker: str | None = None, since: int = 0, *, level: str | None = None
+                    ) -> list[LogRecord]:
+        """Log records after ``since``, oldest first; only ``worker``'s, only at ``level``, when given."""
+        if level is not None:
+            check_level(level)
         with self._lock:
-            return [r for r in self._logs if r.seq > since and (worker is None or r.worker == worker)]
+            return [r for r in self._logs if r.seq > since and (worker is None or r.worker == worker)
+                    and (level is None or r.level == level)]
 
     def calls(self, worker: str | None = None) -> list[DispatchRecord]:
         """Dispatch records, oldest first; only ``worker``'s when given."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
+from dispatch_emu.levels import DEFAULT_LEVEL, LEVELS
 from dispatch_emu.runtime.js import host as host_ops
 from dispatch_emu.runtime.messages import GuestRequest, ServiceCall
 
@@ -50,8 +51,15 @@ class JsCall:
     def logs(self) -> list[str]:
         return self.execution.logs
 
-    def add_logs(self, text: str) -> None:
-        self.execution.add_logs(text)
+    def add_logs(self, text: str, level: str | None = None) -> None:
+        self.execution.add_logs(text, level)
+
+    def add_guest_log(self, entry: object) -> None:
+        """One line the prelude's console kept: its text (level ``log``) or ``[level, text]``."""
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] in LEVELS:
+            self.execution.add_logs(str(entry[1]), entry[0])
+        else:
+            self.execution.add_logs(str(entry), DEFAULT_LEVEL)
 
     def start_clock(self) -> None:
         # CPU time is the thread's own: other requests running on other threads at the

@@ -55,14 +55,15 @@
 
   // Log lines stay in the guest until the host collects them with the outcome (or, after
   // a failure, with logs()): a host call per console.log would cost more than the log.
+  // A line at level "log" is its text; at another level, [level, text].
   const LOG_LIMIT = 1 << 20;
   let logLines = [];
   let logSize = 0;
-  function writeLog(text) {
+  function writeLog(text, level) {
     if (logSize > LOG_LIMIT) return;
     logSize += text.length;
-    logLines.push(text);
-    if (logSize > LOG_LIMIT) logLines.push(`[dispatch_emu: log truncated at ${LOG_LIMIT} bytes]`);
+    logLines.push(level && level !== "log" ? [level, text] : text);
+    if (logSize > LOG_LIMIT) logLines.push(["warn", `[dispatch_emu: log truncated at ${LOG_LIMIT} bytes]`]);
   }
   function logs() {
     const text = JSON.stringify(logLines);
@@ -73,12 +74,16 @@
   const counts = new Map();
   const timers = new Map();
   const console = {};
-  for (const level of ["log", "info", "warn", "error", "debug", "trace"]) {
-    console[level] = (...args) => { writeLog(format(args)); };
+  // workerd gives these five their own level (what wrangler shows and a tail worker gets)
+  for (const level of ["log", "info", "debug", "warn", "error"]) {
+    console[level] = (...args) => { writeLog(format(args), level); };
   }
+  // workerd leaves the rest to V8, whose output reaches only an attached inspector; here
+  // they log, at the level Node.js's console gives them (trace on stderr, assert as warn)
+  console.trace = (...args) => { writeLog(format(args), "error"); };
   console.dir = (value) => { writeLog(inspect(value, 1, [])); };
   console.assert = (condition, ...args) => {
-    if (!condition) writeLog(`Assertion failed${args.length ? ": " + format(args) : ""}`);
+    if (!condition) writeLog(`Assertion failed${args.length ? ": " + format(args) : ""}`, "warn");
   };
   console.count = (label = "default") => {
     const n = (counts.get(label) || 0) + 1;
@@ -91,4 +96,3 @@
     timers.delete(label);
   };
   console.table = console.log;
-

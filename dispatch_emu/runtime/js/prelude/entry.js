@@ -36,7 +36,7 @@
         await list[i];
       } catch (error) {
         const d = describe(error);
-        writeLog(`Uncaught (in waitUntil) ${d.name ? d.name + ": " : ""}${d.message}`);
+        writeLog(`Uncaught (in waitUntil) ${d.name ? d.name + ": " : ""}${d.message}`, "error");
       }
     }
     waitsDone = true;
