@@ -8,6 +8,9 @@ dispatch failed, and what the worker logged:
 >>> observer.logged("acc", "ns", "shop", ["started", "done"])
 >>> observer.lines("shop")
 ['started', 'done']
+>>> observer.logged("acc", "ns", "shop", ["disk almost full"], level="warn")
+>>> observer.lines("shop", level="warn"), observer.log_records("shop")[-1].level
+(['disk almost full'], 'warn')
 >>> observer.dispatched(DispatchRecord("acc", "ns", "shop", 200, None, 0.001))
 >>> observer.last_call().outcome
 'answered'
