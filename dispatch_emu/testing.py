@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
-from dispatch_emu.levels import check_level
+from dispatch_emu.levels import check_level, level_of
 from dispatch_emu.observe import ANSWERED, FAILED, NOT_FOUND, DispatchRecord, Observer, RequestRecord
 from dispatch_emu.sources import WorkerSource, WorkerUpload, read_workers
 
@@ -123,7 +123,7 @@ def _journal(emulator: Emulator | Observer | None, worker: str | None = None) ->
         tail = observer.lines(worker)[-LOG_TAIL:]
         if tail:
             lines.append(f"log tail of {worker!r}:")
-            lines.extend(f"  {line}" for line in tail)
+            lines.extend(f"  [{level_of(line)}] {line}" for line in tail)
         else:
             lines.append(f"worker {worker!r} wrote no log lines")
     return "\n".join(lines)

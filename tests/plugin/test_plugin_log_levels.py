@@ -80,3 +80,15 @@ def test_assert_logged_forgets_earlier_tests(dispatch_emu):
     assert worker_logs() == []
     with pytest.raises(AssertionError, match="no worker wrote a log line"):
         assert_logged("payment declined")
+
+
+def test_other_helpers_show_the_log_tail_with_levels(dispatch_emu, dispatch_emu_client):
+    from dispatch_emu.testing import assert_dispatch_failed
+
+    dispatch_emu.namespace().put_script("checkout", js=CHECKOUT_JS)
+    response = dispatch_emu_client.get("http://checkout.localhost/")
+    with pytest.raises(AssertionError) as failure:
+        assert_dispatch_failed(response, "declined", worker="checkout")  # it answered 402: not a failure
+    message = [line.strip() for line in str(failure.value).splitlines()]  # pytest may indent it
+    tail = message.index("log tail of 'checkout':")
+    assert message[tail + 1:tail + 4] == ["[log] cart has 3 items", "[warn] card expires soon", "[error] payment declined"]

@@ -180,6 +180,8 @@ def test_serve_prints_each_line_with_its_level_and_tail_and_the_endpoint_show_it
         page = httpx.get(url + "/__dispatch_emu/logs", params={"worker": "levels", "since": 0}).json()["result"]
         assert [(r["level"], r["line"]) for r in page["logs"]] == EXPECTED
         assert [(r["level"], r["line"]) for r in page["requests"][0]["logs"]] == EXPECTED
+        state = httpx.get(url + "/__dispatch_emu/state").json()["result"]
+        assert [(r["level"], r["line"]) for r in state["logs"] if r["worker"] == "levels"] == EXPECTED
 
         tail = subprocess.run([console_script(), "tail", "--url", url, "--once", "--since", "0", "--worker", "levels"],
                               capture_output=True, text=True, timeout=60)
