@@ -73,6 +73,15 @@ def check_level(level: str) -> str:
     return level
 
 
+def line_class(level: str) -> type[LogLine]:
+    """The :class:`LogLine` class of ``level`` (``ValueError`` for an unknown level)."""
+    try:
+        return _CLASSES[level]
+    except KeyError:
+        check_level(level)
+        raise
+
+
 def log_line(text: str, level: str = DEFAULT_LEVEL) -> LogLine:
     """``text`` as a line at ``level`` (one of :data:`LEVELS`)."""
     cls = _CLASSES[check_level(level)]
@@ -85,4 +94,4 @@ def level_of(line: str) -> str:
 
 
 __all__ = ["DEFAULT_LEVEL", "LEVELS", "DebugLine", "ErrorLine", "InfoLine", "LogLine", "WarnLine",
-           "check_level", "level_of", "log_line"]
+           "check_level", "level_of", "line_class", "log_line"]

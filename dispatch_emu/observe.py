@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from dispatch_emu.errors import WorkerError, WorkerNotFound
-from dispatch_emu.levels import check_level, level_of, log_line
+from dispatch_emu.levels import DEFAULT_LEVEL, check_level, level_of, log_line
 
 #: Outcomes of a dispatch, as :attr:`DispatchRecord.outcome` spells them.
 ANSWERED, NOT_FOUND, FAILED = "answered", "not found", "failed"
@@ -263,7 +263,11 @@ class Observer:
         now = time.time()
         current: RequestRecord | None = getattr(self._open, "record", None)
         with self._lock:
-            records = [LogRecord(account_id, namespace, worker, str(line), level or level_of(line),
+            # a plain str is at level log (the common case: no copy); a LogLine at its own,
+            # its text kept as a plain str beside it
+            records = [LogRecord(account_id, namespace, worker, line, level or DEFAULT_LEVEL, next(self._seq), now)
+                       if type(line) is str else
+                       LogRecord(account_id, namespace, worker, str(line), level or level_of(line),
                                  next(self._seq), now)
                        for line in lines]
             self._logs.extend(records)

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from dispatch_emu.levels import DEFAULT_LEVEL, level_of, log_line
+from dispatch_emu.levels import DEFAULT_LEVEL, level_of, line_class, log_line
 
 #: Fuel units granted per millisecond of ``cpu_ms`` (measured: ~0.88 M fuel/ms for a tight loop).
 FUEL_PER_MS = 1_000_000
@@ -183,12 +183,15 @@ def add_log_text(lines: list[str], size: int, text: str, level: str | None = Non
     none is given (a line kept earlier and added again keeps its level)."""
     if size > LOG_LIMIT:
         return size
-    size += len(text.encode("utf-8", "replace"))
+    size += len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
     if level is None:
         level = level_of(text)
     split = text.splitlines() or [""]
-    # plain strs are at level "log": the common case costs no copy
-    lines.extend(split if level == DEFAULT_LEVEL else (log_line(line, level) for line in split))
+    if level == DEFAULT_LEVEL:
+        lines.extend(split)  # plain strs are at level "log": the common case costs no copy
+    else:
+        cls = line_class(level)
+        lines.extend([cls(line) for line in split])
     if size > LOG_LIMIT:
         lines.append(LOG_TRUNCATED)
     return size

@@ -18,6 +18,7 @@ import pytest
 import wasmtime
 
 from dispatch_emu.emulator import Emulator
+from dispatch_emu.errors import CpuLimitExceeded
 from dispatch_emu.levels import LEVELS, level_of
 from dispatch_emu.programs import worker_program
 from tests.api.api_bodies import simple_upload
@@ -109,6 +110,18 @@ def test_a_failing_workers_lines_keep_their_level(emulator: Emulator):
         emulator.binding().get("thrower").fetch("http://thrower.localhost/")
     assert [level_of(line) for line in failure.value.logs] == ["warn"]
     assert [(r.level, r.line) for r in emulator.observer.log_records("thrower")] == [("warn", "about to throw")]
+
+
+def test_a_worker_stopped_by_a_limit_keeps_its_lines_levels(emulator: Emulator):
+    """The lines are collected from the guest after it was stopped (not with an outcome)."""
+    emulator.reset()
+    emulator.namespace().put_script("spinner", js="""export default { async fetch() {
+        console.warn("spinning"); console.log("forever"); while (true) {} } };""", limits={"cpu_ms": 50})
+    with pytest.raises(CpuLimitExceeded) as failure:
+        emulator.binding().get("spinner").fetch("http://spinner.localhost/")
+    assert [(level_of(line), line) for line in failure.value.logs] == [("warn", "spinning"), ("log", "forever")]
+    assert [(r.level, r.line) for r in emulator.observer.log_records("spinner")] == [
+        ("warn", "spinning"), ("log", "forever")]
 
 
 def test_the_log_cap_note_is_a_warning(emulator: Emulator):

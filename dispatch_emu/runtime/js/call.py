@@ -54,12 +54,14 @@ class JsCall:
     def add_logs(self, text: str, level: str | None = None) -> None:
         self.execution.add_logs(text, level)
 
-    def add_guest_log(self, entry: object) -> None:
-        """One line the prelude's console kept: its text (level ``log``) or ``[level, text]``."""
-        if isinstance(entry, list) and len(entry) == 2 and entry[0] in LEVELS:
-            self.execution.add_logs(str(entry[1]), entry[0])
-        else:
-            self.execution.add_logs(str(entry), DEFAULT_LEVEL)
+    def add_guest_logs(self, lines: list[Any] | None, levels: list[Any] | None = None) -> None:
+        """The lines the prelude's console kept, and their levels: ``[index, level, ...]`` for
+        the lines not at level ``log``."""
+        at = dict(zip(levels[::2], levels[1::2], strict=False)) if levels else {}  # pairs; a stray last ignored
+        add = self.execution.add_logs
+        for index, line in enumerate(lines or ()):
+            level = at.get(index, DEFAULT_LEVEL)
+            add(line if type(line) is str else str(line), level if level in LEVELS else DEFAULT_LEVEL)
 
     def start_clock(self) -> None:
         # CPU time is the thread's own: other requests running on other threads at the

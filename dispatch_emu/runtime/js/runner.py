@@ -472,8 +472,7 @@ class JsRunner:
                 result = outcomes.unpack(outcome[1:])
                 if outcome[0] == 3:
                     result["body"] = vm.text().encode("utf-8", "surrogatepass")
-                for line in result.pop("logs", None) or ():
-                    call.add_guest_log(line)
+                call.add_guest_logs(result.pop("logs", None), result.pop("levels", None))
                 return result
             if outcome[0] != 1:  # 1: a timer fired
                 raise WorkerException(
@@ -493,9 +492,8 @@ class JsRunner:
             if prepared.api is None:
                 prepared.api = prepared.vm.api_handle()
             with prepared.api.call_method("logs") as text:
-                lines = json.loads(text.to_python())
-            for line in lines:
-                call.add_guest_log(line)
+                kept = json.loads(text.to_python())
+            call.add_guest_logs(kept["logs"], kept["levels"])
         except Exception:
             pass
         finally:

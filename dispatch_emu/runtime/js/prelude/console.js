@@ -55,19 +55,26 @@
 
   // Log lines stay in the guest until the host collects them with the outcome (or, after
   // a failure, with logs()): a host call per console.log would cost more than the log.
-  // A line at level "log" is its text; at another level, [level, text].
+  // Levels go beside the lines, only for those not at "log": [index, level, index, level...]
+  // (an array per line would cost every console.warn an allocation).
   const LOG_LIMIT = 1 << 20;
   let logLines = [];
+  let logLevels = [];
   let logSize = 0;
   function writeLog(text, level) {
     if (logSize > LOG_LIMIT) return;
     logSize += text.length;
-    logLines.push(level && level !== "log" ? [level, text] : text);
-    if (logSize > LOG_LIMIT) logLines.push(["warn", `[dispatch_emu: log truncated at ${LOG_LIMIT} bytes]`]);
+    if (level !== undefined && level !== "log") logLevels.push(logLines.length, level);
+    logLines.push(text);
+    if (logSize > LOG_LIMIT) {
+      logLevels.push(logLines.length, "warn");
+      logLines.push(`[dispatch_emu: log truncated at ${LOG_LIMIT} bytes]`);
+    }
   }
   function logs() {
-    const text = JSON.stringify(logLines);
+    const text = JSON.stringify({ logs: logLines, levels: logLevels });
     logLines = [];
+    logLevels = [];
     return text;
   }
 
