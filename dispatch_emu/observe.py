@@ -11,6 +11,10 @@ dispatch failed, and what the worker logged:
 >>> observer.logged("acc", "ns", "shop", ["disk almost full"], level="warn")
 >>> observer.lines("shop", level="warn"), observer.log_records("shop")[-1].level
 (['disk almost full'], 'warn')
+
+A level is one of :data:`LEVELS` (workerd's: ``log``, ``info``, ``debug``, ``warn``,
+``error``); a line :meth:`Observer.lines` returns is a :class:`LogLine`, a ``str`` whose
+``level`` says which.
 >>> observer.dispatched(DispatchRecord("acc", "ns", "shop", 200, None, 0.001))
 >>> observer.last_call().outcome
 'answered'
@@ -52,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from dispatch_emu.errors import WorkerError, WorkerNotFound
-from dispatch_emu.levels import DEFAULT_LEVEL, check_level, level_of, log_line
+from dispatch_emu.levels import DEFAULT_LEVEL, LEVELS, LogLine, check_level, level_of, log_line
 
 #: Outcomes of a dispatch, as :attr:`DispatchRecord.outcome` spells them.
 ANSWERED, NOT_FOUND, FAILED = "answered", "not found", "failed"
@@ -419,8 +423,10 @@ class Observer:
 __all__ = [
     "ANSWERED",
     "FAILED",
+    "LEVELS",
     "NOT_FOUND",
     "DispatchRecord",
+    "LogLine",
     "LogRecord",
     "Observer",
     "RequestRecord",
