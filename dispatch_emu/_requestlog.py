@@ -2,12 +2,13 @@
 
 :class:`RequestLog` is a WSGI middleware around the emulator's app. After each request it
 writes one line with the method, host and path, the worker the dispatcher called and its
-outcome, the status and the time; then, indented, the lines the worker logged (with their
-level), and for a failure its cause (the JavaScript stack, the wasm trap code) or the
+outcome, the status and the time; then, indented, the lines the worker logged with their
+level (``log``, ``info``, ``debug``, ``warn``, ``error``: see :mod:`dispatch_emu._levels`), and for a failure its cause (the JavaScript stack, the wasm trap code) or the
 traceback of a failing Python dispatcher::
 
     GET shop.localhost/cart → shop 200 (2.1ms)
       [log] shop: loading cart
+      [warn] shop: cart is nearly full
     GET ghost.localhost/ → ghost 404 not found (0.3ms)
     GET broken.localhost/ → broken 500 Worker threw exception: Error: boom (1.8ms)
       cause: Error: boom

@@ -8,6 +8,13 @@ dispatch failed, and what the worker logged:
 >>> observer.logged("acc", "ns", "shop", ["started", "done"])
 >>> observer.lines("shop")
 ['started', 'done']
+>>> observer.logged("acc", "ns", "shop", ["disk almost full"], level="warn")
+>>> observer.lines("shop", level="warn"), observer.log_records("shop")[-1].level
+(['disk almost full'], 'warn')
+
+A level is one of :data:`LEVELS` (workerd's: ``log``, ``info``, ``debug``, ``warn``,
+``error``); a line :meth:`Observer.lines` returns is a :class:`LogLine`, a ``str`` whose
+``level`` says which.
 >>> observer.dispatched(DispatchRecord("acc", "ns", "shop", 200, None, 0.001))
 >>> observer.last_call().outcome
 'answered'
@@ -48,6 +55,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from dispatch_emu._levels import DEFAULT_LEVEL, LEVELS, LogLine, check_level, level_of, log_line
 from dispatch_emu.errors import WorkerError, WorkerNotFound
 
 #: Outcomes of a dispatch, as :attr:`DispatchRecord.outcome` spells them.
@@ -56,7 +64,9 @@ ANSWERED, NOT_FOUND, FAILED = "answered", "not found", "failed"
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
-    """One line a user worker wrote (stderr for WAGI, the log call for the reactor ABI)."""
+    """One line a user worker wrote, and its level (:data:`~dispatch_emu._levels.LEVELS`):
+    a JavaScript console method's own; ``error`` for a WAGI worker's stderr; ``log`` for
+    the reactor ABI's log call."""
 
     account_id: str
     namespace: str
@@ -249,11 +259,20 @@ class Observer:
     # ------------------------------------------------------------------ writing
 
     def logged(self, account_id: str, namespace: str, worker: str, lines: Iterable[str],
-               level: str = "log") -> None:
+               level: str | None = None) -> None:
+        """Record ``lines`` ``worker`` wrote: each at ``level``, else at its own
+        (:func:`~dispatch_emu._levels.level_of`: a plain ``str`` is at ``log``)."""
+        if level is not None:
+            check_level(level)
         now = time.time()
         current: RequestRecord | None = getattr(self._open, "record", None)
         with self._lock:
-            records = [LogRecord(account_id, namespace, worker, line, level, next(self._seq), now)
+            # a plain str is at level log (the common case: no copy); a LogLine at its own,
+            # its text kept as a plain str beside it
+            records = [LogRecord(account_id, namespace, worker, line, level or DEFAULT_LEVEL, next(self._seq), now)
+                       if type(line) is str else
+                       LogRecord(account_id, namespace, worker, str(line), level or level_of(line),
+                                 next(self._seq), now)
                        for line in lines]
             self._logs.extend(records)
             if current is not None:
@@ -320,14 +339,20 @@ class Observer:
         with self._lock:
             return self._logs.bytes + self._calls.bytes + self._requests.bytes
 
-    def lines(self, worker: str | None = None) -> list[str]:
-        """Log lines, oldest first; only ``worker``'s when given."""
-        with self._lock:
-            return [r.line for r in self._logs if worker is None or r.worker == worker]
+    def lines(self, worker: str | None = None, *, level: str | None = None) -> list[str]:
+        """Log lines, oldest first; only ``worker``'s when given, only those at ``level``
+        (one of :data:`~dispatch_emu._levels.LEVELS`) when given. Each is a
+        :class:`~dispatch_emu._levels.LogLine`: ``line.level`` says its level."""
+        return [log_line(r.line, r.level) for r in self.log_records(worker, level=level)]
 
-    def log_records(self, worker: str | None = None, since: int = 0) -> list[LogRecord]:
+    def log_records(self, worker: str | None = None, since: int = 0, *, level: str | None = None
+                    ) -> list[LogRecord]:
+        """Log records after ``since``, oldest first; only ``worker``'s, only at ``level``, when given."""
+        if level is not None:
+            check_level(level)
         with self._lock:
-            return [r for r in self._logs if r.seq > since and (worker is None or r.worker == worker)]
+            return [r for r in self._logs if r.seq > since and (worker is None or r.worker == worker)
+                    and (level is None or r.level == level)]
 
     def calls(self, worker: str | None = None) -> list[DispatchRecord]:
         """Dispatch records, oldest first; only ``worker``'s when given."""
@@ -398,10 +423,12 @@ class Observer:
 __all__ = [
     "ANSWERED",
     "FAILED",
+    "LEVELS",
     "MAX_BYTES",
     "NOT_FOUND",
     "RECORD_OVERHEAD",
     "DispatchRecord",
+    "LogLine",
     "LogRecord",
     "Observer",
     "RequestRecord",

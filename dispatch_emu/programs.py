@@ -49,7 +49,7 @@ class WorkerProgram:
     ``echo`` answers 200 with the request body: use :meth:`expected_body`); for failing
     kinds ``error`` is the ``WorkerError`` subclass the stub's ``fetch()`` raises (its
     ``status`` is the dispatcher's: :attr:`expected_status`) and ``message`` the text the
-    seed dispatcher puts in the body. ``logs`` are the lines
+    seed dispatcher puts in the body. ``logs`` are the lines (level ``error``)
     written to stderr before anything else. ``put_options`` go to ``put_script``.
     """
 

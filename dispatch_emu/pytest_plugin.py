@@ -254,7 +254,8 @@ def dispatch_emu_namespace(request: pytest.FixtureRequest, dispatch_emu: Emulato
 
 @pytest.fixture
 def dispatch_emu_logs(dispatch_emu: Emulator) -> Callable[..., list[str]]:
-    """``logs(worker=None)``: log lines the test's workers wrote, oldest first."""
+    """``logs(worker=None, *, level=None)``: log lines the test's workers wrote, oldest first
+    (only ``level``'s when given; each line's ``.level`` says its level)."""
     return dispatch_emu.observer.lines
 
 

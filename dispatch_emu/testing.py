@@ -35,6 +35,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from dispatch_emu._levels import check_level, level_of
 from dispatch_emu.emulator import DEFAULT_ACCOUNT, DEMO_NAMESPACE
 from dispatch_emu.observe import ANSWERED, FAILED, NOT_FOUND, DispatchRecord, Observer, RequestRecord
 from dispatch_emu.sources import WorkerSource, WorkerUpload, read_workers
@@ -122,7 +123,7 @@ def _journal(emulator: Emulator | Observer | None, worker: str | None = None) ->
         tail = observer.lines(worker)[-_LOG_TAIL:]
         if tail:
             lines.append(f"log tail of {worker!r}:")
-            lines.extend(f"  {line}" for line in tail)
+            lines.extend(f"  [{level_of(line)}] {line}" for line in tail)
         else:
             lines.append(f"worker {worker!r} wrote no log lines")
     return "\n".join(lines)
@@ -338,12 +339,49 @@ def assert_reached(response_or_emulator: Any, worker: str, *, emulator: Emulator
         + _elsewhere(emulator, worker, _searched(request, calls))
     )
 
-def worker_logs(worker: str | None = None, *, emulator: Emulator | None = None) -> list[str]:
-    """The log lines ``worker`` (or every worker) wrote since the last reset."""
+def worker_logs(worker: str | None = None, *, level: str | None = None,
+                emulator: Emulator | None = None) -> list[str]:
+    """The log lines ``worker`` (or every worker) wrote since the last reset, oldest first;
+    only those at ``level`` (``log``, ``info``, ``debug``, ``warn``, ``error``) when given.
+    Each line's ``.level`` says its level."""
     observer = _observer(emulator)
     if observer is None:
         raise RuntimeError("worker_logs() needs the emulator: pass emulator= or use the dispatch_emu fixtures")
-    return observer.lines(worker)
+    return observer.lines(worker, level=level)
+
+
+def assert_logged(text: str, worker: str | None = None, *, level: str | None = None,
+                  emulator: Emulator | None = None) -> None:
+    """A log line containing ``text`` was written since the last reset, by ``worker`` (any
+    worker when not given), at ``level`` (any level when not given).
+
+    The same text at another level, or by another worker, does not count; the failure
+    message says where it was found instead, and lists what the worker logged with levels.
+    """
+    observer = _observer(emulator)
+    assert observer is not None, (
+        "assert_logged() needs the emulator: pass emulator= or use the dispatch_emu fixtures"
+    )
+    if level is not None:
+        check_level(level)
+    records = observer.log_records()
+    if any(text in r.line and (worker is None or r.worker == worker) and (level is None or r.level == level)
+           for r in records):
+        return
+    wanted = f"a log line containing {text!r}" + (f" at level {level!r}" if level else "") + (
+        f" from worker {worker!r}" if worker else "")
+    near = [r for r in records if text in r.line]
+    lines = [f"expected {wanted}, but none was written since the reset"]
+    if near:
+        lines.append("lines with that text:")
+        lines.extend(f"  [{r.level}] {r.worker}: {r.line}" for r in near[-_LOG_TAIL:])
+    mine = [r for r in records if worker is None or r.worker == worker][-_LOG_TAIL:]
+    if mine:
+        lines.append(f"log tail{f' of {worker!r}' if worker else ''}:")
+        lines.extend(f"  [{r.level}] {r.worker}: {r.line}" for r in mine)
+    else:
+        lines.append(f"worker {worker!r} wrote no log lines" if worker else "no worker wrote a log line")
+    raise AssertionError("\n".join(lines))
 
 
 # ----------------------------------------------------------------------- seeding
@@ -404,6 +442,7 @@ __all__ = [
     "ACCOUNT_ID",
     "SeedSource",
     "assert_dispatch_failed",
+    "assert_logged",
     "assert_reached",
     "assert_worker_not_found",
     "collect_workers",

@@ -224,7 +224,30 @@ def _without_rewriting(message: str) -> str:
     return "\n".join(lines)
 
 
-_FAILURES = {"not-found": _failure_not_found}
+def _failure_logged_level() -> str:
+    from dispatch_emu.emulator import Emulator
+    from dispatch_emu.testing import assert_logged
+
+    with Emulator(load_entrypoints=False) as emu:
+        emu.namespace().put_script("checkout", js=_doc_constant("docs/testing.md", "CHECKOUT"))
+        emu.binding().get("checkout").fetch("http://checkout.localhost/")
+        try:
+            assert_logged("card expires soon", "checkout", level="error", emulator=emu)
+        except AssertionError as failure:
+            return "AssertionError: " + _without_rewriting(str(failure))
+    raise AssertionError("assert_logged passed on a line at another level")
+
+
+def _doc_constant(doc: str, name: str) -> str:
+    """The value of ``NAME = \"\"\"...\"\"\"`` in one of the doc's blocks (the worker a failure block uses)."""
+    for block in blocks(doc):
+        match = re.search(rf'^{name} = """(.*?)"""', block.text, re.DOTALL | re.MULTILINE)
+        if match:
+            return match.group(1)
+    raise LookupError(f"{doc} defines no {name}")
+
+
+_FAILURES = {"not-found": _failure_not_found, "logged-level": _failure_logged_level}
 
 
 @pytest.mark.parametrize("block", [b for b in ALL if b.kind == "failure"], ids=str)

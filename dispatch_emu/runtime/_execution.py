@@ -5,9 +5,10 @@
 * what the request is: the :class:`~dispatch_emu.runtime.WorkerCode`, the
   :class:`~dispatch_emu.runtime.GuestRequest`, the bindings (``env``) and the complete
   :class:`~dispatch_emu.runtime.ExecutionLimits`;
-* what the request accumulates: the log lines (capped at :data:`LOG_LIMIT` *bytes* of
-  UTF-8, then one note), the subrequest counter, and ``state``, the engine's own
-  per-request data (the reactor's response under construction, a JavaScript call);
+* what the request accumulates: the log lines, each with its level (capped at
+  :data:`LOG_LIMIT` *bytes* of UTF-8, then one note), the subrequest counter, and
+  ``state``, the engine's own per-request data (the reactor's response under
+  construction, a JavaScript call);
 * the outbound call (:meth:`Execution.fetch`), which counts the subrequest against the
   limit and runs the user's Python handler with the gate released;
 * calls through the worker's bindings (:meth:`Execution.call_service`): another worker,
@@ -243,9 +244,10 @@ class Execution:
 
     # -- logs
 
-    def add_logs(self, text: str) -> None:
-        """Keep ``text``'s lines unless :data:`LOG_LIMIT` bytes are kept already."""
-        self.log_bytes = add_log_text(self.logs, self.log_bytes, text)
+    def add_logs(self, text: str, level: str | None = None) -> None:
+        """Keep ``text``'s lines, at ``level`` (else ``text``'s own, see
+        :mod:`dispatch_emu._levels`), unless :data:`LOG_LIMIT` bytes are kept already."""
+        self.log_bytes = add_log_text(self.logs, self.log_bytes, text, level)
 
     @property
     def logs_full(self) -> bool:

@@ -197,7 +197,7 @@ def _response_write(execution: Execution, caller: Any, ptr: int, size: int) -> N
 
 def _log(execution: Execution, caller: Any, ptr: int, size: int) -> None:
     call: _Call = execution.state
-    call.execution.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"))
+    call.execution.add_logs(call.load(ptr, size, "log").decode("utf-8", "replace"), "log")
 
 
 def _subrequest(execution: Execution, caller: Any, ptr: int, size: int) -> int:

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from dispatch_emu._levels import DEFAULT_LEVEL, level_of, line_class, log_line
+
 #: Fuel units granted per millisecond of ``cpu_ms`` (measured: ~0.88 M fuel/ms for a tight loop).
 FUEL_PER_MS = 1_000_000
 
@@ -34,7 +36,8 @@ EPOCH_TICK_MS = 10
 
 #: Bytes of log output (stderr, log calls) kept per request; the rest is dropped with a note.
 LOG_LIMIT = 1 << 20
-LOG_TRUNCATED = f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]"
+#: The note that ends a log past the cap, at level "warn" (as workerd marks its own).
+LOG_TRUNCATED = log_line(f"[dispatch_emu: log truncated at {LOG_LIMIT} bytes]", "warn")
 
 #: Environment variable naming the on-disk cache directory of compiled modules.
 CACHE_DIR_ENV = "DISPATCH_EMU_CACHE_DIR"
@@ -172,13 +175,23 @@ def _limit_value(limits: Mapping[str, Any], key: str) -> int | None:
     return int(value)
 
 
-def add_log_text(lines: list[str], size: int, text: str) -> int:
+def add_log_text(lines: list[str], size: int, text: str, level: str | None = None) -> int:
     """Append ``text``'s lines to a worker's log unless :data:`LOG_LIMIT` bytes (of UTF-8)
-    are kept already; the first time the cap is passed, a note says so. Returns the new size."""
+    are kept already; the first time the cap is passed, a note says so. Returns the new size.
+
+    Each line is at ``level`` (:mod:`dispatch_emu._levels`), or at ``text``'s own level when
+    none is given (a line kept earlier and added again keeps its level)."""
     if size > LOG_LIMIT:
         return size
-    size += len(text.encode("utf-8", "replace"))
-    lines.extend(text.splitlines() or [""])
+    size += len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+    if level is None:
+        level = level_of(text)
+    split = text.splitlines() or [""]
+    if level == DEFAULT_LEVEL:
+        lines.extend(split)  # plain strs are at level "log": the common case costs no copy
+    else:
+        cls = line_class(level)
+        lines.extend([cls(line) for line in split])
     if size > LOG_LIMIT:
         lines.append(LOG_TRUNCATED)
     return size

@@ -80,11 +80,11 @@ def _nothing() -> None:
 
 
 def _take_logs(execution: Execution, io: WagiIo) -> list[str]:
-    """The guest's stderr, as the request's log lines (capped as all logs are)."""
+    """The guest's stderr, as the request's log lines at level ``error`` (capped as all logs are)."""
     text = io.errors().decode("utf-8", "replace")
     io.stderr.clear()
     if text:
-        execution.add_logs(text)
+        execution.add_logs(text, "error")  # stderr: level "error", as workerd gives console.error
     if io.stderr_truncated and not execution.logs_full:
         execution.logs.append(LOG_TRUNCATED)
     io.stderr_truncated = False

@@ -69,10 +69,10 @@ def test_one_line_per_request_with_worker_outcome_logs_and_cause(emulator):
     text = stream.getvalue()
     lines = text.splitlines()
     assert lines[0].startswith("GET shop.localhost/cart?x=1 → shop 200 (")
-    assert lines[1] == "  [log] shop: loading cart"
+    assert lines[1] == "  [error] shop: loading cart"  # a wasm worker's stderr is at level error
     assert any(line.startswith("GET ghost.localhost/ → ghost 404 not found (") for line in lines)
     assert "GET broken.localhost/ → broken 500 Worker threw exception: wasm trap" in text
-    assert "  [log] broken: charging card" in text
+    assert "  [error] broken: charging card" in text
     assert "  trap code: TrapCode.UNREACHABLE" in text
     # the JavaScript worker: its console line and the stack of its exception
     assert "GET greeter.localhost/boom → greeter 500 Worker threw exception: Error: no greeting for /boom" in text
@@ -93,7 +93,7 @@ def test_json_lines_for_machines(emulator):
     entries = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(e["status"], e["dispatches"][0]["worker"], e["dispatches"][0]["outcome"]) for e in entries] == [
         (200, "shop", "answered"), (404, "ghost", "not found"), (500, "broken", "failed")]
-    assert entries[0]["logs"][0]["line"] == "loading cart" and entries[0]["logs"][0]["level"] == "log"
+    assert entries[0]["logs"][0]["line"] == "loading cart" and entries[0]["logs"][0]["level"] == "error"
     assert entries[2]["dispatches"][0]["trap_code"] == "TrapCode.UNREACHABLE"
     assert entries[0]["kind"] == "dispatch" and entries[0]["namespace"] == "demo"
 
@@ -245,7 +245,7 @@ def test_dispatch_emu_tail_prints_requests_and_follows(emulator):
         out = io.StringIO()
         assert main(["tail", "--url", server.url, "--once", "--since", "0"], out=out) == 0
         assert "GET broken.localhost/ → broken 500 Worker threw exception" in out.getvalue()
-        assert "  [log] broken: charging card" in out.getvalue()
+        assert "  [error] broken: charging card" in out.getvalue()
         assert "  trap code: TrapCode.UNREACHABLE" in out.getvalue()
 
         followed = io.StringIO()  # from now on: the earlier request is not printed again

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dispatch_emu._levels import DEFAULT_LEVEL, LEVELS
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
 from dispatch_emu.runtime._messages import GuestRequest, ServiceCall
 from dispatch_emu.runtime.js import _host as host_ops
@@ -50,8 +51,17 @@ class JsCall:
     def logs(self) -> list[str]:
         return self.execution.logs
 
-    def add_logs(self, text: str) -> None:
-        self.execution.add_logs(text)
+    def add_logs(self, text: str, level: str | None = None) -> None:
+        self.execution.add_logs(text, level)
+
+    def add_guest_logs(self, lines: list[Any] | None, levels: list[Any] | None = None) -> None:
+        """The lines the prelude's console kept, and their levels: ``[index, level, ...]`` for
+        the lines not at level ``log``."""
+        at = dict(zip(levels[::2], levels[1::2], strict=False)) if levels else {}  # pairs; a stray last ignored
+        add = self.execution.add_logs
+        for index, line in enumerate(lines or ()):
+            level = at.get(index, DEFAULT_LEVEL)
+            add(line if type(line) is str else str(line), level if level in LEVELS else DEFAULT_LEVEL)
 
     def start_clock(self) -> None:
         # CPU time is the thread's own: other requests running on other threads at the

@@ -271,7 +271,9 @@ class JsRunner:
                     clean = True
                     break
                 if state == "stuck":
-                    call.add_logs("waitUntil(): a promise never settled (nothing was left to run); its work was dropped")
+                    call.add_logs(
+                        "waitUntil(): a promise never settled (nothing was left to run); its work was dropped", "warn"
+                    )
                     clean = True
                     break
         except WorkerError as error:
@@ -287,7 +289,7 @@ class JsRunner:
                 pass
             self._collect_logs(call, prepared)  # what the guest logged before it failed, first
             if failure is not None:
-                call.add_logs(f"Uncaught (in waitUntil) {failure}")
+                call.add_logs(f"Uncaught (in waitUntil) {failure}", "error")
             late = call.logs[answered:]
             if late and work.response.on_late_logs is not None:
                 work.response.on_late_logs(list(late))
@@ -470,8 +472,7 @@ class JsRunner:
                 result = outcomes.unpack(outcome[1:])
                 if outcome[0] == 3:
                     result["body"] = vm.text().encode("utf-8", "surrogatepass")
-                for line in result.pop("logs", None) or ():
-                    call.add_logs(str(line))
+                call.add_guest_logs(result.pop("logs", None), result.pop("levels", None))
                 return result
             if outcome[0] != 1:  # 1: a timer fired
                 raise WorkerException(
@@ -491,9 +492,8 @@ class JsRunner:
             if prepared.api is None:
                 prepared.api = prepared.vm.api_handle()
             with prepared.api.call_method("logs") as text:
-                lines = json.loads(text.to_python())
-            for line in lines:
-                call.add_logs(str(line))
+                kept = json.loads(text.to_python())
+            call.add_guest_logs(kept["logs"], kept["levels"])
         except Exception:
             pass
         finally:

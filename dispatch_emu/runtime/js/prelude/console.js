@@ -55,30 +55,42 @@
 
   // Log lines stay in the guest until the host collects them with the outcome (or, after
   // a failure, with logs()): a host call per console.log would cost more than the log.
+  // Levels go beside the lines, only for those not at "log": [index, level, index, level...]
+  // (an array per line would cost every console.warn an allocation).
   const LOG_LIMIT = 1 << 20;
   let logLines = [];
+  let logLevels = [];
   let logSize = 0;
-  function writeLog(text) {
+  function writeLog(text, level) {
     if (logSize > LOG_LIMIT) return;
     logSize += text.length;
+    if (level !== undefined && level !== "log") logLevels.push(logLines.length, level);
     logLines.push(text);
-    if (logSize > LOG_LIMIT) logLines.push(`[dispatch_emu: log truncated at ${LOG_LIMIT} bytes]`);
+    if (logSize > LOG_LIMIT) {
+      logLevels.push(logLines.length, "warn");
+      logLines.push(`[dispatch_emu: log truncated at ${LOG_LIMIT} bytes]`);
+    }
   }
   function logs() {
-    const text = JSON.stringify(logLines);
+    const text = JSON.stringify({ logs: logLines, levels: logLevels });
     logLines = [];
+    logLevels = [];
     return text;
   }
 
   const counts = new Map();
   const timers = new Map();
   const console = {};
-  for (const level of ["log", "info", "warn", "error", "debug", "trace"]) {
-    console[level] = (...args) => { writeLog(format(args)); };
+  // workerd gives these five their own level (what wrangler shows and a tail worker gets)
+  for (const level of ["log", "info", "debug", "warn", "error"]) {
+    console[level] = (...args) => { writeLog(format(args), level); };
   }
+  // workerd leaves the rest to V8, whose output reaches only an attached inspector; here
+  // they log, at the level Node.js's console gives them (trace on stderr, assert as warn)
+  console.trace = (...args) => { writeLog(format(args), "error"); };
   console.dir = (value) => { writeLog(inspect(value, 1, [])); };
   console.assert = (condition, ...args) => {
-    if (!condition) writeLog(`Assertion failed${args.length ? ": " + format(args) : ""}`);
+    if (!condition) writeLog(`Assertion failed${args.length ? ": " + format(args) : ""}`, "warn");
   };
   console.count = (label = "default") => {
     const n = (counts.get(label) || 0) + 1;
@@ -91,4 +103,3 @@
     timers.delete(label);
   };
   console.table = console.log;
-

@@ -36,7 +36,7 @@
         await list[i];
       } catch (error) {
         const d = describe(error);
-        writeLog(`Uncaught (in waitUntil) ${d.name ? d.name + ": " : ""}${d.message}`);
+        writeLog(`Uncaught (in waitUntil) ${d.name ? d.name + ": " : ""}${d.message}`, "error");
       }
     }
     waitsDone = true;
@@ -147,8 +147,10 @@
   function pack(result) {
     const body = result.body || new Uint8Array(0);
     const pending = !loading && !waitsDone;
-    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs: logLines, pending })));
+    const meta = utf8Encode(JSON.stringify(Object.assign({}, result,
+      { body: undefined, text: undefined, logs: logLines, levels: logLevels, pending })));
     logLines = [];
+    logLevels = [];
     const out = new Uint8Array(4 + meta.length + body.length);
     new DataView(out.buffer).setUint32(0, meta.length);
     out.set(meta, 4);
