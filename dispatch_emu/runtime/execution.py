@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import wasmtime
 
 from dispatch_emu.errors import SubrequestLimitExceeded, WorkerError
+from dispatch_emu.runtime import native_stack
 from dispatch_emu.runtime.meter import Meter
 from dispatch_emu.runtime.settings import LOG_LIMIT, ExecutionLimits, add_log_text
 
@@ -233,7 +234,9 @@ class Execution:
 
     @contextmanager
     def active(self) -> Iterator[Execution]:
-        """Make this the current execution of the thread for the block."""
+        """Make this the current execution of the thread for the block (which runs its
+        guest: the thread must have the native stack a guest needs, see native_stack)."""
+        native_stack.ensure_room()
         stack = execution_stack()
         stack.append(self)
         try:

@@ -45,6 +45,7 @@ from dispatch_emu.content import is_wasm
 from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
+from dispatch_emu.runtime import native_stack
 from dispatch_emu.runtime.execution import Execution, execution_stack, gate_for
 from dispatch_emu.runtime.messages import (
     GuestRequest,
@@ -240,6 +241,7 @@ class Runtime:
         gate = execution.gate
         gate.enter()
         try:
+            native_stack.ensure_room()  # else a runaway recursion could kill the process
             return engine.run(execution)
         except WorkerError as error:
             execution.failed(error)
