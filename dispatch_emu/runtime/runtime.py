@@ -43,9 +43,9 @@ from typing import TYPE_CHECKING
 
 from dispatch_emu.content import is_wasm
 from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
+from dispatch_emu.runtime import native_stack
 from dispatch_emu.runtime.builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime.engines import EngineRegistry, RuntimeHooks, WorkerEngine
-from dispatch_emu.runtime import native_stack
 from dispatch_emu.runtime.execution import Execution, execution_stack, gate_for
 from dispatch_emu.runtime.messages import (
     GuestRequest,
