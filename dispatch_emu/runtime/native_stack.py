@@ -126,7 +126,7 @@ def _get_libc() -> _Libc | None:
     if _libc is None and not _libc_failed:
         try:
             _libc = _Libc()
-        except (OSError, AttributeError):
+        except (OSError, AttributeError, TypeError):  # no such C library (TypeError: CDLL(None) on Windows)
             _libc_failed = True
     return _libc
 

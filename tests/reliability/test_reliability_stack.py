@@ -125,6 +125,25 @@ def test_uncaught_it_is_a_clean_500_and_the_runtime_goes_on(runtime) -> None:
     caught(runtime.run(code(CATCHING, name="after"), req()))
 
 
+def test_deep_json_nesting_ends_in_the_native_trap_a_clean_500(runtime) -> None:
+    # C recursion that uses more native stack per level than QuickJS's budget allows for:
+    # 20,000 levels work, 60,000 exhaust the native stack first (uncatchable, as before)
+    source = """
+    export default { fetch(request) {
+      const depth = Number(new URL(request.url).searchParams.get("d"));
+      try { return new Response(String(JSON.parse("[".repeat(depth) + "]".repeat(depth)).length)); }
+      catch (e) { return new Response("caught " + e.message); }
+    } };
+    """
+    worker = code(source, name="json")
+    ok = runtime.run(worker, GuestRequest("GET", "https://json.example.com/?d=20000", [], b""))
+    assert (ok.status, ok.body) == (200, b"1")
+    with pytest.raises(WorkerException) as failed:
+        runtime.run(worker, GuestRequest("GET", "https://json.example.com/?d=60000", [], b""))
+    assert failed.value.message == UNCAUGHT and "wasm stack" in str(failed.value.cause)
+    caught(runtime.run(code(CATCHING, name="after-json"), req()))
+
+
 def test_in_async_code_and_promise_jobs(runtime) -> None:
     source = """
     function down(n) { return down(n + 1) + 1; }

@@ -396,9 +396,11 @@ class JsRunner:
             raise self._translate(call, error, context) from None
         except Exception as error:  # a trap of the QuickJS guest itself (e.g. an allocation abort)
             if "call stack exhausted" in str(error):
-                # runaway recursion exhausts the wasm stack before QuickJS's own check can
-                # throw, so it cannot be caught in JavaScript; it fails like an uncaught
-                # RangeError (and the context, whose guest trapped, is closed)
+                # QuickJS's own check throws a catchable RangeError first for JavaScript
+                # recursion (quickjs.arm_stack_check); C recursion that uses more native stack
+                # per level (JSON.parse/stringify nested ~30,000 deep) still exhausts the wasm
+                # stack, which JavaScript cannot catch: it fails like an uncaught RangeError
+                # (and the context, whose guest trapped, is closed)
                 raise WorkerException(
                     "Worker threw exception: RangeError: Maximum call stack size exceeded",
                     worker=call.worker,
