@@ -80,8 +80,9 @@ class EngineHost:
         self.fingerprint = config.fingerprint()
         # a max_wasm_stack over wasmtime's async stack would abort the process; guests
         # need that much stack left on their threads (native_stack.ensure_room)
-        native_stack.fit_async_stack(config, config.wasm_stack)
-        native_stack.register_engine_stack(config.wasm_stack)
+        self.wasm_stack = config.wasm_stack
+        native_stack.fit_async_stack(config, self.wasm_stack)
+        native_stack.register_engine_stack(self.wasm_stack)
         self.engine = wasmtime.Engine(config)
         self.modules = ModuleCache(self.engine, self.fingerprint)
         self._memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()

@@ -8,8 +8,9 @@ thread's guard page first and the process dies of SIGSEGV. (A wasmtime ``Config`
 ``max_wasm_stack`` exceeds its ``async_stack_size`` is worse still: building the engine
 panics and aborts the process; :func:`fit_async_stack` prevents that.)
 
-So every guest run first calls :func:`ensure_room`: the thread must have the largest
-``max_wasm_stack`` of the engines in use (:func:`register_engine_stack`) left, plus
+So every guest run first calls :func:`ensure_room`: the thread must have its engine's
+``max_wasm_stack`` left (where the caller does not know the engine, the largest of the
+engines in use, :func:`register_engine_stack`), plus
 :data:`HOST_MARGIN` for the host functions a guest calls at its deepest point; if it
 has not, the run is refused with a :class:`~dispatch_emu.errors.WorkerException` (a
 clean 500) instead. A nested run (a worker calling another through a binding, on the
@@ -164,18 +165,19 @@ def register_engine_stack(size: int) -> None:
     _engine_stacks.add(int(size))
 
 
-def needed() -> int:
-    """The stack a guest run needs left on its thread."""
-    return max(_engine_stacks) + HOST_MARGIN
+def needed(stack: int | None = None) -> int:
+    """The stack a guest run needs left on its thread: its engine's ``max_wasm_stack``
+    (``stack``; by default the largest registered) and :data:`HOST_MARGIN`."""
+    return (max(_engine_stacks) if stack is None else stack) + HOST_MARGIN
 
 
-def ensure_room() -> None:
+def ensure_room(stack: int | None = None) -> None:
     """Refuse to start a guest on a thread without :func:`needed` bytes of stack left,
     where a runaway recursion would kill the process instead of trapping."""
     left = room()
     if left is None:
         return
-    want = needed()
+    want = needed(stack)
     if left < want:
         thread = threading.current_thread().name
         raise WorkerException(
@@ -186,25 +188,33 @@ def ensure_room() -> None:
 
 
 def default_thread_stack() -> int | None:
-    """The stack size of threads Python starts now (``threading.stack_size``, else the
-    C library's default), if known."""
-    size = threading.stack_size()
-    if size:
-        return size
+    """The stack size the C library gives a new thread, if known (Python's threads get it
+    unless ``threading.stack_size`` says otherwise)."""
     libc = _get_libc()
     return libc.default_size() if libc is not None else None
 
 
+def main_thread_stack() -> int | None:
+    """The main thread's stack limit (``RLIMIT_STACK``), if finite."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+    return soft if soft != resource.RLIM_INFINITY and soft > 0 else None
+
+
 def js_wasm_stack() -> int:
-    """``max_wasm_stack`` for the QuickJS engine: where the room of a thread can be
-    checked, :data:`JS_WASM_STACK`, or less where this thread or new threads have less
-    than :data:`TYPICAL_SPARE` more stack than that (so that such threads can still run
-    JavaScript); else wasmtime's default."""
-    bounds = thread_stack()
-    if bounds is None or room() is None:
+    """``max_wasm_stack`` for the QuickJS engine. Where the room of a thread can be
+    checked: :data:`JS_WASM_STACK`, or less where the main thread or the C library's
+    threads have less than :data:`TYPICAL_SPARE` more stack than that (so that they can
+    still run JavaScript); else wasmtime's default. It depends on the process's
+    environment only, not on the thread that first runs JavaScript."""
+    if room() is None:
         return WASMTIME_DEFAULT_STACK
-    typical = min(bounds[1] - bounds[0], default_thread_stack() or JS_WASM_STACK + TYPICAL_SPARE)
-    typical = -(-typical // MIB) * MIB  # whole MiB (the main thread's reported size is a page or so short)
+    sizes = [size for size in (main_thread_stack(), default_thread_stack()) if size]
+    typical = min(sizes) if sizes else JS_WASM_STACK + TYPICAL_SPARE
+    typical = -(-typical // MIB) * MIB  # whole MiB
     return max(WASMTIME_DEFAULT_STACK, min(JS_WASM_STACK, typical - TYPICAL_SPARE))
 
 
@@ -242,6 +252,7 @@ __all__ = [
     "fit_async_stack",
     "guest_thread_stack",
     "js_wasm_stack",
+    "main_thread_stack",
     "measurable",
     "needed",
     "register_engine_stack",

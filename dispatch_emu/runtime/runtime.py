@@ -241,7 +241,8 @@ class Runtime:
         gate = execution.gate
         gate.enter()
         try:
-            native_stack.ensure_room()  # else a runaway recursion could kill the process
+            # a thread without the stack the engine may use: a runaway recursion would kill the process
+            native_stack.ensure_room(getattr(engine, "wasm_stack", None))
             return engine.run(execution)
         except WorkerError as error:
             execution.failed(error)

@@ -312,7 +312,7 @@ CHILD = textwrap.dedent("""
             out[key] = [error.status, error.message]
 
     with Runtime(RuntimeSettings(cpu_ms=5000, wall_ms=20000), hooks=Hooks()) as runtime:
-        for size in (256 * 1024, 16 * 2**20):
+        for size in (256 * 1024, 2 * 2**20, 16 * 2**20):
             threading.stack_size(size)
             for key, code in (("wasm", wasm), ("js", js)):
                 thread = threading.Thread(target=attempt, args=(f"{key} {size}", runtime, code))
@@ -340,6 +340,10 @@ def test_a_thread_without_room_is_refused_and_others_recurse_cleanly_in_a_proces
     for key in ("wasm", "js"):
         status, message = out[f"{key} {small}"]
         assert status == 500 and message.startswith("Worker could not run: the thread") and "native stack" in message
+    # 2 MiB is room enough for a wasm guest (512 KiB), not for the QuickJS engine's 5 MiB
+    assert out[f"wasm {2 * 2**20}"] == [500, "Worker threw exception: wasm trap: call stack exhausted"]
+    status, message = out[f"js {2 * 2**20}"]
+    assert status == 500 and message.startswith("Worker could not run: the thread") and "5632 KiB" in message
     assert out[f"wasm {16 * 2**20}"] == [500, "Worker threw exception: wasm trap: call stack exhausted"]
     assert out[f"js {16 * 2**20}"] == [200, MESSAGE]
     assert out["wasm main"] == [500, "Worker threw exception: wasm trap: call stack exhausted"]

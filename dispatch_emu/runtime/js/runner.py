@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.runtime import native_stack
 from dispatch_emu.runtime.execution import GATE, Execution, Gate, current_or_none
 from dispatch_emu.runtime.failures import MEMORY_MARGIN
 from dispatch_emu.runtime.js import outcome as outcomes
@@ -39,6 +40,7 @@ from dispatch_emu.runtime.js.quickjs import (
     QuickJsInternals,
     QuickJsVm,
     compiled_engine,
+    engine_stack,
     import_quickjs,
     lean_instances,
     vm_source,
@@ -114,6 +116,7 @@ class JsRunner:
     def _make_runtime(self) -> Any:
         if self._runtime_ is None:
             compiled_engine(self._cache_dir)
+            native_stack.ensure_room(engine_stack())  # the engine is made now: its stack is known
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
             lean_instances(runtime)
