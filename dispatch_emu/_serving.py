@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
+from dispatch_emu.runtime._native_stack import guest_thread_stack
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
@@ -184,7 +186,9 @@ class HttpServer:
 
         def prepare() -> None:
             try:
-                self._server.prepare()
+                # the pool's threads run guests: give them the stack a guest needs
+                with guest_thread_stack():
+                    self._server.prepare()
             except BaseException as exc:  # re-raised in the caller's thread
                 failed.append(exc)
 

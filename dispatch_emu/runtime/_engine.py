@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import wasmtime
 
+from dispatch_emu.runtime import _native_stack as native_stack
 from dispatch_emu.runtime._cache import ModuleCache
 from dispatch_emu.runtime._settings import EPOCH_TICK_MS
 
@@ -53,6 +54,12 @@ class RecordingConfig(wasmtime.Config):
             self._records.append(("set", name, repr(value)))
         super().__setattr__(name, value)
 
+    @property
+    def wasm_stack(self) -> int:
+        """The ``max_wasm_stack`` set on it last (wasmtime's default if none)."""
+        sizes = [int(value) for kind, name, value in self._records if kind == "set" and name == "max_wasm_stack"]
+        return sizes[-1] if sizes else native_stack.WASMTIME_DEFAULT_STACK
+
     def cranelift_flag_enable(self, flag: str) -> None:
         self._records.append(("flag", flag, ""))
         super().cranelift_flag_enable(flag)
@@ -71,6 +78,11 @@ class EngineHost:
 
     def __init__(self, config: RecordingConfig) -> None:
         self.fingerprint = config.fingerprint()
+        # a max_wasm_stack over wasmtime's async stack would abort the process; guests
+        # need that much stack left on their threads (native_stack.ensure_room)
+        self.wasm_stack = config.wasm_stack
+        native_stack.fit_async_stack(config, self.wasm_stack)
+        native_stack.register_engine_stack(self.wasm_stack)
         self.engine = wasmtime.Engine(config)
         self.modules = ModuleCache(self.engine, self.fingerprint)
         self._memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import wasmtime
 
 from dispatch_emu.errors import SubrequestLimitExceeded, WorkerError
+from dispatch_emu.runtime import _native_stack as native_stack
 from dispatch_emu.runtime._meter import Meter
 from dispatch_emu.runtime._settings import LOG_LIMIT, ExecutionLimits, add_log_text
 
@@ -234,7 +235,9 @@ class Execution:
 
     @contextmanager
     def active(self) -> Iterator[Execution]:
-        """Make this the current execution of the thread for the block."""
+        """Make this the current execution of the thread for the block (which runs its
+        guest: the thread must have the native stack a guest needs, see native_stack)."""
+        native_stack.ensure_room()
         stack = execution_stack()
         stack.append(self)
         try:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 from dispatch_emu._content import is_wasm
 from dispatch_emu.errors import InvalidModule, WorkerError, WorkerException
+from dispatch_emu.runtime import _native_stack as native_stack
 from dispatch_emu.runtime._builtin import BUILTIN_HOOKS
 from dispatch_emu.runtime._engines import EngineRegistry, RuntimeHooks, WorkerEngine
 from dispatch_emu.runtime._execution import Execution, execution_stack, gate_for
@@ -240,6 +241,8 @@ class Runtime:
         gate = execution.gate
         gate.enter()
         try:
+            # a thread without the stack the engine may use: a runaway recursion would kill the process
+            native_stack.ensure_room(getattr(engine, "wasm_stack", None))
             return engine.run(execution)
         except WorkerError as error:
             execution.failed(error)

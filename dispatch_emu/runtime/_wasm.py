@@ -54,6 +54,11 @@ class WasmEngine:
         self._lock = threading.Lock()
         self._closed = False
 
+    @property
+    def wasm_stack(self) -> int:
+        """The native stack its guests may use (``max_wasm_stack``), see :mod:`~dispatch_emu.runtime._native_stack`."""
+        return self.host.wasm_stack
+
     # -- the seam
 
     def accepts(self, content_type: str, content: bytes) -> bool:

@@ -6,7 +6,9 @@ the test that keeps that table in step with this list. The fixtures live in
 ``tests/workers/`` (``hostile/*.wat`` are built by ``tests/workers/build.py``).
 
 Each kind names the :class:`~dispatch_emu.runtime.ExecutionLimits` field that stops it
-(``limit``) and the error a dispatch must raise. ``soak`` holds the limits the
+(``limit``), or for runaway recursion the stack limit that does (``max_wasm_stack``,
+wasmtime's; ``stack_limit``, QuickJS's, see ``dispatch_emu/runtime/_native_stack.py``),
+and the error a dispatch must raise. ``soak`` holds the limits the
 soak test runs it under (small, so several hundred runs stay quick); the benchmark
 measures the time to stop each kind under the runtime's default limits as well.
 """
@@ -45,7 +47,7 @@ class HostileKind:
     name: str  # the row in docs/reliability.md
     fixture: str  # under tests/workers/, without the suffix
     does: str
-    limit: str  # the ExecutionLimits field that stops it
+    limit: str  # the ExecutionLimits field (or the stack limit) that stops it
     error: type[WorkerError]
     soak_memory: int | None = None  # a smaller memory limit for the soak (a slow hog)
 
@@ -84,12 +86,19 @@ KINDS: list[HostileKind] = [
         WorkerException,
     ),
     HostileKind("huge table", "hostile/big_table", "declares a 100 M-element table", "memory_bytes", MemoryLimitExceeded),
+    HostileKind(
+        "recursion (WAGI)", "hostile/recursion", "calls itself forever", "max_wasm_stack", WorkerException,
+    ),
     HostileKind("flood (reactor)", "reactor/flood", "writes its body forever", "output_bytes", OutputLimitExceeded),
     HostileKind("flood (WAGI)", "wagi/flood", "`fwrite` to stdout forever, ignoring errors", "output_bytes", OutputLimitExceeded),
     HostileKind("spin (JavaScript)", "js/spin.js", "`for (;;) {}` in the fetch handler", "cpu_ms", CpuLimitExceeded),
     HostileKind(
         "memory hog (JavaScript)", "js/memhog.js", "fills an array forever", "memory_bytes", MemoryLimitExceeded,
         soak_memory=8 << 20,
+    ),
+    HostileKind(
+        "recursion (JavaScript)", "js/recursion.js", "calls itself until the stack runs out, uncaught", "stack_limit",
+        WorkerException,
     ),
 ]
 

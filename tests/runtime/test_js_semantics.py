@@ -157,10 +157,26 @@ def test_runaway_recursion_is_a_clean_error(runtime) -> None:
         worker(runtime, "function f(n) { return f(n + 1) + 1; }\nexport default { fetch() { f(0); return new Response('x'); } };")
     assert caught.value.message == "Worker threw exception: RangeError: Maximum call stack size exceeded"
     assert "wasm" not in caught.value.message
-    # recursion a few hundred deep works
-    out = run(runtime, "function depth(n) { return n === 0 ? 0 : 1 + depth(n - 1); } return depth(400);")
-    assert out == 400
+    # recursion a few thousand deep works (workerd: about 10,400 frames)
+    out = run(runtime, "function depth(n) { return n === 0 ? 0 : 1 + depth(n - 1); } return depth(3000);")
+    assert out == 3000
     assert worker(runtime, "export default { fetch() { return new Response('ok'); } };").body == b"ok"
+
+
+def test_runaway_recursion_is_a_catchable_range_error(runtime) -> None:
+    # workerd (tests/fidelity/apps/stack): RangeError "Maximum call stack size exceeded",
+    # caught by the worker, which goes on working
+    out = run(runtime, """
+      let depth = 0;
+      function f(n) { depth = n; return f(n + 1) + 1; }
+      const seen = [];
+      for (let i = 0; i < 2; i++) {
+        try { f(0); seen.push("not thrown"); }
+        catch (e) { seen.push([e instanceof RangeError, e.name, e.message, depth >= 3000]); }
+      }
+      return seen;
+    """)
+    assert out == [[True, "RangeError", "Maximum call stack size exceeded", True]] * 2
 
 
 def test_an_over_the_limit_fetch_is_catchable_through_the_dispatcher() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dispatch_emu._content import is_js
-from dispatch_emu.runtime.js._quickjs import quickjs_available
+from dispatch_emu.runtime.js._quickjs import engine_stack, quickjs_available
 
 if TYPE_CHECKING:
     from dispatch_emu.runtime._execution import Execution
@@ -51,6 +51,12 @@ class JsEngine:
                     gate=gate_for(self.settings.serialize_guests),
                 )
             return self._runner
+
+    @property
+    def wasm_stack(self) -> int | None:
+        """The native stack its guests may use, once the QuickJS engine exists (the runner
+        checks again when it makes it), see :mod:`~dispatch_emu.runtime._native_stack`."""
+        return engine_stack() if self._runner is not None else None
 
     def accepts(self, content_type: str, content: bytes) -> bool:
         return is_js(content_type)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import WorkerException
+from dispatch_emu.runtime import _native_stack as native_stack
 
 #: The package a JavaScript worker needs.
 QUICKJS_PACKAGE = "quickjs-rs"
@@ -136,11 +137,11 @@ def compiled_engine(cache_dir: str | None) -> bool:
     with _ENGINE_LOCK:
         if "quickjs" in _wasmtime._SHARED_ARTIFACTS:
             return False
-        engine = _wasmtime.shared_wasmtime_engine()
+        engine = shared_engine()
         cache = _ENGINE_CACHES.get(id(engine))
         if cache is None:
-            # quickjs-rs builds its engine with wasmtime's default configuration
-            identity = (WASMTIME_VERSION, QUICKJS_PACKAGE, _quickjs_version(), "default engine configuration")
+            # the configuration is wasmtime's default but for the stack (see shared_engine)
+            identity = (WASMTIME_VERSION, QUICKJS_PACKAGE, _quickjs_version(), f"max_wasm_stack={engine_stack()}")
             fingerprint = hashlib.sha256(repr(identity).encode()).hexdigest()
             cache = _ENGINE_CACHES[id(engine)] = ModuleCache(engine, fingerprint)
         wasm = _engine._read_guest_wasm()
@@ -153,6 +154,39 @@ def compiled_engine(cache_dir: str | None) -> bool:
                 module=module, linker=_engine._build_shared_linker(engine), build_id=bytes.fromhex(digest)
             )
         return True
+
+
+#: ``max_wasm_stack`` of quickjs-rs's shared engine, by ``id`` of the engine.
+_ENGINE_STACKS: dict[int, int] = {}
+
+
+def shared_engine() -> Any:
+    """quickjs-rs's process-wide engine, made here first when it does not exist yet: with
+    ``max_wasm_stack`` raised to :func:`~dispatch_emu.runtime._native_stack.js_wasm_stack`
+    (wasmtime's default of 512 KiB holds about 600 JavaScript frames). An engine quickjs-rs
+    made already (someone used it first) keeps wasmtime's defaults."""
+    import wasmtime
+    from quickjs_rs import _wasmtime
+
+    with _wasmtime._SHARED_ENGINE_LOCK:
+        if _wasmtime._SHARED_ENGINE is None:
+            size = native_stack.js_wasm_stack()
+            config = wasmtime.Config()
+            config.max_wasm_stack = size
+            native_stack.fit_async_stack(config, size)
+            _wasmtime._SHARED_ENGINE = wasmtime.Engine(config)
+            _ENGINE_STACKS[id(_wasmtime._SHARED_ENGINE)] = size
+        engine = _wasmtime._SHARED_ENGINE
+    native_stack.register_engine_stack(engine_stack())
+    return engine
+
+
+def engine_stack() -> int:
+    """``max_wasm_stack`` of quickjs-rs's shared engine (wasmtime's default if not ours)."""
+    from quickjs_rs import _wasmtime
+
+    engine = _wasmtime._SHARED_ENGINE
+    return _ENGINE_STACKS.get(id(engine), native_stack.WASMTIME_DEFAULT_STACK)
 
 
 def _quickjs_version() -> str:
@@ -328,6 +362,91 @@ def _lean_instance(engine_rt: Any) -> Any:
     return inst
 
 
+# -- QuickJS's own stack check, made to work in the guest
+#
+# QuickJS throws its catchable RangeError when the C stack passes ``JSRuntime.stack_limit``.
+# The guest's C stack is the "shadow stack" in linear memory (``__stack_pointer``, from
+# 1 MiB down to 0); but quickjs-ng built for WASI always sets ``stack_limit`` to 0 (no
+# limit), so a runaway recursion ran until wasmtime's own limit on the *native* stack
+# trapped ("call stack exhausted", about 600 frames with wasmtime's default 512 KiB),
+# which JavaScript cannot catch. ``stack_limit`` is only ever written when the runtime is
+# made and by ``set_max_stack_size``; :func:`arm_stack_check` writes it after those.
+#
+# Per JavaScript frame, the guest uses 4 to 6 times more native stack than shadow stack
+# (measured: 865 native / 176 shadow bytes for plain recursion, 2,084 / 337 through an
+# async function, 3,331 / 625 through toString(); see benchmarks/js_stack.py), so a
+# shadow budget of 1/8 of the native ``max_wasm_stack`` makes QuickJS's check fire first.
+# Deep nesting in the parser and in JSON.parse uses 11 to 20 times more and still ends
+# in the native trap (a clean, uncatchable 500).
+
+#: Native stack bytes allowed per shadow stack byte of QuickJS's limit.
+NATIVE_PER_SHADOW = 8
+#: Shadow stack kept below QuickJS's limit (for the throw itself and host calls).
+SHADOW_FLOOR = 64 * 1024
+#: ``set_max_stack_size`` values that mark ``JSRuntime.stack_size`` while it is looked for
+#: (the size itself is unused in a WASI build).
+_MARK, _PROBE = 0x00D5_E1C4, 0x00D5_E2E8  # (the guest ignores sizes of 256 MiB and more)
+#: Offset of ``JSRuntime.stack_size`` in a new instance's memory, by guest build (the
+#: runtime is allocated first, at the same place in every instance of a build).
+_STACK_FIELDS: dict[bytes, int] = {}
+_WORDS = struct.Struct("<3I")  # stack_size, stack_top, stack_limit (wasm32 uintptr_t)
+
+
+def stack_budget() -> int:
+    """Shadow stack bytes QuickJS may use before it throws ``RangeError``."""
+    return engine_stack() // NATIVE_PER_SHADOW
+
+
+def arm_stack_check(inst: Any) -> bool:
+    """Set the QuickJS runtime's ``stack_limit`` of a quickjs-rs instance to
+    :func:`stack_budget` below its stack top (not below :data:`SHADOW_FLOOR`). Returns
+    whether it did; if the runtime's fields cannot be found (another guest build),
+    recursion still ends in the native trap.
+
+    The guest makes its runtime on the first evaluation: call this after one."""
+    store = inst.store
+    top_of_stack = int(inst.sp.value(store))
+    inst.c("set_max_stack_size", _MARK)  # stack_size = _MARK, stack_limit = 0
+
+    def fields(offset: int) -> tuple[int, int, int] | None:
+        if offset < 0 or offset + 12 > inst.mem.data_len(store):
+            return None
+        size, top, limit = _WORDS.unpack(bytes(inst.mem.read(store, offset, offset + 12)))
+        return (size, top, limit) if SHADOW_FLOOR < top <= top_of_stack and limit == 0 else None
+
+    build = bytes(inst.build_id)
+    offset = _STACK_FIELDS.get(build, -1)
+    found = fields(offset)
+    if found is None or found[0] != _MARK:
+        offset = _find_stack_field(inst, fields)
+        if offset < 0:
+            return False
+        _STACK_FIELDS[build] = offset
+        found = fields(offset)
+        assert found is not None
+    limit = max(found[1] - stack_budget(), SHADOW_FLOOR)
+    inst.mem.write(store, struct.pack("<I", limit), offset + 8)
+    return True
+
+
+def _find_stack_field(inst: Any, fields: Callable[[int], tuple[int, int, int] | None]) -> int:
+    """The one word that follows ``set_max_stack_size`` and is followed by a plausible
+    stack top and a zero limit, or -1."""
+    store = inst.store
+    memory = bytes(inst.mem.read(store, 0, inst.mem.data_len(store)))
+    mark = struct.pack("<I", _MARK)
+    candidates = []
+    at = memory.find(mark)
+    while at >= 0:
+        if at % 4 == 0 and fields(at) is not None:
+            candidates.append(at)
+        at = memory.find(mark, at + 1)
+    inst.c("set_max_stack_size", _PROBE)
+    moved = [at for at in candidates if (found := fields(at)) is not None and found[0] == _PROBE]
+    inst.c("set_max_stack_size", _MARK)
+    return moved[0] if len(moved) == 1 else -1
+
+
 def lean_instances(runtime: Any) -> None:
     """Make a quickjs-rs ``Runtime``'s new contexts use :func:`_lean_instance`."""
     engine_rt = runtime._engine_rt
@@ -473,6 +592,7 @@ class QuickJsVm:
         self._start = self._property(self._api, "start")
         self._poll = self._property(self._api, "poll")
         self._text = self._property(self._api, "text")
+        arm_stack_check(inst)  # the runtime exists now (the prelude ran), and stays
         self._slots = int(self.c("qjs_alloc", 4 * (_ARGV_SLOTS + 1)))
         self._scratch_size = _SCRATCH_MIN
         self._scratch = int(self.c("qjs_alloc", self._scratch_size))
@@ -533,6 +653,7 @@ class QuickJsVm:
         for offset, data in image.runs:
             ctypes.memmove(base + offset, data, len(data))
         inst.sp.set_value(inst.store, image.stack_pointer)
+        arm_stack_check(inst)  # the image's runtime is this instance's now
         # the guest dispatches host calls by name; only the Python side needs registering
         context = self.context
         fn_id = context._next_fn_id
@@ -651,13 +772,17 @@ __all__ = [
     "QuickJsInternals",
     "QuickJsVm",
     "VmImage",
+    "arm_stack_check",
     "compiled_engine",
     "default_engine_cache",
     "engine_cache_dir",
     "engine_cache_stats",
+    "engine_stack",
     "import_quickjs",
     "install_fast_calls",
     "lean_instances",
     "quickjs_available",
+    "shared_engine",
+    "stack_budget",
     "vm_source",
 ]

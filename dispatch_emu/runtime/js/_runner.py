@@ -30,6 +30,7 @@ from dispatch_emu.runtime.js._bindings import env_default
 from dispatch_emu.runtime.js._call import JsCall
 from dispatch_emu.runtime.js._images import keep_prelude_image, prelude_image
 from dispatch_emu.runtime.js._modules import is_js_module, module_source, prelude
+from dispatch_emu.runtime import _native_stack as native_stack
 from dispatch_emu.runtime.js._pool import (
     CONTEXT_POOL_LIMIT,
     ContextKey,
@@ -42,6 +43,7 @@ from dispatch_emu.runtime.js._quickjs import (
     QuickJsInternals,
     QuickJsVm,
     compiled_engine,
+    engine_stack,
     import_quickjs,
     lean_instances,
     vm_source,
@@ -114,6 +116,7 @@ class JsRunner:
     def _make_runtime(self) -> Any:
         if self._runtime_ is None:
             compiled_engine(self._cache_dir)
+            native_stack.ensure_room(engine_stack())  # the engine is made now: its stack is known
             # memory is capped per context on its wasm store (see QuickJsInternals.limit_memory)
             runtime = self._qjs.Runtime(memory_limit=None)
             lean_instances(runtime)
@@ -398,9 +401,11 @@ class JsRunner:
             raise self._translate(call, error, context) from None
         except Exception as error:  # a trap of the QuickJS guest itself (e.g. an allocation abort)
             if "call stack exhausted" in str(error):
-                # runaway recursion exhausts the wasm stack before QuickJS's own check can
-                # throw, so it cannot be caught in JavaScript; it fails like an uncaught
-                # RangeError (and the context, whose guest trapped, is closed)
+                # QuickJS's own check throws a catchable RangeError first for JavaScript
+                # recursion (quickjs.arm_stack_check); C recursion that uses more native stack
+                # per level (JSON.parse/stringify nested ~30,000 deep) still exhausts the wasm
+                # stack, which JavaScript cannot catch: it fails like an uncaught RangeError
+                # (and the context, whose guest trapped, is closed)
                 raise WorkerException(
                     "Worker threw exception: RangeError: Maximum call stack size exceeded",
                     worker=call.worker,
