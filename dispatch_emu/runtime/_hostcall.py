@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ctypes
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 from dispatch_emu.errors import WorkerError
+from dispatch_emu.runtime._cpu import thread_cpu_ns
 from dispatch_emu.runtime._execution import current_or_none
 from dispatch_emu.runtime._meter import TRAP_INTERRUPT, TRAP_OUT_OF_FUEL
 
@@ -84,7 +84,7 @@ def _trampoline(env: int, caller: Any, args: Any, nargs: int, results: Any, nres
     meter = execution.meter if execution is not None else None
     if execution is None or meter is None:
         return _trap(None, "dispatch_emu host function called outside a request")
-    started = time.thread_time_ns()
+    started = thread_cpu_ns()
     paused = meter.paused_ns
     stop: tuple[int | None, str] | None = None
     try:
@@ -108,7 +108,7 @@ def _trampoline(env: int, caller: Any, args: Any, nargs: int, results: Any, nres
         meter.fail(error.with_traceback(None) if isinstance(error, WorkerError) else error)
         stop = (None, f"dispatch_emu host function failed: {type(error).__name__}")
     # the call's own time, less what an outbound handler spent (not the guest's CPU)
-    spent = time.thread_time_ns() - started - (meter.paused_ns - paused)
+    spent = thread_cpu_ns() - started - (meter.paused_ns - paused)
     out_of_fuel = meter.charge(caller, HOST_CALL_FUEL + int(spent * meter.fuel_per_ns))
     if stop is not None:
         return _trap(*stop)

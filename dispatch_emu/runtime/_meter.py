@@ -36,6 +36,7 @@ from wasmtime import _bindings
 from wasmtime import _ffi as ffi
 
 from dispatch_emu.errors import CpuLimitExceeded, WallTimeExceeded
+from dispatch_emu.runtime._cpu import thread_cpu_ns
 from dispatch_emu.runtime._settings import FUEL_PER_MS, ExecutionLimits
 
 #: The thread's CPU time may reach this multiple of ``cpu_ms`` before the guest is stopped
@@ -61,7 +62,7 @@ class Meter:
         self.paused_ns = 0
         self.clock_origin_ns = time.monotonic_ns()
         self.wall_deadline = self.clock_origin_ns / 1e9 + limits.wall_ms / 1000
-        self.cpu_started = time.thread_time_ns()
+        self.cpu_started = thread_cpu_ns()
         self.cpu_cap_ns = limits.cpu_ms * 1_000_000 * CPU_BACKSTOP
         self._pending_fuel = 0
 
@@ -70,11 +71,11 @@ class Meter:
     @contextmanager
     def paused(self) -> Iterator[None]:
         """Time inside is not the guest's CPU time (an outbound handler runs)."""
-        started = time.thread_time_ns()
+        started = thread_cpu_ns()
         try:
             yield
         finally:
-            self.paused_ns += time.thread_time_ns() - started
+            self.paused_ns += thread_cpu_ns() - started
 
     def fail(self, error: BaseException) -> None:
         """Record why the guest must stop (the first reason wins)."""
@@ -121,7 +122,7 @@ class Meter:
             return self.failure
         if time.monotonic() >= self.wall_deadline:
             self.fail(WallTimeExceeded(cause="epoch deadline reached", trap_code=INTERRUPT_CODE))
-        elif time.thread_time_ns() - self.cpu_started - self.paused_ns >= self.cpu_cap_ns:
+        elif thread_cpu_ns() - self.cpu_started - self.paused_ns >= self.cpu_cap_ns:
             self.fail(
                 CpuLimitExceeded(
                     cause=f"the thread's CPU time passed {CPU_BACKSTOP} x {self.limits.cpu_ms} ms (host calls included)"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from dispatch_emu._levels import DEFAULT_LEVEL, LEVELS
 from dispatch_emu.errors import CpuLimitExceeded, SubrequestLimitExceeded, WallTimeExceeded, WorkerError
+from dispatch_emu.runtime._cpu import thread_cpu
 from dispatch_emu.runtime._messages import GuestRequest, ServiceCall
 from dispatch_emu.runtime.js import _host as host_ops
 
@@ -33,7 +34,7 @@ class JsCall:
 
     execution: Execution
     modules: Mapping[str, tuple[str, bytes]]
-    cpu_deadline: float = float("inf")  # in the thread's CPU time (time.thread_time)
+    cpu_deadline: float = float("inf")  # in the thread's CPU time (_cpu.thread_cpu: garbage collection excluded)
     wall_deadline: float = float("inf")  # in time.monotonic
     tripped: WorkerError | None = None  # a limit the guest broke; fails the whole call
     memory_full: bool = False  # the guest's memory was near its limit when it stopped
@@ -67,7 +68,7 @@ class JsCall:
         # CPU time is the thread's own: other requests running on other threads at the
         # same time must not make this one's CPU limit trip early
         assert self.limits.cpu_ms is not None and self.limits.wall_ms is not None
-        self.cpu_deadline = time.thread_time() + self.limits.cpu_ms / 1000
+        self.cpu_deadline = thread_cpu() + self.limits.cpu_ms / 1000
         self.wall_deadline = time.monotonic() + self.limits.wall_ms / 1000
 
     def trip(self, error: WorkerError) -> None:
@@ -80,7 +81,7 @@ class JsCall:
         """The interrupt handler's question: must the guest stop now?"""
         if self.tripped is not None:
             return True
-        if time.thread_time() >= self.cpu_deadline:
+        if thread_cpu() >= self.cpu_deadline:
             self.trip(CpuLimitExceeded(cause=f"ran more than {self.limits.cpu_ms} ms of JavaScript"))
             return True
         if time.monotonic() >= self.wall_deadline:
@@ -117,7 +118,7 @@ class JsCall:
             headers=[(str(name), str(value)) for name, value in headers],
             body=bytes(body or b""),
         )
-        started = time.thread_time()
+        started = thread_cpu()
         try:
             response = self.execution.fetch(request)
         except Exception as error:  # a failed fetch() rejects, as in a Worker
@@ -125,7 +126,7 @@ class JsCall:
             return {"error": str(message)}
         finally:
             # time in the outbound handler is not the guest's CPU time, but it is wall time
-            self.cpu_deadline += time.thread_time() - started
+            self.cpu_deadline += thread_cpu() - started
             if time.monotonic() >= self.wall_deadline:
                 self.trip(WallTimeExceeded(cause=f"ran more than {self.limits.wall_ms} ms of wall time"))
         return {
@@ -159,7 +160,7 @@ class JsCall:
             args=spec.get("args"),
             options=spec.get("options"),
         )
-        started = time.thread_time()  # the called worker runs on this thread: not our CPU time
+        started = thread_cpu()  # the called worker runs on this thread: not our CPU time
         try:
             response = self.execution.call_service(call)
         except WorkerError as error:
@@ -168,7 +169,7 @@ class JsCall:
         except Exception as error:  # a bug of the emulator's: reject rather than fail the caller
             return [json.dumps({"error": f"{type(error).__name__}: {error}", "type": "Error"}), None]
         finally:
-            self.cpu_deadline += time.thread_time() - started
+            self.cpu_deadline += thread_cpu() - started
             if time.monotonic() >= self.wall_deadline:
                 self.trip(WallTimeExceeded(cause=f"ran more than {self.limits.wall_ms} ms of wall time"))
         meta = {"status": int(response.status), "headers": [[name, value] for name, value in response.headers]}

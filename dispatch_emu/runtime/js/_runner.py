@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatch_emu.errors import InvalidModule, MemoryLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.runtime import _native_stack as native_stack
+from dispatch_emu.runtime._cpu import thread_cpu
 from dispatch_emu.runtime._execution import GATE, Execution, Gate, current_or_none
 from dispatch_emu.runtime._failures import MEMORY_MARGIN
 from dispatch_emu.runtime._messages import GuestRequest, GuestResponse, WorkerCode
@@ -30,7 +32,6 @@ from dispatch_emu.runtime.js._bindings import env_default
 from dispatch_emu.runtime.js._call import JsCall
 from dispatch_emu.runtime.js._images import keep_prelude_image, prelude_image
 from dispatch_emu.runtime.js._modules import is_js_module, module_source, prelude
-from dispatch_emu.runtime import _native_stack as native_stack
 from dispatch_emu.runtime.js._pool import (
     CONTEXT_POOL_LIMIT,
     ContextKey,
@@ -199,7 +200,7 @@ class JsRunner:
             if result.get("pending"):
                 # waitUntil() work is left: the response goes now, the work runs later
                 # (drain_pending), and the context is not reused before it is done
-                call.cpu_left = max(0.0, call.cpu_deadline - time.thread_time())
+                call.cpu_left = max(0.0, call.cpu_deadline - thread_cpu())
                 with self._pending_lock:
                     self._pending.append(PendingWork(execution, call, prepared, key, response))
                 deferred = True
@@ -254,7 +255,7 @@ class JsRunner:
     def _finish(self, work: PendingWork) -> None:
         call, prepared = work.call, work.prepared
         call.tripped = None
-        call.cpu_deadline = time.thread_time() + call.cpu_left  # CPU time of the thread that runs it
+        call.cpu_deadline = thread_cpu() + call.cpu_left  # CPU time of the thread that runs it
         assert call.limits.wall_ms is not None
         call.wall_deadline = time.monotonic() + call.limits.wall_ms / 1000
         clean = False
