@@ -34,7 +34,9 @@ WORKERS = {
 
 @pytest.fixture(scope="module")
 def live(worker_wasm):
-    settings = RuntimeSettings(cpu_ms=50, wall_ms=1000, memory_bytes=32 * 2**20, output_bytes=64 * 1024)
+    # the wall limit stays far from the CPU limit: a runaway is stopped by its CPU budget
+    # (fuel: deterministic), never by a wall clock that a loaded machine stretches
+    settings = RuntimeSettings(cpu_ms=50, wall_ms=10_000, memory_bytes=32 * 2**20, output_bytes=64 * 1024)
     with Emulator(runtime_settings=settings, load_entrypoints=False) as emu:
         ns = emu.namespace("demo")
         for name, (fixture, _) in WORKERS.items():
