@@ -374,7 +374,7 @@ class VmImage:
     runs: tuple[tuple[int, bytes], ...]  # (offset, bytes) where it differs from a new instance
     stack_pointer: int
     build_id: bytes
-    handles: tuple[int, ...]  # api, load, start, poll, text, slots, scratch, scratch size
+    handles: tuple[int, ...]  # api, load, start, poll, text, bytes, slots, scratch, scratch size
 
     def memory(self, baseline: bytes) -> bytes:
         """The whole memory, given a new instance's (tests)."""
@@ -417,7 +417,7 @@ class QuickJsVm:
         install_fast_calls(self.inst)
         self.c = self.inst.c
         self._bound = False
-        self._api = self._load = self._start = self._poll = self._text = 0
+        self._api = self._load = self._start = self._poll = self._text = self._bytes = 0
         self._slots = 0  # _ARGV_SLOTS i32 for argv, then one out slot
         self._scratch = 0
         self._scratch_size = 0
@@ -473,10 +473,12 @@ class QuickJsVm:
         self._start = self._property(self._api, "start")
         self._poll = self._property(self._api, "poll")
         self._text = self._property(self._api, "text")
+        self._bytes = self._property(self._api, "bytes")
         self._slots = int(self.c("qjs_alloc", 4 * (_ARGV_SLOTS + 1)))
         self._scratch_size = _SCRATCH_MIN
         self._scratch = int(self.c("qjs_alloc", self._scratch_size))
-        if not (self._slots and self._scratch and self._api and self._load and self._start and self._poll and self._text):
+        handles = (self._slots, self._scratch, self._api, self._load, self._start, self._poll, self._text, self._bytes)
+        if not all(handles):
             raise self._engine_error("the prelude's entry points are missing")
         del inst
         self._bound = True
@@ -512,7 +514,8 @@ class QuickJsVm:
             stack_pointer=int(self.inst.sp.value(self.inst.store)),
             build_id=bytes(self.inst.build_id),
             handles=(
-                self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size
+                self._api, self._load, self._start, self._poll, self._text, self._bytes, self._slots, self._scratch,
+                self._scratch_size,
             ),
         )
 
@@ -540,9 +543,10 @@ class QuickJsVm:
         context._host_registry[fn_id] = host
         inst.name_to_fn_id[HOST_FUNCTION] = fn_id
         inst.async_names.discard(HOST_FUNCTION)
-        (self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size) = (
-            image.handles
-        )
+        (
+            self._api, self._load, self._start, self._poll, self._text, self._bytes, self._slots, self._scratch,
+            self._scratch_size,
+        ) = image.handles
         self._bound = True
 
     @property
@@ -590,14 +594,20 @@ class QuickJsVm:
         self._check(status)
 
     def poll(self) -> bytes:
-        """Call ``__dispatch_emu.poll()``: its ``Uint8Array``, a tag byte first (see ``vm.js``)."""
+        """Call ``__dispatch_emu.poll()``: its string, UTF-8 encoded (see ``vm.js``)."""
         assert self._bound
-        return self._call_reading(self._poll, "get_typed_array_buffer", 3)
+        return self._call_reading(self._poll, "get_string", 0)
 
-    def text(self) -> str:
-        """Call ``__dispatch_emu.text()``: the string body of the outcome :meth:`poll` tagged 3."""
+    def text(self) -> bytes:
+        """Call ``__dispatch_emu.text()``: the long string body of an outcome :meth:`poll`
+        tagged ``s``, UTF-8 encoded (the prelude made it well-formed)."""
         assert self._bound
-        return self._call_reading(self._text, "get_string", 0).decode("utf-8", "surrogatepass")
+        return self._call_reading(self._text, "get_string", 0)
+
+    def bytes(self) -> bytes:
+        """Call ``__dispatch_emu.bytes()``: the body of an outcome :meth:`poll` tagged ``b``."""
+        assert self._bound
+        return self._call_reading(self._bytes, "get_typed_array_buffer", 3)
 
     def _call_reading(self, function: int, reader: str, outs: int) -> bytes:
         """Call a function of no arguments; its result read through the guest's result buffer."""

@@ -53,6 +53,9 @@ STARTUP_MS = 1000
 #: A context's own timeout, unused: this module's interrupt handler enforces the limits.
 _CONTEXT_TIMEOUT = 24 * 3600.0
 
+#: What ``vm.js``'s poll() answers while there is no outcome yet: nothing left, a timer fired.
+_WAITING = (b"0", b"1")
+
 #: A context is not reused once less than ``1 / REUSE_HEADROOM`` of its memory limit (and
 #: at least 1 MiB) is left after a request: wasm memory never shrinks, so the next request
 #: would start near the cap and fail where a fresh context would not.
@@ -464,16 +467,14 @@ class JsRunner:
         while True:
             vm.run_jobs()
             self._raise_tripped(call)
-            outcome = vm.poll()
+            polled = vm.poll()
             self._raise_tripped(call)
-            if outcome[0] >= 2:  # the outcome; 3: its body is a string, encoded here
-                result = outcomes.unpack(outcome[1:])
-                if outcome[0] == 3:
-                    result["body"] = vm.text().encode("utf-8", "surrogatepass")
+            if polled not in _WAITING:  # the outcome (see vm.js)
+                result = outcomes.unpack(polled, vm)
                 for line in result.pop("logs", None) or ():
                     call.add_logs(str(line))
                 return result
-            if outcome[0] != 1:  # 1: a timer fired
+            if polled != b"1":  # "1": a timer fired
                 raise WorkerException(
                     "The script will never generate a response.",
                     worker=call.worker,

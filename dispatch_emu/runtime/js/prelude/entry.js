@@ -140,21 +140,20 @@
     startClock();
     settle(handle(req, body, makeEnv(env)));
   }
-  // The outcome as one Uint8Array (a single crossing back to the host): 4 bytes of
-  // big-endian length, that many bytes of JSON (status, headers, or the failure, and
-  // whether waitUntil() work is pending), the body.
-  // A string body goes beside it instead ([packed, text]): the host encodes it.
+  // The outcome for the host, as [meta, body]: meta is the JSON of the status and headers,
+  // or the failure, with the logs and whether waitUntil() work is pending, in ASCII (any
+  // other character escaped, so its length is its size in bytes: no encoding loop here);
+  // body is the response's string (the host encodes it), its bytes, or null.
   function pack(result) {
-    const body = result.body || new Uint8Array(0);
     const pending = !loading && !waitsDone;
-    const meta = utf8Encode(JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs: logLines, pending })));
+    let meta = JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs: logLines, pending }));
     logLines = [];
-    const out = new Uint8Array(4 + meta.length + body.length);
-    new DataView(out.buffer).setUint32(0, meta.length);
-    out.set(meta, 4);
-    out.set(body, 4 + meta.length);
-    return typeof result.text === "string" ? [out, result.text] : out;
+    if (!ASCII_ONLY.test(meta)) meta = meta.toWellFormed().replace(NOT_ASCII, escapeUnit);
+    return [meta, typeof result.text === "string" ? result.text : result.body || null];
   }
+  const ASCII_ONLY = /^[\x00-\x7f]*$/;
+  const NOT_ASCII = /[^\x00-\x7f]/g;
+  const escapeUnit = (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
   // A request is over once its outcome is out: what it left behind must not run during
   // the next one (Cloudflare cancels a finished request's timers too), and the log cap
   // is per request.
