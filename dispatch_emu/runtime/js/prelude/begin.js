@@ -52,9 +52,11 @@
 
   // Hide an object's internal fields (own properties named _...): workerd's objects keep
   // their state internal, so JSON.stringify(new FormData()) is "{}" there.
+  const CONCEALED = Object.freeze({ enumerable: false });
   function conceal(target) {
-    for (const key of Object.keys(target)) {
-      if (key.charCodeAt(0) === 95) Object.defineProperty(target, key, { enumerable: false });
+    const keys = Object.keys(target);
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i].charCodeAt(0) === 95) Object.defineProperty(target, keys[i], CONCEALED);
     }
     return target;
   }

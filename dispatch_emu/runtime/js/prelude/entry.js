@@ -10,17 +10,24 @@
     return { name: "", message: text, stack: "" };
   }
 
-  // an incoming request: redirect "manual" and a signal of its own, as workerd gives
+  // an incoming request: redirect "manual" and a signal of its own (made on first use), as
+  // workerd gives. Built directly, with the fields and checks the constructor would give a
+  // Request of the host's parts: the URL is already absolute and normalized (parsing it
+  // again was most of what building the request cost) and the body is the host's own copy.
   function makeRequest(req, body) {
-    const init = { method: req.method, headers: req.headers, redirect: "manual" };
-    if (body !== null && req.method !== "GET" && req.method !== "HEAD") init.body = body;
-    if (req.cf !== null) init.cf = req.cf;
-    // the host's URL is already absolute and normalized: a Request as the input takes it
-    // as is, where a string would be parsed again (most of what building the request costs)
-    const source = Object.create(Request.prototype);
-    Object.assign(source, { _url: req.url, _redirect: "follow", _signal: null, _used: false, _stream: null, _encoded: null });
-    const request = new Request(source, init);
-    if (body !== null && (req.method === "GET" || req.method === "HEAD")) request._bytes = body;
+    const method = requestMethod(req.method);
+    const request = Object.create(Request.prototype);
+    request._url = req.url;
+    request._method = method;
+    request._headers = new Headers(req.headers);
+    request._redirect = "manual";
+    request._signal = null;
+    request._cf = req.cf !== null ? req.cf : undefined;
+    request._used = false;
+    request._stream = null;
+    request._encoded = body;
+    request._text = null;
+    conceal(request);
     request._headers._guard = "immutable";
     return request;
   }
