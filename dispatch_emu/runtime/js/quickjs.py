@@ -219,9 +219,14 @@ def install_fast_calls(inst: Any) -> None:
     funcs: dict[str, tuple[Any, tuple[int, str, tuple[str, ...], Any]]] = {}
 
     def lookup(name: str) -> tuple[Any, tuple[int, str, tuple[str, ...], Any]]:
-        func = exports[name]
-        signature = _SIGNATURES.get(name) or _signature(name, func.type(store))
-        entry = funcs[name] = (byref(func._func), signature)
+        signature = _SIGNATURES.get(name)
+        if signature is not None and isinstance(exports, _ExportsByName):
+            raw = exports.raw_func(name)  # the type is known: no wasmtime-py wrapper needed
+        else:
+            func = exports[name]
+            signature = signature or _signature(name, func.type(store))
+            raw = func._func
+        entry = funcs[name] = (byref(raw), signature)
         return entry
 
     def c(name: str, *args: Any) -> Any:
@@ -270,17 +275,30 @@ class _ExportsByName:
     def __getitem__(self, name: str) -> Any:
         found = self._found.get(name)
         if found is None:
-            from wasmtime import _ffi as ffi
             from wasmtime._extern import wrap_extern
 
-            item = ffi.wasmtime_extern_t()
-            raw = name.encode()
-            if not ffi.wasmtime_instance_export_get(
-                self._store._context(), ctypes.byref(self._instance._instance), raw, len(raw), ctypes.byref(item)
-            ):
-                raise KeyError(name)
-            found = self._found[name] = wrap_extern(item)
+            found = self._found[name] = wrap_extern(self._extern(name))
         return found
+
+    def raw_func(self, name: str) -> Any:
+        """The export's raw ``wasmtime_func_t`` (for calls through ``wasmtime_func_call_unchecked``)."""
+        from wasmtime import _ffi as ffi
+
+        item = self._extern(name)
+        if item.kind != ffi.WASMTIME_EXTERN_FUNC.value:
+            raise KeyError(f"{name} is not a function")
+        return item.of.func
+
+    def _extern(self, name: str) -> Any:
+        from wasmtime import _ffi as ffi
+
+        item = ffi.wasmtime_extern_t()
+        raw = name.encode()
+        if not ffi.wasmtime_instance_export_get(
+            self._store._context(), ctypes.byref(self._instance._instance), raw, len(raw), ctypes.byref(item)
+        ):
+            raise KeyError(name)
+        return item
 
 
 def _lean_instance(engine_rt: Any) -> Any:

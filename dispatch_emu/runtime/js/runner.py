@@ -437,7 +437,8 @@ class JsRunner:
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
         call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
         source_text = prelude()
-        image = prelude_image(source_text + vm_source(), vm.inst.build_id)
+        imaged = _imaged_text()
+        image = prelude_image(imaged, vm.inst.build_id)
         if image is not None:
             # one host function for the context's whole life: it serves whichever call is active
             vm.restore(image, self._host)
@@ -446,7 +447,7 @@ class JsRunner:
             vm.register_host(self._host, for_image=True)
             context.eval(source_text, filename="dispatch_emu:prelude")
             vm.bind()
-            keep_prelude_image(source_text + vm_source(), vm.image())
+            keep_prelude_image(imaged, vm.image())
         call.start_clock()  # ...but its time is the platform's, not the worker's: the worker's starts now
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
@@ -532,6 +533,20 @@ class JsRunner:
         runtime, self._runtime_ = self._runtime_, None
         if runtime is not None:
             runtime.close()
+
+
+def _imaged_text() -> str:
+    """The prelude and ``vm.js``, what an image is of: one string object while the parts
+    are the same (both are read once per process), so its digest is looked up, not redone."""
+    global _IMAGED
+    source, vm = prelude(), vm_source()
+    cached = _IMAGED
+    if cached is None or cached[0] is not source or cached[1] is not vm:
+        cached = _IMAGED = (source, vm, source + vm)
+    return cached[2]
+
+
+_IMAGED: tuple[str, str, str] | None = None
 
 
 def _current_call() -> JsCall | None:
