@@ -106,7 +106,9 @@ def run_case(workdir: Path, name: str, tests: int) -> list[float]:
     module = workdir / f"test_{name.replace(' ', '_').replace('-', '_')}.py"
     module.write_text(textwrap.dedent(CASES[name]).replace("range(N)", f"range({tests})"))
     out = workdir / "costs.json"
-    env = dict(os.environ, BENCH_OUT=str(out), PYTHONPATH=str(workdir), AWS_ACCESS_KEY_ID="testing",
+    # the generated module's folder first, then any PYTHONPATH given (to measure another tree)
+    pythonpath = os.pathsep.join(filter(None, [str(workdir), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, BENCH_OUT=str(out), PYTHONPATH=pythonpath, AWS_ACCESS_KEY_ID="testing",
                AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench_recorder",

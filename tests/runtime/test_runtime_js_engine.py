@@ -126,6 +126,74 @@ def test_restoring_an_image_reproduces_the_memory_it_was_taken_from() -> None:
             restored.context.close()
 
 
+# -- instances of closed contexts, recycled
+
+
+LEAKY = """
+  let served = 0;
+  export default { fetch() {
+    served += 1;
+    const before = [typeof globalThis.secret, typeof ({}).polluted];
+    globalThis.secret = "from an earlier context";
+    Object.prototype.polluted = true;
+    return new Response(JSON.stringify([served, ...before, Math.random()]));
+  } };
+"""
+
+
+def test_a_recycled_instance_starts_exactly_as_a_new_one() -> None:
+    """A closed context's wasm instance serves a later context only after every byte of
+    its memory (and its stack pointer) is reset to the prelude's image: nothing of the
+    worker that used it is left, its random numbers are its own, and the memory is the
+    image's, byte for byte."""
+    with fresh_runtime() as runtime:
+        first = json.loads(runtime.run(code(LEAKY, name="a"), req()).body)
+        runner = runner_of(runtime)
+        seen = [json.loads(runtime.run(code(LEAKY, name=f"w{i}"), req()).body) for i in range(4)]
+        assert runner.recycled >= 3
+        assert [answer[:3] for answer in [first, *seen]] == [[1, "undefined", "undefined"]] * 5
+        randoms = [answer[3] for answer in [first, *seen]]
+        assert len(set(randoms)) == len(randoms)
+
+        image = next(iter(images._IMAGES.values()))
+        recycled = runner.recycled
+        call = type("Call", (), {"modules": {}})()
+        prepared = runner._open(call)  # a recycled instance, as the next context gets it
+        try:
+            assert runner.recycled == recycled + 1
+            prepared.vm.restore(image, lambda *args: None)
+            assert prepared.vm.memory() == image.whole
+            assert prepared.vm.inst.sp.value(prepared.vm.inst.store) == image.stack_pointer
+        finally:
+            prepared.close()
+
+
+def test_a_recycled_instance_keeps_the_memory_limit() -> None:
+    with fresh_runtime() as runtime:
+        runtime.run(code(RANDOM), req())
+        runtime.run(code(RANDOM), req())
+        runner = runner_of(runtime)
+        image = next(iter(images._IMAGES.values()))
+        recycled = runner.recycled
+        with pytest.raises((MemoryLimitExceeded, WorkerException)):
+            runtime.run(code(RANDOM), req(), limits=ExecutionLimits(memory_bytes=image.size - 65536))
+        assert runner.recycled == recycled + 1  # the limit was checked on a recycled instance
+        assert runtime.run(code(RANDOM), req()).status == 200
+
+
+def test_an_instance_whose_memory_grew_is_not_recycled() -> None:
+    grow = "const keep = []; export default { fetch() { keep.push(new Uint8Array(4 << 20)); return new Response('ok'); } };"
+    with fresh_runtime() as runtime:
+        runtime.run(code(RANDOM), req())
+        runner = runner_of(runtime)
+        assert len(runner._instances) == 1  # the first context's instance, kept
+        runtime.run(code(grow, name="grow"), req())
+        assert len(runner._instances) == 0  # taken for the request, grown, not given back
+        recycled = runner.recycled
+        assert runtime.run(code(RANDOM), req()).status == 200
+        assert runner.recycled == recycled and len(runner._instances) == 1  # a new instance
+
+
 @pytest.mark.parametrize("size", [0, 10, 4095, 4097, 300_000])
 def test_bodies_of_any_size_cross_both_ways(size: int) -> None:
     echo = "export default { async fetch(r) { return new Response(await r.arrayBuffer()); } };"

@@ -27,7 +27,7 @@ import os
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch_emu.errors import WorkerException
@@ -82,6 +82,28 @@ class QuickJsInternals:
         own ``memory_limit`` is not enforced: a hog grows to 4 GiB.)"""
         inst = context._engine_ctx._inst
         inst.store.set_limits(memory_size=limit)
+        inst._dispatch_emu_memory_limit = limit  # what a recycled instance's restore checks
+
+    @staticmethod
+    def detach(context: Any) -> Any:
+        """Close a quickjs-rs ``Context`` but keep its wasm instance open: the instance,
+        for :func:`adopting` into a new context once its memory is reset (a recycled
+        instance, see ``QuickJsVm.restore``). ``None`` if the context cannot be detached."""
+        engine_ctx = context._engine_ctx
+        inst = engine_ctx._inst
+        if context._closed or context._globals is not None or inst is None or inst._closed:
+            return None
+        context._closed = True
+        context._runtime._unregister_context(context)
+        engine_ctx._closed = True
+        engine_ctx._inst = None
+        return inst
+
+    @staticmethod
+    def adopting(inst: Any) -> Any:
+        """A context manager: the next new context of this thread (``Runtime.new_context()``,
+        whose runtime has :func:`lean_instances`) gets ``inst`` instead of a new instance."""
+        return _Adopting(inst)
 
     @staticmethod
     def memory_size(context: Any) -> int:
@@ -307,7 +329,6 @@ def _lean_instance(engine_rt: Any) -> Any:
     ``_Instance.__init__`` sets is set (a test compares the two)."""
     import wasmtime
     from quickjs_rs import _engine, _wasmtime
-    from quickjs_rs._transform import SourceTransformer
 
     artifact = _engine._quickjs_artifact()
     inst = _engine._Instance.__new__(_engine._Instance)
@@ -323,6 +344,22 @@ def _lean_instance(engine_rt: Any) -> Any:
     inst.mem = exports["memory"]
     inst.sp = exports["__stack_pointer"]
     inst._exports = exports  # type: ignore[assignment]
+    _fresh_state(inst, engine_rt)
+    inst._closed = False
+    install_fast_calls(inst)
+    inst.interrupt_handler = engine_rt._interrupt_handler
+    if engine_rt._memory_limit is not None:
+        inst.c("set_memory_limit", engine_rt._memory_limit)
+    if engine_rt._stack_limit is not None:
+        inst.c("set_max_stack_size", engine_rt._stack_limit)
+    engine_rt._instances.add(inst)
+    return inst
+
+
+def _fresh_state(inst: Any, engine_rt: Any) -> None:
+    """The Python-side state of a quickjs-rs instance as ``_Instance.__init__`` sets it."""
+    from quickjs_rs._transform import SourceTransformer
+
     inst.module_touched = False
     inst.sync_dispatch = None
     inst.async_dispatch = None
@@ -335,21 +372,43 @@ def _lean_instance(engine_rt: Any) -> Any:
     inst.runtime_transform_flags = engine_rt._transform_flags
     inst.module_transform_flags = engine_rt._module_transform_flags
     inst.source_transformer = SourceTransformer()
-    inst._closed = False
-    install_fast_calls(inst)
     inst.interrupt_handler = engine_rt._interrupt_handler
-    if engine_rt._memory_limit is not None:
-        inst.c("set_memory_limit", engine_rt._memory_limit)
-    if engine_rt._stack_limit is not None:
-        inst.c("set_max_stack_size", engine_rt._stack_limit)
-    engine_rt._instances.add(inst)
+
+
+class _Adopting:
+    """See :meth:`QuickJsInternals.adopting`."""
+
+    def __init__(self, inst: Any) -> None:
+        self.inst = inst
+
+    def __enter__(self) -> None:
+        _OFFERED.inst = self.inst
+
+    def __exit__(self, *exc: object) -> None:
+        _OFFERED.inst = None
+
+
+_OFFERED = threading.local()
+
+
+def _offered_instance(engine_rt: Any) -> Any:
+    """The instance offered to this thread's next new context (see ``adopting``), made
+    fresh on the Python side and marked recycled: its memory is reset at restore."""
+    inst = getattr(_OFFERED, "inst", None)
+    if inst is None:
+        return None
+    _OFFERED.inst = None
+    transformer = inst.source_transformer  # (stateless between sources: kept)
+    _fresh_state(inst, engine_rt)
+    inst.source_transformer = transformer
+    inst._dispatch_emu_recycled = True
     return inst
 
 
 def lean_instances(runtime: Any) -> None:
     """Make a quickjs-rs ``Runtime``'s new contexts use :func:`_lean_instance`."""
     engine_rt = runtime._engine_rt
-    engine_rt._new_instance = lambda: _lean_instance(engine_rt)
+    engine_rt._new_instance = lambda: _offered_instance(engine_rt) or _lean_instance(engine_rt)
 
 
 # -- the request path
@@ -385,7 +444,9 @@ class VmImage:
     and the raw handles :class:`QuickJsVm` keeps (valid in any instance restored from it).
 
     The memory is kept as the runs of pages that differ from a new instance's memory
-    (about a third of it for the prelude), so a restore writes only those.
+    (about a third of it for the prelude), so a restore into a new instance writes only
+    those; and whole, which a recycled instance (any page of it may have been written) is
+    reset to.
     """
 
     size: int  # bytes of linear memory
@@ -393,6 +454,7 @@ class VmImage:
     stack_pointer: int
     build_id: bytes
     handles: tuple[int, ...]  # api, load, start, poll, text, bytes, slots, scratch, scratch size
+    whole: bytes = field(default=b"", compare=False, repr=False)  # the whole memory
 
     def memory(self, baseline: bytes) -> bytes:
         """The whole memory, given a new instance's (tests)."""
@@ -440,6 +502,7 @@ class QuickJsVm:
         self._scratch = 0
         self._scratch_size = 0
         self._baseline: bytes | None = None
+        self.held: VmImage | None = None  # the image this instance started from (taken or restored)
 
     # -- raw memory
 
@@ -526,7 +589,7 @@ class QuickJsVm:
         registered ``for_image``, before it served anything)."""
         assert self._bound and self._baseline is not None
         memory = self.memory()
-        return VmImage(
+        image = VmImage(
             size=len(memory),
             runs=_differing_runs(memory, self._baseline),
             stack_pointer=int(self.inst.sp.value(self.inst.store)),
@@ -535,7 +598,10 @@ class QuickJsVm:
                 self._api, self._load, self._start, self._poll, self._text, self._bytes, self._slots, self._scratch,
                 self._scratch_size,
             ),
+            whole=memory,
         )
+        self.held = image
+        return image
 
     def restore(self, image: VmImage, host: Callable[..., Any]) -> None:
         """Put ``image`` into this (new) instance and route the prelude's host calls to ``host``.
@@ -547,13 +613,25 @@ class QuickJsVm:
         if image.build_id != bytes(inst.build_id):
             raise self._engine_error("the snapshot was taken from another QuickJS build")
         current = self._size()
-        if image.size > current:
-            page = 65536
-            inst.mem.grow(inst.store, (image.size - current + page - 1) // page)
-        base = self._base()
-        for offset, data in image.runs:
-            ctypes.memmove(base + offset, data, len(data))
+        if getattr(inst, "_dispatch_emu_recycled", False):
+            # an instance another context used (see JsRunner): every byte of its memory,
+            # and its one global, are set to the image's, so nothing of that context is left
+            limit = getattr(inst, "_dispatch_emu_memory_limit", None)
+            if current != image.size or len(image.whole) != image.size:
+                raise self._engine_error("a recycled instance's memory is not the image's size")
+            if limit is not None and image.size > limit:
+                raise self._engine_error("the memory limit is below the size of the prelude's image")
+            ctypes.memmove(self._base(), image.whole, image.size)
+            inst._dispatch_emu_recycled = False
+        else:
+            if image.size > current:
+                page = 65536
+                inst.mem.grow(inst.store, (image.size - current + page - 1) // page)
+            base = self._base()
+            for offset, data in image.runs:
+                ctypes.memmove(base + offset, data, len(data))
         inst.sp.set_value(inst.store, image.stack_pointer)
+        self.held = image
         # the guest dispatches host calls by name; only the Python side needs registering
         context = self.context
         fn_id = context._next_fn_id

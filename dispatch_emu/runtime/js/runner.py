@@ -53,6 +53,9 @@ STARTUP_MS = 1000
 #: A context's own timeout, unused: this module's interrupt handler enforces the limits.
 _CONTEXT_TIMEOUT = 24 * 3600.0
 
+#: Wasm instances of closed contexts a runner keeps for its next contexts (~2 MiB each).
+RECYCLED_INSTANCES = 2
+
 #: What ``vm.js``'s poll() answers while there is no outcome yet: nothing left, a timer fired.
 _WAITING = (b"0", b"1")
 
@@ -101,6 +104,8 @@ class JsRunner:
         self._create_lock = threading.Lock()
         self.created = 0  # contexts created (tests, benchmarks)
         self.restored = 0  # of which started from the image of the evaluated prelude
+        self.recycled = 0  # of which on the wasm instance of a closed context (see _recycle)
+        self._instances: list[tuple[Any, Any]] = []  # (instance, its image) of closed contexts, to reuse
         self._closed = False
         self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
         self._pending_lock = threading.Lock()
@@ -351,8 +356,45 @@ class JsRunner:
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
-        context = self._runtime().new_context(timeout=_CONTEXT_TIMEOUT)
-        return PreparedContext(context, call.modules, vm=QuickJsVm(context))
+        runtime = self._runtime()
+        with self._create_lock:
+            inst, held = self._instances.pop() if self._instances else (None, None)
+        if inst is not None and prelude_image(_imaged_text(), inst.build_id) is not held:
+            inst.close()  # the image it holds is no longer the one contexts start from
+            inst = None
+        if inst is not None:
+            self.recycled += 1
+            with QuickJsInternals.adopting(inst):
+                context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+        else:
+            context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+        return PreparedContext(context, call.modules, vm=QuickJsVm(context), recycle=self._recycle)
+
+    def _recycle(self, prepared: PreparedContext) -> bool:
+        """Keep a closing context's wasm instance for a later context (at most
+        ``RECYCLED_INSTANCES``): a new instance and the image written into it cost about
+        three times what resetting a used one does. Only an instance that started from the
+        prelude's image and whose memory never grew past it qualifies; the next context
+        resets its whole memory and its stack pointer to the image's (``QuickJsVm.restore``),
+        the wasm instance's only state (the guest has no other mutable global, and its one
+        table is fixed), so it starts exactly as a new instance restored from the image."""
+        vm = prepared.vm
+        try:
+            if vm is None or vm.held is None or self._closed or len(self._instances) >= RECYCLED_INSTANCES:
+                return False
+            held = vm.held
+            if QuickJsInternals.memory_size(prepared.context) != held.size or len(held.whole) != held.size:
+                return False
+            with self._create_lock:
+                if len(self._instances) >= RECYCLED_INSTANCES or self._closed:
+                    return False
+                inst = QuickJsInternals.detach(prepared.context)
+                if inst is None:
+                    return False
+                self._instances.append((inst, held))
+            return True
+        except Exception:  # whatever went wrong, the context is closed as before
+            return False
 
     def _execute(
         self,
@@ -530,6 +572,10 @@ class JsRunner:
             work.prepared.close()
         self.contexts.close()
         self.spares.close()
+        with self._create_lock:
+            instances, self._instances = self._instances, []
+        for inst, _ in instances:
+            inst.close()
         runtime, self._runtime_ = self._runtime_, None
         if runtime is not None:
             runtime.close()
@@ -578,4 +624,4 @@ def _worn(call: JsCall, context: Any) -> bool:
     return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // REUSE_HEADROOM)
 
 
-__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]
+__all__ = ["RECYCLED_INSTANCES", "REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]
