@@ -30,17 +30,17 @@ NOT_A_RESPONSE = ("TypeError", "Incorrect type for Promise: the Promise did not 
 
 
 def unpack(polled: bytes, vm: QuickJsVm) -> dict[str, Any]:
-    """The outcome ``vm.js``'s poll() answered: a tag, the size of the JSON, ``:``, the
-    JSON, then for tag ``t`` the string body, UTF-8 encoded by the guest (``s`` and ``b``:
-    a body read from ``vm`` now; ``e``: none)."""
-    colon = polled.index(b":", 1)
-    start = colon + 1
-    end = start + int(polled[1:colon])
-    outcome: dict[str, Any] = json.loads(polled[start:end])
+    """The outcome ``vm.js``'s poll() answered: a tag, the JSON, then for tag ``t`` a line
+    break and the string body, UTF-8 encoded by the guest (``s`` and ``b``: a body read
+    from ``vm`` now; ``e``: none). JSON text has no raw line break."""
     tag = polled[:1]
     if tag == b"t":
-        outcome["body"] = polled[end:]
-    elif tag == b"s":
+        end = polled.index(b"\n", 1)
+        outcome: dict[str, Any] = json.loads(polled[1:end])
+        outcome["body"] = polled[end + 1 :]
+        return outcome
+    outcome = json.loads(polled[1:])
+    if tag == b"s":
         outcome["body"] = vm.text()
     elif tag == b"b":
         outcome["body"] = vm.bytes()

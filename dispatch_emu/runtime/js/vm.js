@@ -6,11 +6,11 @@
 // - start(json, body): the prelude's start(), with the body optional (one argument less
 //   to cross for a request without one);
 // - poll(): the prelude's step() as the host reads it in one crossing, always a string:
-//   "0" nothing will ever happen, "1" a timer fired, else the outcome: a tag, the size of
-//   its ASCII JSON, ":", the JSON, then for tag "t" the string body itself (up to
-//   INLINE characters). Tag "s": a longer string body, which text() returns; "b": a bytes
-//   body, which bytes() returns; "e": no body (a request is a few crossings: a
-//   string each way, no encoding loop in the interpreter);
+//   "0" nothing will ever happen, "1" a timer fired, else the outcome: a tag, its JSON,
+//   then for tag "t" a line break and the string body itself (up to INLINE characters).
+//   Tag "s": a longer string body, which text() returns; "b": a bytes body, which bytes()
+//   returns; "e": no body (a request is a few crossings: a string each way, no encoding
+//   loop in the interpreter);
 // - Math.random from host entropy, seeded on first use: QuickJS keeps its generator in
 //   the heap, so contexts restored from one image would otherwise all draw the same
 //   sequence (xoshiro128**, two draws for 53 bits).
@@ -29,15 +29,14 @@
     const result = api.step();
     if (!Array.isArray(result)) return result ? "1" : "0";
     const [meta, body] = result;
-    const head = meta.length + ":" + meta;
     if (typeof body === "string") {
-      if (body.length <= INLINE) return "t" + head + body;
+      if (body.length <= INLINE) return "t" + meta + "\n" + body;
       text = body;
-      return "s" + head;
+      return "s" + meta;
     }
-    if (body === null || body.length === 0) return "e" + head;
+    if (body === null || body.length === 0) return "e" + meta;
     bytes = body;
-    return "b" + head;
+    return "b" + meta;
   }
   function takeText() {
     const taken = text;

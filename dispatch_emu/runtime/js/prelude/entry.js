@@ -17,6 +17,7 @@
   function makeRequest(req, body) {
     const method = requestMethod(req.method);
     const request = Object.create(Request.prototype);
+    Object.defineProperties(request, REQUEST_FIELDS);
     request._url = req.url;
     request._method = method;
     request._headers = new Headers(req.headers);
@@ -27,7 +28,6 @@
     request._stream = null;
     request._encoded = body;
     request._text = null;
-    conceal(request);
     request._headers._guard = "immutable";
     return request;
   }
@@ -148,19 +148,22 @@
     settle(handle(req, body, makeEnv(env)));
   }
   // The outcome for the host, as [meta, body]: meta is the JSON of the status and headers,
-  // or the failure, with the logs and whether waitUntil() work is pending, in ASCII (any
-  // other character escaped, so its length is its size in bytes: no encoding loop here);
-  // body is the response's string (the host encodes it), its bytes, or null.
+  // or the failure, with the logs and whether waitUntil() work is pending (JSON has no raw
+  // line break: the host finds its end at the first one); body is the response's string
+  // (the host encodes it), its bytes, or null. A response's JSON is put together here,
+  // which costs half of stringifying a copy of the outcome.
   function pack(result) {
     const pending = !loading && !waitsDone;
-    let meta = JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs: logLines, pending }));
+    const logs = logLines;
     logLines = [];
-    if (!ASCII_ONLY.test(meta)) meta = meta.toWellFormed().replace(NOT_ASCII, escapeUnit);
+    let meta;
+    if (Number.isInteger(result.status) && result.error === undefined && result.invalid === undefined) {
+      meta = `{"status":${result.status},"headers":${JSON.stringify(result.headers)},"logs":${JSON.stringify(logs)},"pending":${pending}}`;
+    } else {
+      meta = JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs, pending }));
+    }
     return [meta, typeof result.text === "string" ? result.text : result.body || null];
   }
-  const ASCII_ONLY = /^[\x00-\x7f]*$/;
-  const NOT_ASCII = /[^\x00-\x7f]/g;
-  const escapeUnit = (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
   // A request is over once its outcome is out: what it left behind must not run during
   // the next one (Cloudflare cancels a finished request's timers too), and the log cap
   // is per request.

@@ -26,18 +26,13 @@
     return v;
   }
 
-  // internal fields, not enumerable (see conceal), set without a conceal pass
-  const FIELD = { value: undefined, writable: true, configurable: true, enumerable: false };
-  function field(target, key, value) {
-    FIELD.value = value;
-    Object.defineProperty(target, key, FIELD);
-    FIELD.value = undefined;
-  }
+  const HEADERS_FIELDS = hiddenFields("_list", "_guard");
 
   class Headers {
     constructor(init) {
-      field(this, "_list", []);
-      field(this, "_guard", "none");
+      Object.defineProperties(this, HEADERS_FIELDS);
+      this._list = [];
+      this._guard = "none";
       if (init === undefined || init === null) return;
       if (init instanceof Headers) {
         this._list = init._list.map(([k, v]) => [k, v]);

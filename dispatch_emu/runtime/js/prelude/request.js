@@ -15,9 +15,14 @@
     return request._signal;
   }
 
+  const REQUEST_FIELDS = hiddenFields(
+    "_url", "_method", "_headers", "_redirect", "_signal", "_cf", "_used", "_stream", "_encoded", "_text",
+  );
+
   class Request {
     constructor(input, init = {}) {
       init = init || {};
+      Object.defineProperties(this, REQUEST_FIELDS);
       let source = null;
       if (input instanceof Request) {
         source = input;
@@ -44,7 +49,7 @@
         if (source._bytes !== null || source._stream !== null) source._used = true;
       }
       this._text = this._text === undefined ? null : this._text;
-      conceal(this);
+      conceal(this); // anything a subclass or a later change adds (nothing, usually: cheap)
     }
     get method() { return this._method; }
     get url() { return this._url; }
