@@ -109,6 +109,8 @@ class QuickJsInternals:
     def memory_size(context: Any) -> int:
         inst = context._engine_ctx._inst
         try:
+            if _memory_size is not None:
+                return int(_memory_size(inst.store._context(), ctypes.byref(inst.mem._memory)))
             return int(inst.mem.data_len(inst.store))
         except Exception:
             return 0
@@ -231,11 +233,12 @@ def install_fast_calls(inst: Any) -> None:
 
     if getattr(inst, "_dispatch_emu_fast", False):
         return
+    _load_raw_functions()
     store = inst.store
     context = store._context()
     exports = inst._exports
     current = _engine._CUR
-    call_unchecked = ffi.wasmtime_func_call_unchecked
+    call_unchecked = _func_call_unchecked
     trap_ptr = ctypes.POINTER(ffi.wasm_trap_t)
     byref = ctypes.byref
     funcs: dict[str, tuple[Any, tuple[int, str, tuple[str, ...], Any]]] = {}
@@ -262,11 +265,14 @@ def install_fast_calls(inst: Any) -> None:
             setattr(values[i], kinds[i], value)
         trap = trap_ptr()
         previous = getattr(current, "inst", None)
-        current.inst = inst
-        try:
+        if previous is inst:  # (the usual case: the request path's calls one after another)
             error = call_unchecked(context, func_ref, values, len(values), byref(trap))
-        finally:
-            current.inst = previous
+        else:
+            current.inst = inst
+            try:
+                error = call_unchecked(context, func_ref, values, len(values), byref(trap))
+            finally:
+                current.inst = previous
         if error:
             maybe_raise_last_exn()
             raise WasmtimeError._from_ptr(error)
@@ -434,6 +440,35 @@ _ARGV_SLOTS = 4
 _SCRATCH_MIN = 4096
 
 
+def _raw_functions() -> tuple[Any, Any, Any]:
+    """wasmtime's C functions for the request path, as ctypes functions of our own: the
+    memory's address as an ``int`` (wasmtime-py's returns a pointer, cast again at every
+    use), its size, and ``wasmtime_func_call_unchecked`` without wasmtime-py's Python wrapper."""
+    from wasmtime import _bindings
+    from wasmtime import _ffi as ffi
+
+    def own(name: str, restype: Any) -> Any:
+        original = getattr(_bindings, f"_{name}")
+        function = type(original)((name, ffi.dll))  # a new function object: wasmtime-py's is left as it is
+        function.argtypes, function.restype = original.argtypes, restype
+        return function
+
+    call = getattr(_bindings, "_wasmtime_func_call_unchecked", None) or ffi.wasmtime_func_call_unchecked
+    return own("wasmtime_memory_data", ctypes.c_size_t), own("wasmtime_memory_data_size", ctypes.c_size_t), call
+
+
+_memory_data: Any = None
+_memory_size: Any = None
+_func_call_unchecked: Any = None
+
+
+def _load_raw_functions() -> None:
+    """Bind the module's raw functions (once, on the first instance: importing this module
+    does not load wasmtime)."""
+    global _memory_data, _memory_size, _func_call_unchecked
+    if _func_call_unchecked is None:
+        _memory_data, _memory_size, _func_call_unchecked = _raw_functions()
+
 #: Granularity of an image's difference from a new instance's memory.
 _PAGE = 4096
 
@@ -507,24 +542,26 @@ class QuickJsVm:
     # -- raw memory
 
     def _base(self) -> int:
-        from wasmtime import _ffi as ffi
-
         inst = self.inst
-        pointer = ffi.wasmtime_memory_data(inst.store._context(), ctypes.byref(inst.mem._memory))
-        return ctypes.cast(pointer, ctypes.c_void_p).value or 0
+        return _memory_data(inst.store._context(), ctypes.byref(inst.mem._memory)) or 0
 
     def _size(self) -> int:
-        return int(self.inst.mem.data_len(self.inst.store))
+        inst = self.inst
+        return int(_memory_size(inst.store._context(), ctypes.byref(inst.mem._memory)))
 
     def _write(self, address: int, data: bytes) -> None:
-        if address < 0 or address + len(data) > self._size():
+        inst = self.inst
+        context, memory = inst.store._context(), ctypes.byref(inst.mem._memory)
+        if address < 0 or address + len(data) > _memory_size(context, memory):
             raise self._engine_error(f"out-of-range guest write at {address} ({len(data)} bytes)")
-        ctypes.memmove(self._base() + address, data, len(data))
+        ctypes.memmove(_memory_data(context, memory) + address, data, len(data))
 
     def _read(self, address: int, length: int) -> bytes:
-        if address < 0 or length < 0 or address + length > self._size():
+        inst = self.inst
+        context, memory = inst.store._context(), ctypes.byref(inst.mem._memory)
+        if address < 0 or length < 0 or address + length > _memory_size(context, memory):
             raise self._engine_error(f"out-of-range guest read at {address} ({length} bytes)")
-        return ctypes.string_at(self._base() + address, length)
+        return ctypes.string_at(_memory_data(context, memory) + address, length)
 
     @staticmethod
     def _engine_error(message: str) -> Exception:

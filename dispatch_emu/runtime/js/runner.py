@@ -10,6 +10,7 @@ request's own state (deadlines, logs, subrequests, timers, the outbound handler,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import posixpath
@@ -183,7 +184,7 @@ class JsRunner:
         assert limits.memory_bytes is not None
         key = None
         if reuse:
-            env_digest = hashlib.sha256(env_json.encode()).hexdigest()
+            env_digest = _env_digest(env_json)
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
         if self._pending and getattr(self._local, "depth", 0) == 0:
             self.drain_pending()  # earlier requests' waitUntil() work runs before this one
@@ -609,6 +610,12 @@ def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
         raise WorkerException(
             f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)
         ) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _env_digest(env_json: str) -> str:
+    """The sha256 of a worker's bindings' JSON (most requests repeat a handful)."""
+    return hashlib.sha256(env_json.encode()).hexdigest()
 
 
 def _memory_full(call: JsCall, context: Any) -> bool:
