@@ -257,12 +257,12 @@ def test_the_vm_entry_points_read_every_kind_of_answer() -> None:
         vm.start('{"a": 1}', None)
         vm.start("{}", b"\x00\xff")
         assert [vm.poll() for _ in range(3)] == [b"0", b"1", b'b{"status":200}']
-        assert vm.bytes() == b"hi" and vm.bytes() == b""  # taken once
+        assert vm.body_bytes() == b"hi" and vm.body_bytes() == b""  # taken once
         assert vm.poll() == "t{}\nh\u00e9llo \U0001f600".encode()  # a short string: inline, UTF-8
         assert vm.poll() == 's{"a":"\u00e9"}'.encode()  # the JSON, UTF-8 encoded; the long text apart
         assert vm.text() == ("h\u00e9llo \U0001f600" * 10000).encode()
         assert vm.poll() == b"e{}"
-        assert vm.poll() == b"b{}" and vm.bytes() == b"\x02\x03"  # a partial view: its own bytes only
+        assert vm.poll() == b"b{}" and vm.body_bytes() == b"\x02\x03"  # a partial view: its own bytes only
         assert json.loads(context.eval("__dispatch_emu.seen()")) == [
             ["load", "module", "index.js"], ["start", '{"a": 1}', None], ["start", "{}", [0, 255]]
         ]

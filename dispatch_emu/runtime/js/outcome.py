@@ -43,7 +43,7 @@ def unpack(polled: bytes, vm: QuickJsVm) -> dict[str, Any]:
     if tag == b"s":
         outcome["body"] = vm.text()
     elif tag == b"b":
-        outcome["body"] = vm.bytes()
+        outcome["body"] = vm.body_bytes()
     else:
         outcome["body"] = b""
     return outcome

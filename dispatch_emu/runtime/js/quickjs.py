@@ -737,7 +737,7 @@ class QuickJsVm:
         assert self._bound
         return self._call_reading(self._text, "get_string", 0)
 
-    def bytes(self) -> bytes:
+    def body_bytes(self) -> bytes:
         """Call ``__dispatch_emu.bytes()``: the body of an outcome :meth:`poll` tagged ``b``."""
         assert self._bound
         return self._call_reading(self._bytes, "get_typed_array_buffer", 3)
