@@ -36,7 +36,11 @@
   // after the outcome is out, and keeps the context out of the pool until it is done.
   let waits = [];
   let waitsDone = true;
-  async function settleWaits(list) {
+  function settleWaits(list) {
+    if (list.length === 0) waitsDone = true; // (what the async loop does at once for none, without its promise)
+    else settleEach(list);
+  }
+  async function settleEach(list) {
     // waitUntil() promises may add more while they run
     for (let i = 0; i < list.length; i++) {
       try {
@@ -49,7 +53,9 @@
     waitsDone = true;
   }
 
-  async function respond(response) {
+  // The outcome of the handler's Response: at once for a string body (the usual case), a
+  // promise of it when the body's bytes must be read first.
+  function respond(response) {
     if (!(response instanceof Response)) {
       const kind = response === null ? "null" : typeof response === "object" && response.constructor ? response.constructor.name : typeof response;
       return { invalid: `the fetch handler returned ${kind}, not a Response` };
@@ -58,8 +64,9 @@
     if (response.bodyUsed) return { invalid: "the fetch handler returned a Response whose body was already used" };
     const text = textBody(response);
     if (text !== null) return { status: response._status, headers: response._headers._list, text: text.toWellFormed() };
-    const body = await finalBytes(response);
-    return { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) };
+    return Promise.resolve(finalBytes(response)).then((body) => (
+      { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) }
+    ));
   }
 
   // The main module's default export, once imported, and the worker's kind.
