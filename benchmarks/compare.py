@@ -4,8 +4,8 @@ Run: ``python benchmarks/compare.py [REV] [ROUNDS] [--js]`` (default ``main``, 6
 The revision is exported (``git archive``) to a temporary directory; one process per tree
 serves the same three dispatches as ``benchmarks/dispatch.py`` section 2 (reactor with a
 reused instance, reactor with a fresh one, WAGI), or with ``--js`` the JavaScript cases of
-``benchmarks/js.py`` (the JS hello with a reused context, and a test's seed of a JS worker
-plus one dispatch, after ``Emulator.reset()``), and the two processes are commanded
+``benchmarks/js.py`` (the JS hello with a reused context and with a fresh one, and a
+test's seed of a JS worker plus one dispatch, after ``Emulator.reset()``), and the two processes are commanded
 alternately, a short chunk each, so the load of a shared machine hits both alike. Each
 chunk is timed in *CPU time* of its process (``time.process_time``), which other
 processes' load disturbs far less than wall time. Prints the medians per tree and the
@@ -36,15 +36,17 @@ if sys.argv[2] == "js":
     hello = open(workers + "/js/hello.js", "rb").read()
     modules = [ModuleSource("index.js", "application/javascript+module", hello)]
     emu, per_test = Emulator(load_entrypoints=False), Emulator(load_entrypoints=False)
-    emu.namespace("bench").put_script("js", modules=modules, main_module="index.js")
-    app, env = emu.dispatcher("bench"), environ("js")
+    fresh = Emulator(runtime_settings=RuntimeSettings(reuse_instances=False), load_entrypoints=False)
+    for e in (emu, fresh):
+        e.namespace("bench").put_script("js", modules=modules, main_module="index.js")
+    app, app_fresh, env = emu.dispatcher("bench"), fresh.dispatcher("bench"), environ("js")
 
     def js_test():
         per_test.reset()
         per_test.namespace("t").put_script("js", modules=modules, main_module="index.js")
         call_wsgi(per_test.dispatcher("t"), env)
 
-    cases = {"js": lambda: call_wsgi(app, env), "jstest": js_test}
+    cases = {"js": lambda: call_wsgi(app, env), "jsfresh": lambda: call_wsgi(app_fresh, env), "jstest": js_test}
 else:
     emu = Emulator(load_entrypoints=False)
     fresh = Emulator(runtime_settings=RuntimeSettings(reuse_instances=False), load_entrypoints=False)
@@ -70,10 +72,10 @@ for line in sys.stdin:
 """
 
 CHUNKS = {"reuse": 300, "fresh": 100, "wagi": 150}
-JS_CHUNKS = {"js": 100, "jstest": 20}
+JS_CHUNKS = {"js": 100, "jsfresh": 40, "jstest": 20}
 LABELS = {
     "reuse": "reactor, instance reused", "fresh": "reactor, fresh instance", "wagi": "WAGI, fresh instance",
-    "js": "JS hello, context reused", "jstest": "JS test: seed + dispatch",
+    "js": "JS hello, context reused", "jsfresh": "JS hello, fresh context", "jstest": "JS test: seed + dispatch",
 }
 
 
