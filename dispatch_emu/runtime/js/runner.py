@@ -603,9 +603,14 @@ def _current_call() -> JsCall | None:
     return state if isinstance(state, JsCall) else None
 
 
+_ENV_ENCODER = json.JSONEncoder(default=env_default)
+
+
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
+    if not env:  # most workers have no bindings
+        return "{}"
     try:
-        return json.dumps(dict(env), default=env_default)
+        return _ENV_ENCODER.encode(dict(env))  # (json.dumps with a default= builds an encoder a call)
     except (TypeError, ValueError) as error:
         raise WorkerException(
             f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)
