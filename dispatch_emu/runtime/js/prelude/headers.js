@@ -16,11 +16,21 @@
     return lower;
   }
 
-  // a value with no surrounding whitespace to trim and no NUL, CR or LF: taken as it is
+  // a value with no surrounding whitespace to trim and no NUL, CR or LF: taken as it is.
+  // Short ones already found plain are looked up (a Set lookup is a third of the regex);
+  // bounded like NAMES.
   const PLAIN_VALUE = /^(?:[^\0\t\n\r ](?:[^\0\r\n]*[^\0\t\n\r ])?)?$/;
+  const PLAIN_VALUES = new Set();
   function headerValue(value) {
     const s = String(value);
-    if (PLAIN_VALUE.test(s)) return s;
+    if (PLAIN_VALUES.has(s)) return s;
+    if (PLAIN_VALUE.test(s)) {
+      if (s.length <= 128) {
+        if (PLAIN_VALUES.size >= 256) PLAIN_VALUES.clear();
+        PLAIN_VALUES.add(s);
+      }
+      return s;
+    }
     const v = s.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
     if (/[\0\r\n]/.test(v)) throw new TypeError(`Invalid header value: ${JSON.stringify(v)}`);
     return v;
