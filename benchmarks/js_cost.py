@@ -16,7 +16,9 @@ context:
 * the number of calls into the guest a request makes.
 
 Instructions are what the prelude's JavaScript costs; the Python around it (WSGI,
-marshalling, the journal) is what ``benchmarks/js.py`` times on top.
+marshalling, the journal) is what ``benchmarks/js.py`` times on top. ``--stages`` prints
+that instead: CPU µs per layer of a reused JS hello request (the normal engine, each
+layer's own time, the layers below it taken off), the in-process cost breakdown.
 """
 
 from __future__ import annotations
@@ -34,9 +36,13 @@ FUEL = 10**15
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", default=str(HERE.parent), help="the checkout to measure (default: this one)")
+    parser.add_argument("--stages", action="store_true", help="CPU µs per layer instead of instructions")
     args = parser.parse_args()
     tree = str(Path(args.tree).resolve())
     sys.path[:0] = [tree, str(HERE)]
+    if args.stages:
+        stages(tree)
+        return
     os.environ["DISPATCH_EMU_ENGINE_CACHE"] = "0"  # a fuel-metered engine is never cached
 
     import wasmtime
@@ -142,6 +148,73 @@ def main() -> None:
     for _ in range(10):
         js_test()
     print(f"   a test (reset, upload + startup check, one dispatch): {(total() - before) / 10 / 1000:9.1f} k")
+
+
+def stages(tree: str, n: int = 3000) -> None:
+    """CPU µs per layer of a reused JS hello request: each layer's time less the layers it calls."""
+    import gc
+    import time
+
+    from _timing import call_wsgi, environ
+
+    from dispatch_emu import Emulator
+    from dispatch_emu.store import ModuleSource
+
+    module = "application/javascript+module"
+    hello = (Path(tree) / "tests" / "workers" / "js" / "hello.js").read_bytes()
+    emu = Emulator(load_entrypoints=False)
+    emu.namespace("bench").put_script("js", modules=[ModuleSource("index.js", module, hello)], main_module="index.js")
+    app, env = emu.dispatcher("bench"), environ("js")
+    call_wsgi(app, env)
+    runner = emu.runtime.engines.select(module, b"").runner  # type: ignore[union-attr]
+    vm_class = next(type(o) for o in gc.get_objects() if type(o).__name__ == "QuickJsVm")
+    # (class, method, layer): found through the objects, so module renames do not matter
+    layers = [
+        (type(app), "__call__", "dispatcher: WSGI entry, edge limits, werkzeug request/response"),
+        (type(app), "handle", "dispatcher: journal, routing, the seed's fetch"),
+        (type(app.binding), "_call", "binding: dispatch hooks, journal"),
+        (type(app.binding), "_run", "binding: store lookup, to_guest, from_guest, env"),
+        (type(emu.runtime), "run", "runtime: execution, gate"),
+        (type(runner), "run", "runner: context pool, keys, outcome"),
+        (type(runner), "_execute", "runner: request JSON, limits"),
+        (vm_class, "start", "guest start() with its crossings"),
+        (type(runner), "_drive", "runner: outcome unpacking, logs"),
+        (vm_class, "run_jobs", "guest job queue"),
+        (vm_class, "poll", "guest poll() with its crossings"),
+    ]
+    spent = dict.fromkeys([label for _, _, label in layers], 0.0)
+    stack: list[float] = []  # time the callees of each active layer took
+
+    def timed(function, label):
+        def wrapper(*a, **k):
+            started = time.process_time()
+            stack.append(0.0)
+            try:
+                return function(*a, **k)
+            finally:
+                took = time.process_time() - started
+                inner = stack.pop()
+                spent[label] += took - inner
+                if stack:
+                    stack[-1] += took
+        return wrapper
+
+    for cls, name, label in layers:
+        setattr(cls, name, timed(getattr(cls, name), label))
+    for _ in range(300):
+        call_wsgi(app, env)
+    for label in spent:
+        spent[label] = 0.0
+    started = time.process_time()
+    for _ in range(n):
+        call_wsgi(app, env)
+    total = (time.process_time() - started) / n
+    print(f"CPU µs per layer of a reused JS hello request ({tree}), {total * 1e6:.1f} µs in all"
+          f" (timing each layer adds a little):")
+    for label, seconds in spent.items():
+        print(f"   {label:62} {seconds / n * 1e6:7.1f}")
+    rest = "the rest (the benchmark's call, the wrappers)"
+    print(f"   {rest:62} {(total - sum(spent.values()) / n) * 1e6:7.1f}")
 
 
 if __name__ == "__main__":
