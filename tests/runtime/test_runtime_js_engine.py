@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_emu.errors import MemoryLimitExceeded, WorkerException
+from dispatch_emu.errors import CpuLimitExceeded, MemoryLimitExceeded, WorkerException
 from dispatch_emu.runtime import ExecutionLimits, GuestRequest, Runtime, RuntimeSettings, WorkerCode
 from dispatch_emu.runtime.js import JsRunner, images
 from dispatch_emu.runtime.js.quickjs import (
@@ -178,6 +178,18 @@ def test_a_recycled_instance_keeps_the_memory_limit() -> None:
         with pytest.raises((MemoryLimitExceeded, WorkerException)):
             runtime.run(code(RANDOM), req(), limits=ExecutionLimits(memory_bytes=image.size - 65536))
         assert runner.recycled == recycled + 1  # the limit was checked on a recycled instance
+        assert runtime.run(code(RANDOM), req()).status == 200
+
+
+def test_an_instance_stopped_by_a_limit_is_not_recycled() -> None:
+    spin = "export default { fetch() { for (;;) {} } };"
+    with fresh_runtime() as runtime:
+        runtime.run(code(RANDOM), req())
+        runner = runner_of(runtime)
+        assert len(runner._instances) == 1
+        with pytest.raises(CpuLimitExceeded):
+            runtime.run(code(spin, name="spin"), req(), limits=ExecutionLimits(cpu_ms=50))
+        assert len(runner._instances) == 0  # it took the kept instance, and did not give it back
         assert runtime.run(code(RANDOM), req()).status == 200
 
 

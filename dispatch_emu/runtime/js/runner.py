@@ -199,7 +199,9 @@ class JsRunner:
         keep = deferred = False
         self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
+            prepared.recycle = None  # a guest stopped by a limit or a trap: its instance is not reused
             result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
+            prepared.recycle = self._recycle
             response = outcomes.response(call, result)
             prepared.requests += 1
             if result.get("pending"):
@@ -303,6 +305,8 @@ class JsRunner:
             if clean and work.key is not None and not self._closed and not _worn(call, prepared.context):
                 self.contexts.give(work.key, prepared)
             else:
+                if failure is not None:
+                    prepared.recycle = None  # (as in run: only instances that stopped cleanly are reused)
                 prepared.close()
 
     def check(self, name: str, main: str, modules: Mapping[str, tuple[str, bytes]], *, memory_limit: int) -> None:
@@ -324,7 +328,9 @@ class JsRunner:
                 prepared = self._open(call)
                 spare = False
                 try:
+                    prepared.recycle = None  # (as in run: only instances that stopped cleanly are reused)
                     result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                    prepared.recycle = self._recycle
                     # a module worker's global scope never sees its bindings: what it left is
                     # what any deployment of these modules would start from
                     spare = kind == "module" and prepared.ready and not self._closed
