@@ -49,7 +49,6 @@
         if (source._bytes !== null || source._stream !== null) source._used = true;
       }
       this._text = this._text === undefined ? null : this._text;
-      conceal(this); // anything a subclass or a later change adds (nothing, usually: cheap)
     }
     get method() { return this._method; }
     get url() { return this._url; }

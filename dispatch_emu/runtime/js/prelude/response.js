@@ -56,7 +56,6 @@
       }
       if (this._text === undefined) this._text = null;
       if (this._encoded === undefined) this._encoded = null;
-      conceal(this); // anything a subclass or a later change adds (nothing, usually: cheap)
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
