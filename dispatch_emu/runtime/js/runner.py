@@ -371,8 +371,12 @@ class JsRunner:
             inst = None
         if inst is not None:
             self.recycled += 1
-            with QuickJsInternals.adopting(inst):
-                context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+            try:
+                with QuickJsInternals.adopting(inst):
+                    context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+            except BaseException:
+                inst.close()
+                raise
         else:
             context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
         return PreparedContext(context, call.modules, vm=QuickJsVm(context), recycle=self._recycle)
