@@ -168,6 +168,24 @@ def test_a_recycled_instance_starts_exactly_as_a_new_one() -> None:
             prepared.close()
 
 
+def test_a_recycled_instance_is_reset_even_if_the_images_are_dropped_meanwhile(monkeypatch) -> None:
+    """The image a recycled instance is reset to is the one it held when it was taken, not
+    a lookup that may find none (it would then evaluate the prelude over a used heap)."""
+    from dispatch_emu.runtime.js import runner as runner_module
+
+    with fresh_runtime() as runtime:
+        runtime.run(code(LEAKY, name="a"), req())
+        runner = runner_of(runtime)
+        assert len(runner._instances) == 1
+        lookup = runner_module.prelude_image
+        answers = iter([True])  # the lookup in _open finds the image; any later one finds none
+        monkeypatch.setattr(runner_module, "prelude_image", lambda *a: lookup(*a) if next(answers, False) else None)
+        recycled = runner.recycled
+        answer = json.loads(runtime.run(code(LEAKY, name="b"), req()).body)
+        assert runner.recycled == recycled + 1
+        assert answer[:3] == [1, "undefined", "undefined"]
+
+
 def test_a_recycled_instance_keeps_the_memory_limit() -> None:
     with fresh_runtime() as runtime:
         runtime.run(code(RANDOM), req())

@@ -379,7 +379,10 @@ class JsRunner:
                 raise
         else:
             context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
-        return PreparedContext(context, call.modules, vm=QuickJsVm(context), recycle=self._recycle)
+        vm = QuickJsVm(context)
+        if inst is not None:
+            vm.held = held  # what _prepare resets it to, even if the images were dropped since
+        return PreparedContext(context, call.modules, vm=vm, recycle=self._recycle)
 
     def _recycle(self, prepared: PreparedContext) -> bool:
         """Keep a closing context's wasm instance for a later context (at most
@@ -491,7 +494,8 @@ class JsRunner:
         call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
         source_text = prelude()
         imaged = _imaged_text()
-        image = prelude_image(imaged, vm.inst.build_id)
+        # a recycled instance is reset to the image it held; a new one restores the current image
+        image = vm.held if vm.held is not None else prelude_image(imaged, vm.inst.build_id)
         if image is not None:
             # one host function for the context's whole life: it serves whichever call is active
             vm.restore(image, self._host)
