@@ -16,7 +16,9 @@ Cases:
 * ``moto``: ``@mock_aws``, a boto3 S3 client creates a bucket and puts an object;
 * ``pytest-httpserver``: one expectation and one request to the ``httpserver`` fixture.
 
-Needs the ``bench`` extra: ``pip install -e '.[bench]'``. Run: ``python benchmarks/fixtures.py``.
+Needs the ``bench`` extra: ``pip install -e '.[bench]'``. Run: ``python benchmarks/fixtures.py``
+(``--cases "pytest alone,dispatch_emu js"`` runs some; ``--baseline REV`` runs the dispatch_emu
+cases on a git revision too, in the same rounds, for a before/after side by side).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import textwrap
 import time
@@ -101,12 +104,16 @@ CASES = {
 }
 
 
-def run_case(workdir: Path, name: str, tests: int) -> list[float]:
-    """Per-test seconds of one pytest run of the case's module."""
-    module = workdir / f"test_{name.replace(' ', '_').replace('-', '_')}.py"
-    module.write_text(textwrap.dedent(CASES[name]).replace("range(N)", f"range({tests})"))
+def run_case(workdir: Path, name: str, tests: int, tree: str | None = None) -> list[float]:
+    """Per-test seconds of one pytest run of the case's module (with ``tree``: that checkout's
+    dispatch_emu, e.g. a revision exported by ``--baseline``)."""
+    case = name.split(" @ ")[0]
+    module = workdir / f"test_{name.replace(' ', '_').replace('-', '_').replace('@', 'at').replace('.', '_')}.py"
+    module.write_text(textwrap.dedent(CASES[case]).replace("range(N)", f"range({tests})"))
     out = workdir / "costs.json"
-    env = dict(os.environ, BENCH_OUT=str(out), PYTHONPATH=str(workdir), AWS_ACCESS_KEY_ID="testing",
+    # the generated module's folder first, then the tree measured, then any PYTHONPATH given
+    pythonpath = os.pathsep.join(filter(None, [str(workdir), tree, os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, BENCH_OUT=str(out), PYTHONPATH=pythonpath, AWS_ACCESS_KEY_ID="testing",
                AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench_recorder",
@@ -116,6 +123,16 @@ def run_case(workdir: Path, name: str, tests: int) -> list[float]:
     if result.returncode != 0:
         raise SystemExit(f"{name} failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
     return json.loads(out.read_text())
+
+
+def export(rev: str, into: Path) -> None:
+    """A git revision of this repository, as files (``git archive``)."""
+    archive = subprocess.run(["git", "archive", rev], cwd=HERE.parent, check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as tmp:
+        tmp.write(archive)
+        tmp.seek(0)
+        with tarfile.open(fileobj=tmp) as tar:
+            tar.extractall(into, filter="data")
 
 
 def reset_cost(rounds: int = 2000) -> float:
@@ -142,31 +159,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=200, help="tests per run (default 200)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--cases", help="comma-separated cases to run (default: all; moto's is the slowest)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the dispatch_emu cases on a git revision, in the same rounds")
     args = parser.parse_args()
-    for module in ("moto", "boto3", "pytest_httpserver"):
+    cases = [name.strip() for name in args.cases.split(",")] if args.cases else list(CASES)
+    unknown = [name for name in cases if name not in CASES]
+    if unknown:
+        raise SystemExit(f"unknown cases {unknown}: choose from {list(CASES)}")
+    needed = {"moto": ("moto", "boto3"), "pytest-httpserver": ("pytest_httpserver",)}
+    for module in [m for name in cases for m in needed.get(name, ())]:
         try:
             __import__(module)
         except ImportError:
             raise SystemExit(f"{module} is missing: pip install -e '.[bench]'") from None
 
-    per_test: dict[str, list[float]] = {name: [] for name in CASES}
-    first: dict[str, list[float]] = {name: [] for name in CASES}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        trees: dict[str, str | None] = {name: None for name in cases}
+        if args.baseline:
+            export(args.baseline, workdir / "baseline")
+            for name in [n for n in cases if n.startswith("dispatch_emu")]:
+                trees[f"{name} @ {args.baseline}"] = str(workdir / "baseline")
+        per_test: dict[str, list[float]] = {name: [] for name in trees}
+        first: dict[str, list[float]] = {name: [] for name in trees}
         (workdir / "bench_recorder.py").write_text(RECORDER)
         for _ in range(args.rounds):
-            for name in CASES:
-                costs = run_case(workdir, name, args.tests)
+            for name, tree in trees.items():
+                costs = run_case(workdir, name, args.tests, tree)
                 first[name].append(costs[0])
                 per_test[name].append(statistics.median(costs[1:]))
 
     medians = {name: statistics.median(values) for name, values in per_test.items()}
-    moto = medians["moto"]
+    moto = medians.get("moto", float("nan"))
     print(f"per-test cost, median of {args.tests - 1} tests (after the first), median of {args.rounds} rounds")
-    floor = medians["pytest alone"]
-    print(f"{'case':<20} {'per test':>12} {'over pytest':>12} {'vs moto':>9} {'first test':>12}")
+    floor = medians.get("pytest alone", 0.0)
+    print(f"{'case':<28} {'per test':>12} {'over pytest':>12} {'vs moto':>9} {'first test':>12}")
     for name, value in medians.items():
-        print(f"{name:<20} {value * 1e3:9.2f} ms {(value - floor) * 1e3:9.2f} ms {value / moto:8.3f}x"
+        print(f"{name:<28} {value * 1e3:9.2f} ms {(value - floor) * 1e3:9.2f} ms {value / moto:8.3f}x"
               f" {statistics.median(first[name]) * 1e3:9.1f} ms")
     reset = reset_cost()
     print(f"Emulator.reset() with one seeded worker: {reset * 1e6:.1f} µs (median of 2000)")

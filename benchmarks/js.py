@@ -9,8 +9,11 @@ run (machines here have 2 shared cores: absolute figures move, ratios much less)
    context per request (``RuntimeSettings(reuse_instances=False)``), and a reused wasm
    reactor hello for scale. Targets: reused ≤ 0.5 ms, fresh ≤ 4 ms.
 2. Per test: what a test pays that resets the emulator, seeds a worker (an upload, with
-   its startup check) and dispatches once, for the JS hello and the reactor hello.
-   Target: JS ≤ 5 ms.
+   its startup check) and dispatches once, for the JS hello and the reactor hello: the
+   core, in process (a raw WSGI call), and the whole test as pytest runs it
+   (``benchmarks/fixtures.py``'s cases: the ``dispatch_namespace`` marker, the
+   ``dispatch_emu_client`` test client and pytest's own bookkeeping, which a test of
+   nothing shows). Target: JS ≤ 5 ms (``--skip-pytest`` skips the pytest runs).
 3. First use: a new Python process uploads the JS hello and dispatches once; the time of
    that upload + dispatch (after imports), with the compiled QuickJS engine on disk
    (a warm cache directory) and without (``DISPATCH_EMU_ENGINE_CACHE=0``: compiled in
@@ -24,7 +27,9 @@ run (machines here have 2 shared cores: absolute figures move, ratios much less)
    one after another: ``dispatch-emu serve`` (a subprocess) against Miniflare serving the
    same worker on workerd, Cloudflare's runtime (Miniflare comes with the pinned wrangler
    that ``tests/node_tools.py`` installs on first use), interleaved rounds, median latency
-   of each and the ratio. Target: ≤ 3x workerd's.
+   of each and the ratio. Target: ≤ 3x workerd's. With ``--baseline REV`` the same
+   ``dispatch-emu serve`` of a git revision (exported to a temporary directory) runs in the
+   same rounds, for a before/after measured side by side.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -163,10 +169,31 @@ def per_test(js_hello: bytes, reactor_hello: bytes) -> None:
 
     print("\n2. per test: reset, seed one worker (upload + startup check), dispatch once (target: JS ≤ 5 ms)")
     t = interleaved({"js": js_test, "wasm": wasm_test}, n=20)
+    print("   in process, a raw WSGI call (the core):")
     print(f"   JS hello                          {t['js'] * 1e3:8.2f} ms")
     print(f"   wasm reactor hello                {t['wasm'] * 1e3:8.2f} ms")
     print(f"   JS / wasm                         {t['js'] / t['wasm']:8.2f}x")
     emu.close()
+
+
+def per_test_pytest(rounds: int = 3, tests: int = 100) -> None:
+    """The same test as a user's suite runs it: ``fixtures.py``'s cases, in interleaved rounds."""
+    import fixtures
+
+    cases = ("pytest alone", "dispatch_emu js", "dispatch_emu wasm")
+    samples: dict[str, list[float]] = {case: [] for case in cases}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "bench_recorder.py").write_text(fixtures.RECORDER)
+        for _ in range(rounds):
+            for case in cases:
+                costs = fixtures.run_case(workdir, case, tests)
+                samples[case].append(statistics.median(costs[1:]))
+    floor, js, wasm = (statistics.median(samples[case]) for case in cases)
+    print(f"   the whole test under pytest (benchmarks/fixtures.py's cases, median of {tests - 1} tests x {rounds}):")
+    print(f"   JS worker test                    {js * 1e3:8.2f} ms   ({(js - floor) * 1e3:.2f} ms over a test of nothing)")
+    print(f"   wasm worker test                  {wasm * 1e3:8.2f} ms   ({(wasm - floor) * 1e3:.2f} ms over a test of nothing)")
+    print(f"   JS / wasm                         {js / wasm:8.2f}x")
 
 
 FIRST_USE = """
@@ -299,11 +326,13 @@ def wait_until_serving(port: int, host_header: str, process: subprocess.Popen, t
     raise RuntimeError(f"nothing answered on port {port}")
 
 
-def start_dispatch_emu(js_hello: bytes) -> tuple[subprocess.Popen, int]:
+def start_dispatch_emu(js_hello: bytes, tree: str | None = None) -> tuple[subprocess.Popen, int]:
+    """``dispatch-emu serve`` with the hello worker uploaded: this tree's, or ``tree``'s."""
     port = free_port()
+    env = dict(os.environ, PYTHONPATH=tree) if tree else None
     process = subprocess.Popen(
         [sys.executable, "-m", "dispatch_emu", "serve", "--port", str(port), "--quiet", "--no-demo"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env, cwd=tree,
     )
     try:
         upload(port, js_hello, process)
@@ -413,12 +442,24 @@ def latencies(port: int, n: int) -> tuple[list[float], int]:
     return out, closed
 
 
-def against_workerd(js_hello: bytes, rounds: int = 7, n: int = 200) -> None:
+def export_revision(rev: str, into: Path) -> None:
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as tmp:
+        tmp.write(archive)
+        tmp.seek(0)
+        with tarfile.open(fileobj=tmp) as tar:
+            tar.extractall(into, filter="data")
+
+
+def against_workerd(js_hello: bytes, rounds: int = 7, n: int = 200, baseline: str | None = None) -> None:
     print("\n5. JS hello over HTTP, one keep-alive client, requests one after another (target: ≤ 3x workerd)")
     workdir = Path(tempfile.mkdtemp(prefix="dispatch-emu-workerd-"))
     servers: dict[str, tuple[subprocess.Popen, int]] = {}
     try:
         servers["dispatch-emu"] = start_dispatch_emu(js_hello)
+        if baseline:
+            export_revision(baseline, workdir / "baseline")
+            servers[f"dispatch-emu at {baseline}"] = start_dispatch_emu(js_hello, str(workdir / "baseline"))
         servers["workerd (Miniflare)"] = start_workerd(js_hello, workdir)
         samples: dict[str, list[float]] = {name: [] for name in servers}
         closed = dict.fromkeys(servers, 0)
@@ -433,7 +474,10 @@ def against_workerd(js_hello: bytes, rounds: int = 7, n: int = 200) -> None:
         for name, value in median.items():
             kept = "keep-alive held" if not closed[name] else f"closed {closed[name]} of {len(samples[name])} connections"
             print(f"   {name:<32}  {us(value)}  {1 / value:8.0f}/s sequential  ({kept})")
-        print(f"   dispatch-emu / workerd            {median['dispatch-emu'] / median['workerd (Miniflare)']:8.2f}x")
+        workerd = median["workerd (Miniflare)"]
+        for name in servers:
+            if name.startswith("dispatch-emu"):
+                print(f"   {name + ' / workerd':<32}  {median[name] / workerd:8.2f}x")
     finally:
         for process, _ in servers.values():
             stop(process)
@@ -445,6 +489,8 @@ def main() -> None:
     parser.add_argument("--against-workerd", action="store_true", help="also compare over HTTP with workerd")
     parser.add_argument("--skip-first-use", action="store_true", help="skip the new-process measurement")
     parser.add_argument("--skip-apps", action="store_true", help="skip hello/Hono/HMAC in process against workerd")
+    parser.add_argument("--skip-pytest", action="store_true", help="skip the per-test cost under pytest")
+    parser.add_argument("--baseline", metavar="REV", help="also serve a git revision over HTTP, in the same rounds")
     args = parser.parse_args()
     js_hello = (WORKERS / "js" / "hello.js").read_bytes()
     reactor_hello = (WORKERS / "reactor" / "hello.wasm").read_bytes()
@@ -452,6 +498,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     in_process(js_hello, reactor_hello)
     per_test(js_hello, reactor_hello)
+    if not args.skip_pytest:
+        per_test_pytest()
     big_bodies()
     prelude_startup()
     if not args.skip_first_use:
@@ -459,7 +507,7 @@ def main() -> None:
     if not args.skip_apps:
         apps_against_workerd()
     if args.against_workerd:
-        against_workerd(js_hello)
+        against_workerd(js_hello, baseline=args.baseline)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

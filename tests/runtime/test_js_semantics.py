@@ -64,6 +64,30 @@ def test_response_and_incoming_request_defaults(runtime) -> None:
     }
 
 
+def test_requests_responses_and_headers_show_no_internal_fields(runtime) -> None:
+    # workerd's Request, Response and Headers keep their state internal: no enumerable own
+    # keys, JSON.stringify gives "{}", whatever the body kind and however they were made
+    out = run(runtime, """
+      const stream = new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1])); c.close(); } });
+      const objects = {
+        incoming: request, incomingHeaders: request.headers,
+        request: new Request("https://x.example/", { method: "POST", body: "text", headers: { "x-a": "1" } }),
+        clone: request.clone(), fromRequest: new Request(request),
+        textResponse: new Response("text"), bytesResponse: new Response(new Uint8Array([1, 2])),
+        streamResponse: new Response(stream), emptyResponse: new Response(null, { status: 204 }),
+        jsonResponse: Response.json({ a: 1 }), redirect: Response.redirect("https://y.example/", 302),
+        responseClone: new Response("again").clone(), headers: new Headers({ "x-b": "2" }),
+      };
+      const shown = {};
+      for (const [name, value] of Object.entries(objects)) {
+        const keys = Object.keys(value);
+        if (keys.length || JSON.stringify(value) !== "{}") shown[name] = keys;
+      }
+      return shown;
+    """, request("https://front.example.com/", method="POST", headers=[("X-Trace", "t")], body=b"body"))
+    assert out == {}
+
+
 def test_the_clock_stands_still_while_computing_and_moves_with_io(runtime) -> None:
 
     def slow(sub: GuestRequest) -> GuestResponse:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_emu.errors import MemoryLimitExceeded, WorkerException
+from dispatch_emu.errors import CpuLimitExceeded, MemoryLimitExceeded, WorkerException
 from dispatch_emu.runtime import ExecutionLimits, GuestRequest, Runtime, RuntimeSettings, WorkerCode
 from dispatch_emu.runtime.js import JsRunner
 from dispatch_emu.runtime.js import _images as images
@@ -127,6 +127,104 @@ def test_restoring_an_image_reproduces_the_memory_it_was_taken_from() -> None:
             restored.context.close()
 
 
+# -- instances of closed contexts, recycled
+
+
+LEAKY = """
+  let served = 0;
+  export default { fetch() {
+    served += 1;
+    const before = [typeof globalThis.secret, typeof ({}).polluted];
+    globalThis.secret = "from an earlier context";
+    Object.prototype.polluted = true;
+    return new Response(JSON.stringify([served, ...before, Math.random()]));
+  } };
+"""
+
+
+def test_a_recycled_instance_starts_exactly_as_a_new_one() -> None:
+    """A closed context's wasm instance serves a later context only after every byte of
+    its memory (and its stack pointer) is reset to the prelude's image: nothing of the
+    worker that used it is left, its random numbers are its own, and the memory is the
+    image's, byte for byte."""
+    with fresh_runtime() as runtime:
+        first = json.loads(runtime.run(code(LEAKY, name="a"), req()).body)
+        runner = runner_of(runtime)
+        seen = [json.loads(runtime.run(code(LEAKY, name=f"w{i}"), req()).body) for i in range(4)]
+        assert runner.recycled >= 3
+        assert [answer[:3] for answer in [first, *seen]] == [[1, "undefined", "undefined"]] * 5
+        randoms = [answer[3] for answer in [first, *seen]]
+        assert len(set(randoms)) == len(randoms)
+
+        image = next(iter(images._IMAGES.values()))
+        recycled = runner.recycled
+        call = type("Call", (), {"modules": {}})()
+        prepared = runner._open(call)  # a recycled instance, as the next context gets it
+        try:
+            assert runner.recycled == recycled + 1
+            prepared.vm.restore(image, lambda *args: None)
+            assert prepared.vm.memory() == image.whole
+            assert prepared.vm.inst.sp.value(prepared.vm.inst.store) == image.stack_pointer
+        finally:
+            prepared.close()
+
+
+def test_a_recycled_instance_is_reset_even_if_the_images_are_dropped_meanwhile(monkeypatch) -> None:
+    """The image a recycled instance is reset to is the one it held when it was taken, not
+    a lookup that may find none (it would then evaluate the prelude over a used heap)."""
+    from dispatch_emu.runtime.js import _runner as runner_module
+
+    with fresh_runtime() as runtime:
+        runtime.run(code(LEAKY, name="a"), req())
+        runner = runner_of(runtime)
+        assert len(runner._instances) == 1
+        lookup = runner_module.prelude_image
+        answers = iter([True])  # the lookup in _open finds the image; any later one finds none
+        monkeypatch.setattr(runner_module, "prelude_image", lambda *a: lookup(*a) if next(answers, False) else None)
+        recycled = runner.recycled
+        answer = json.loads(runtime.run(code(LEAKY, name="b"), req()).body)
+        assert runner.recycled == recycled + 1
+        assert answer[:3] == [1, "undefined", "undefined"]
+
+
+def test_a_recycled_instance_keeps_the_memory_limit() -> None:
+    with fresh_runtime() as runtime:
+        runtime.run(code(RANDOM), req())
+        runtime.run(code(RANDOM), req())
+        runner = runner_of(runtime)
+        image = next(iter(images._IMAGES.values()))
+        recycled = runner.recycled
+        with pytest.raises((MemoryLimitExceeded, WorkerException)):
+            runtime.run(code(RANDOM), req(), limits=ExecutionLimits(memory_bytes=image.size - 65536))
+        assert runner.recycled == recycled + 1  # the limit was checked on a recycled instance
+        assert runtime.run(code(RANDOM), req()).status == 200
+
+
+def test_an_instance_stopped_by_a_limit_is_not_recycled() -> None:
+    spin = "export default { fetch() { for (;;) {} } };"
+    with fresh_runtime() as runtime:
+        runtime.run(code(RANDOM), req())
+        runner = runner_of(runtime)
+        assert len(runner._instances) == 1
+        with pytest.raises(CpuLimitExceeded):
+            runtime.run(code(spin, name="spin"), req(), limits=ExecutionLimits(cpu_ms=50))
+        assert len(runner._instances) == 0  # it took the kept instance, and did not give it back
+        assert runtime.run(code(RANDOM), req()).status == 200
+
+
+def test_an_instance_whose_memory_grew_is_not_recycled() -> None:
+    grow = "const keep = []; export default { fetch() { keep.push(new Uint8Array(4 << 20)); return new Response('ok'); } };"
+    with fresh_runtime() as runtime:
+        runtime.run(code(RANDOM), req())
+        runner = runner_of(runtime)
+        assert len(runner._instances) == 1  # the first context's instance, kept
+        runtime.run(code(grow, name="grow"), req())
+        assert len(runner._instances) == 0  # taken for the request, grown, not given back
+        recycled = runner.recycled
+        assert runtime.run(code(RANDOM), req()).status == 200
+        assert runner.recycled == recycled and len(runner._instances) == 1  # a new instance
+
+
 @pytest.mark.parametrize("size", [0, 10, 4095, 4097, 300_000])
 def test_bodies_of_any_size_cross_both_ways(size: int) -> None:
     echo = "export default { async fetch(r) { return new Response(await r.arrayBuffer()); } };"
@@ -166,8 +264,9 @@ def test_the_vm_entry_points_read_every_kind_of_answer() -> None:
 
     stand_in = """
       globalThis.crypto = { getRandomValues(a) { for (let i = 0; i < a.length; i++) a[i] = i + 1; return a; } };
-      const answers = [false, true, new Uint8Array([0, 0, 0, 2, 123, 125, 104, 105]),
-                       [new Uint8Array([0, 0, 0, 2, 123, 125]), "h\\u00e9llo \\ud83d\\ude00"]];
+      const long = "h\\u00e9llo \\ud83d\\ude00".repeat(10000);
+      const answers = [false, true, ['{"status":200}', new Uint8Array([104, 105])], ['{}', "h\\u00e9llo \\ud83d\\ude00"],
+                       ['{"a":"\\u00e9"}', long], ['{}', null], ['{}', new Uint8Array([1, 2, 3, 4]).subarray(1, 3)]];
       const seen = [];
       globalThis.__dispatch_emu = Object.freeze({
         load(kind, main) { seen.push(["load", kind, main]); },
@@ -188,9 +287,13 @@ def test_the_vm_entry_points_read_every_kind_of_answer() -> None:
         vm.load("module", "index.js")
         vm.start('{"a": 1}', None)
         vm.start("{}", b"\x00\xff")
-        assert [vm.poll() for _ in range(3)] == [b"\x00", b"\x01", b"\x02\x00\x00\x00\x02{}hi"]
-        assert vm.poll() == b"\x03\x00\x00\x00\x02{}"
-        assert vm.text() == "h\u00e9llo \U0001f600"
+        assert [vm.poll() for _ in range(3)] == [b"0", b"1", b'b{"status":200}']
+        assert vm.body_bytes() == b"hi" and vm.body_bytes() == b""  # taken once
+        assert vm.poll() == "t{}\nh\u00e9llo \U0001f600".encode()  # a short string: inline, UTF-8
+        assert vm.poll() == 's{"a":"\u00e9"}'.encode()  # the JSON, UTF-8 encoded; the long text apart
+        assert vm.text() == ("h\u00e9llo \U0001f600" * 10000).encode()
+        assert vm.poll() == b"e{}"
+        assert vm.poll() == b"b{}" and vm.body_bytes() == b"\x02\x03"  # a partial view: its own bytes only
         assert json.loads(context.eval("__dispatch_emu.seen()")) == [
             ["load", "module", "index.js"], ["start", '{"a": 1}', None], ["start", "{}", [0, 255]]
         ]

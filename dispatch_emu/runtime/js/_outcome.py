@@ -1,6 +1,6 @@
 """What a JavaScript request's outcome becomes: a :class:`GuestResponse` or a :class:`WorkerError`.
 
-The prelude reports an outcome as one packed byte string (see ``pack`` in ``prelude/entry.js``):
+The prelude reports an outcome as one string (see ``pack`` in ``prelude/entry.js`` and ``poll`` in ``vm.js``):
 a response (``status``, ``headers``, ``body``), an uncaught exception (``error``), a
 handler that returned no ``Response`` (``invalid``), or a finished startup (``loaded``).
 """
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dispatch_emu.errors import MemoryLimitExceeded, OutputLimitExceeded, WorkerError, WorkerException
 from dispatch_emu.runtime._messages import GuestResponse
 from dispatch_emu.runtime.js._call import JsCall
-from dispatch_emu.runtime.js._host.codecs import utf8encode
+
+if TYPE_CHECKING:
+    from dispatch_emu.runtime.js._quickjs import QuickJsVm
 
 #: Lines of a JS stack kept in an error's ``cause``.
 STACK_TAIL = 10
@@ -27,12 +29,23 @@ STANDARD_ERRORS = frozenset(
 NOT_A_RESPONSE = ("TypeError", "Incorrect type for Promise: the Promise did not resolve to 'Response'.")
 
 
-def unpack(packed: bytes, text: str | None = None) -> dict[str, Any]:
-    """The prelude's packed outcome: a length, JSON, then the body; or, for a string
-    body (``text``), the body is that string, UTF-8 encoded here in one step."""
-    size = int.from_bytes(packed[:4], "big")
-    outcome: dict[str, Any] = json.loads(packed[4 : 4 + size].decode("utf-8"))
-    outcome["body"] = utf8encode(text) if text is not None else packed[4 + size :]
+def unpack(polled: bytes, vm: QuickJsVm) -> dict[str, Any]:
+    """The outcome ``vm.js``'s poll() answered: a tag, the JSON, then for tag ``t`` a line
+    break and the string body, UTF-8 encoded by the guest (``s`` and ``b``: a body read
+    from ``vm`` now; ``e``: none). JSON text has no raw line break."""
+    tag = polled[:1]
+    if tag == b"t":
+        end = polled.index(b"\n", 1)
+        outcome: dict[str, Any] = json.loads(polled[1:end])
+        outcome["body"] = polled[end + 1 :]
+        return outcome
+    outcome = json.loads(polled[1:])
+    if tag == b"s":
+        outcome["body"] = vm.text()
+    elif tag == b"b":
+        outcome["body"] = vm.body_bytes()
+    else:
+        outcome["body"] = b""
     return outcome
 
 

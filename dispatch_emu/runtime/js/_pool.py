@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,9 @@ class PreparedContext:
     ready: bool = False  # the main module is imported (or the script has run)
     requests: int = 0  # requests served, for tests and benchmarks
     startup_logs: list[str] = field(default_factory=list)  # a spare's global-scope logs, for its first request
+    #: called at close: True if it took the context's wasm instance for a later context
+    #: (the runner's recycling, which resets the instance's whole memory before reuse)
+    recycle: Callable[[PreparedContext], bool] | None = None
     closed: bool = field(default=False, init=False)
 
     def close(self) -> None:
@@ -74,14 +77,17 @@ class PreparedContext:
         if self.closed:
             return
         self.closed = True
+        disposed = False
         try:
             if self.api is not None:
                 self.api.dispose()
+            disposed = True
         except Exception:  # the guest trapped: its store is unusable, closing frees it
             pass
         finally:
             self.api = None
-            self.context.close()
+            if not (disposed and self.recycle is not None and self.recycle(self)):
+                self.context.close()
 
 
 class ContextPool(IdlePool[ContextKey, PreparedContext]):

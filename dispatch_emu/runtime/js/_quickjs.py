@@ -27,7 +27,7 @@ import os
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch_emu.errors import WorkerException
@@ -83,11 +83,35 @@ class QuickJsInternals:
         own ``memory_limit`` is not enforced: a hog grows to 4 GiB.)"""
         inst = context._engine_ctx._inst
         inst.store.set_limits(memory_size=limit)
+        inst._dispatch_emu_memory_limit = limit  # what a recycled instance's restore checks
+
+    @staticmethod
+    def detach(context: Any) -> Any:
+        """Close a quickjs-rs ``Context`` but keep its wasm instance open: the instance,
+        for :func:`adopting` into a new context once its memory is reset (a recycled
+        instance, see ``QuickJsVm.restore``). ``None`` if the context cannot be detached."""
+        engine_ctx = context._engine_ctx
+        inst = engine_ctx._inst
+        if context._closed or context._globals is not None or inst is None or inst._closed:
+            return None
+        context._closed = True
+        context._runtime._unregister_context(context)
+        engine_ctx._closed = True
+        engine_ctx._inst = None
+        return inst
+
+    @staticmethod
+    def adopting(inst: Any) -> Any:
+        """A context manager: the next new context of this thread (``Runtime.new_context()``,
+        whose runtime has :func:`lean_instances`) gets ``inst`` instead of a new instance."""
+        return _Adopting(inst)
 
     @staticmethod
     def memory_size(context: Any) -> int:
         inst = context._engine_ctx._inst
         try:
+            if _memory_size is not None:
+                return int(_memory_size(inst.store._context(), ctypes.byref(inst.mem._memory)))
             return int(inst.mem.data_len(inst.store))
         except Exception:
             return 0
@@ -243,19 +267,25 @@ def install_fast_calls(inst: Any) -> None:
 
     if getattr(inst, "_dispatch_emu_fast", False):
         return
+    _load_raw_functions()
     store = inst.store
     context = store._context()
     exports = inst._exports
     current = _engine._CUR
-    call_unchecked = ffi.wasmtime_func_call_unchecked
+    call_unchecked = _func_call_unchecked
     trap_ptr = ctypes.POINTER(ffi.wasm_trap_t)
     byref = ctypes.byref
     funcs: dict[str, tuple[Any, tuple[int, str, tuple[str, ...], Any]]] = {}
 
     def lookup(name: str) -> tuple[Any, tuple[int, str, tuple[str, ...], Any]]:
-        func = exports[name]
-        signature = _SIGNATURES.get(name) or _signature(name, func.type(store))
-        entry = funcs[name] = (byref(func._func), signature)
+        signature = _SIGNATURES.get(name)
+        if signature is not None and isinstance(exports, _ExportsByName):
+            raw = exports.raw_func(name)  # the type is known: no wasmtime-py wrapper needed
+        else:
+            func = exports[name]
+            signature = signature or _signature(name, func.type(store))
+            raw = func._func
+        entry = funcs[name] = (byref(raw), signature)
         return entry
 
     def c(name: str, *args: Any) -> Any:
@@ -269,11 +299,14 @@ def install_fast_calls(inst: Any) -> None:
             setattr(values[i], kinds[i], value)
         trap = trap_ptr()
         previous = getattr(current, "inst", None)
-        current.inst = inst
-        try:
+        if previous is inst:  # (the usual case: the request path's calls one after another)
             error = call_unchecked(context, func_ref, values, len(values), byref(trap))
-        finally:
-            current.inst = previous
+        else:
+            current.inst = inst
+            try:
+                error = call_unchecked(context, func_ref, values, len(values), byref(trap))
+            finally:
+                current.inst = previous
         if error:
             maybe_raise_last_exn()
             raise WasmtimeError._from_ptr(error)
@@ -304,17 +337,30 @@ class _ExportsByName:
     def __getitem__(self, name: str) -> Any:
         found = self._found.get(name)
         if found is None:
-            from wasmtime import _ffi as ffi
             from wasmtime._extern import wrap_extern
 
-            item = ffi.wasmtime_extern_t()
-            raw = name.encode()
-            if not ffi.wasmtime_instance_export_get(
-                self._store._context(), ctypes.byref(self._instance._instance), raw, len(raw), ctypes.byref(item)
-            ):
-                raise KeyError(name)
-            found = self._found[name] = wrap_extern(item)
+            found = self._found[name] = wrap_extern(self._extern(name))
         return found
+
+    def raw_func(self, name: str) -> Any:
+        """The export's raw ``wasmtime_func_t`` (for calls through ``wasmtime_func_call_unchecked``)."""
+        from wasmtime import _ffi as ffi
+
+        item = self._extern(name)
+        if item.kind != ffi.WASMTIME_EXTERN_FUNC.value:
+            raise KeyError(f"{name} is not a function")
+        return item.of.func
+
+    def _extern(self, name: str) -> Any:
+        from wasmtime import _ffi as ffi
+
+        item = ffi.wasmtime_extern_t()
+        raw = name.encode()
+        if not ffi.wasmtime_instance_export_get(
+            self._store._context(), ctypes.byref(self._instance._instance), raw, len(raw), ctypes.byref(item)
+        ):
+            raise KeyError(name)
+        return item
 
 
 def _lean_instance(engine_rt: Any) -> Any:
@@ -323,7 +369,6 @@ def _lean_instance(engine_rt: Any) -> Any:
     ``_Instance.__init__`` sets is set (a test compares the two)."""
     import wasmtime
     from quickjs_rs import _engine, _wasmtime
-    from quickjs_rs._transform import SourceTransformer
 
     artifact = _engine._quickjs_artifact()
     inst = _engine._Instance.__new__(_engine._Instance)
@@ -339,6 +384,22 @@ def _lean_instance(engine_rt: Any) -> Any:
     inst.mem = exports["memory"]
     inst.sp = exports["__stack_pointer"]
     inst._exports = exports  # type: ignore[assignment]
+    _fresh_state(inst, engine_rt)
+    inst._closed = False
+    install_fast_calls(inst)
+    inst.interrupt_handler = engine_rt._interrupt_handler
+    if engine_rt._memory_limit is not None:
+        inst.c("set_memory_limit", engine_rt._memory_limit)
+    if engine_rt._stack_limit is not None:
+        inst.c("set_max_stack_size", engine_rt._stack_limit)
+    engine_rt._instances.add(inst)
+    return inst
+
+
+def _fresh_state(inst: Any, engine_rt: Any) -> None:
+    """The Python-side state of a quickjs-rs instance as ``_Instance.__init__`` sets it."""
+    from quickjs_rs._transform import SourceTransformer
+
     inst.module_touched = False
     inst.sync_dispatch = None
     inst.async_dispatch = None
@@ -351,14 +412,36 @@ def _lean_instance(engine_rt: Any) -> Any:
     inst.runtime_transform_flags = engine_rt._transform_flags
     inst.module_transform_flags = engine_rt._module_transform_flags
     inst.source_transformer = SourceTransformer()
-    inst._closed = False
-    install_fast_calls(inst)
     inst.interrupt_handler = engine_rt._interrupt_handler
-    if engine_rt._memory_limit is not None:
-        inst.c("set_memory_limit", engine_rt._memory_limit)
-    if engine_rt._stack_limit is not None:
-        inst.c("set_max_stack_size", engine_rt._stack_limit)
-    engine_rt._instances.add(inst)
+
+
+class _Adopting:
+    """See :meth:`QuickJsInternals.adopting`."""
+
+    def __init__(self, inst: Any) -> None:
+        self.inst = inst
+
+    def __enter__(self) -> None:
+        _OFFERED.inst = self.inst
+
+    def __exit__(self, *exc: object) -> None:
+        _OFFERED.inst = None
+
+
+_OFFERED = threading.local()
+
+
+def _offered_instance(engine_rt: Any) -> Any:
+    """The instance offered to this thread's next new context (see ``adopting``), made
+    fresh on the Python side and marked recycled: its memory is reset at restore."""
+    inst = getattr(_OFFERED, "inst", None)
+    if inst is None:
+        return None
+    _OFFERED.inst = None
+    transformer = inst.source_transformer  # (stateless between sources: kept)
+    _fresh_state(inst, engine_rt)
+    inst.source_transformer = transformer
+    inst._dispatch_emu_recycled = True
     return inst
 
 
@@ -450,7 +533,7 @@ def _find_stack_field(inst: Any, fields: Callable[[int], tuple[int, int, int] | 
 def lean_instances(runtime: Any) -> None:
     """Make a quickjs-rs ``Runtime``'s new contexts use :func:`_lean_instance`."""
     engine_rt = runtime._engine_rt
-    engine_rt._new_instance = lambda: _lean_instance(engine_rt)
+    engine_rt._new_instance = lambda: _offered_instance(engine_rt) or _lean_instance(engine_rt)
 
 
 # -- the request path
@@ -476,6 +559,35 @@ _ARGV_SLOTS = 4
 _SCRATCH_MIN = 4096
 
 
+def _raw_functions() -> tuple[Any, Any, Any]:
+    """wasmtime's C functions for the request path, as ctypes functions of our own: the
+    memory's address as an ``int`` (wasmtime-py's returns a pointer, cast again at every
+    use), its size, and ``wasmtime_func_call_unchecked`` without wasmtime-py's Python wrapper."""
+    from wasmtime import _bindings
+    from wasmtime import _ffi as ffi
+
+    def own(name: str, restype: Any) -> Any:
+        original = getattr(_bindings, f"_{name}")
+        function = type(original)((name, ffi.dll))  # a new function object: wasmtime-py's is left as it is
+        function.argtypes, function.restype = original.argtypes, restype
+        return function
+
+    call = getattr(_bindings, "_wasmtime_func_call_unchecked", None) or ffi.wasmtime_func_call_unchecked
+    return own("wasmtime_memory_data", ctypes.c_size_t), own("wasmtime_memory_data_size", ctypes.c_size_t), call
+
+
+_memory_data: Any = None
+_memory_size: Any = None
+_func_call_unchecked: Any = None
+
+
+def _load_raw_functions() -> None:
+    """Bind the module's raw functions (once, on the first instance: importing this module
+    does not load wasmtime)."""
+    global _memory_data, _memory_size, _func_call_unchecked
+    if _func_call_unchecked is None:
+        _memory_data, _memory_size, _func_call_unchecked = _raw_functions()
+
 #: Granularity of an image's difference from a new instance's memory.
 _PAGE = 4096
 
@@ -486,14 +598,17 @@ class VmImage:
     and the raw handles :class:`QuickJsVm` keeps (valid in any instance restored from it).
 
     The memory is kept as the runs of pages that differ from a new instance's memory
-    (about a third of it for the prelude), so a restore writes only those.
+    (about a third of it for the prelude), so a restore into a new instance writes only
+    those; and whole, which a recycled instance (any page of it may have been written) is
+    reset to.
     """
 
     size: int  # bytes of linear memory
     runs: tuple[tuple[int, bytes], ...]  # (offset, bytes) where it differs from a new instance
     stack_pointer: int
     build_id: bytes
-    handles: tuple[int, ...]  # api, load, start, poll, text, slots, scratch, scratch size
+    handles: tuple[int, ...]  # api, load, start, poll, text, bytes, slots, scratch, scratch size
+    whole: bytes = field(default=b"", compare=False, repr=False)  # the whole memory
 
     def memory(self, baseline: bytes) -> bytes:
         """The whole memory, given a new instance's (tests)."""
@@ -536,33 +651,36 @@ class QuickJsVm:
         install_fast_calls(self.inst)
         self.c = self.inst.c
         self._bound = False
-        self._api = self._load = self._start = self._poll = self._text = 0
+        self._api = self._load = self._start = self._poll = self._text = self._bytes = 0
         self._slots = 0  # _ARGV_SLOTS i32 for argv, then one out slot
         self._scratch = 0
         self._scratch_size = 0
         self._baseline: bytes | None = None
+        self.held: VmImage | None = None  # the image this instance started from (taken or restored)
 
     # -- raw memory
 
     def _base(self) -> int:
-        from wasmtime import _ffi as ffi
-
         inst = self.inst
-        pointer = ffi.wasmtime_memory_data(inst.store._context(), ctypes.byref(inst.mem._memory))
-        return ctypes.cast(pointer, ctypes.c_void_p).value or 0
+        return _memory_data(inst.store._context(), ctypes.byref(inst.mem._memory)) or 0
 
     def _size(self) -> int:
-        return int(self.inst.mem.data_len(self.inst.store))
+        inst = self.inst
+        return int(_memory_size(inst.store._context(), ctypes.byref(inst.mem._memory)))
 
     def _write(self, address: int, data: bytes) -> None:
-        if address < 0 or address + len(data) > self._size():
+        inst = self.inst
+        context, memory = inst.store._context(), ctypes.byref(inst.mem._memory)
+        if address < 0 or address + len(data) > _memory_size(context, memory):
             raise self._engine_error(f"out-of-range guest write at {address} ({len(data)} bytes)")
-        ctypes.memmove(self._base() + address, data, len(data))
+        ctypes.memmove(_memory_data(context, memory) + address, data, len(data))
 
     def _read(self, address: int, length: int) -> bytes:
-        if address < 0 or length < 0 or address + length > self._size():
+        inst = self.inst
+        context, memory = inst.store._context(), ctypes.byref(inst.mem._memory)
+        if address < 0 or length < 0 or address + length > _memory_size(context, memory):
             raise self._engine_error(f"out-of-range guest read at {address} ({length} bytes)")
-        return ctypes.string_at(self._base() + address, length)
+        return ctypes.string_at(_memory_data(context, memory) + address, length)
 
     @staticmethod
     def _engine_error(message: str) -> Exception:
@@ -593,10 +711,12 @@ class QuickJsVm:
         self._poll = self._property(self._api, "poll")
         self._text = self._property(self._api, "text")
         arm_stack_check(inst)  # the runtime exists now (the prelude ran), and stays
+        self._bytes = self._property(self._api, "bytes")
         self._slots = int(self.c("qjs_alloc", 4 * (_ARGV_SLOTS + 1)))
         self._scratch_size = _SCRATCH_MIN
         self._scratch = int(self.c("qjs_alloc", self._scratch_size))
-        if not (self._slots and self._scratch and self._api and self._load and self._start and self._poll and self._text):
+        handles = (self._slots, self._scratch, self._api, self._load, self._start, self._poll, self._text, self._bytes)
+        if not all(handles):
             raise self._engine_error("the prelude's entry points are missing")
         del inst
         self._bound = True
@@ -626,15 +746,19 @@ class QuickJsVm:
         registered ``for_image``, before it served anything)."""
         assert self._bound and self._baseline is not None
         memory = self.memory()
-        return VmImage(
+        image = VmImage(
             size=len(memory),
             runs=_differing_runs(memory, self._baseline),
             stack_pointer=int(self.inst.sp.value(self.inst.store)),
             build_id=bytes(self.inst.build_id),
             handles=(
-                self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size
+                self._api, self._load, self._start, self._poll, self._text, self._bytes, self._slots, self._scratch,
+                self._scratch_size,
             ),
+            whole=memory,
         )
+        self.held = image
+        return image
 
     def restore(self, image: VmImage, host: Callable[..., Any]) -> None:
         """Put ``image`` into this (new) instance and route the prelude's host calls to ``host``.
@@ -646,14 +770,26 @@ class QuickJsVm:
         if image.build_id != bytes(inst.build_id):
             raise self._engine_error("the snapshot was taken from another QuickJS build")
         current = self._size()
-        if image.size > current:
-            page = 65536
-            inst.mem.grow(inst.store, (image.size - current + page - 1) // page)
-        base = self._base()
-        for offset, data in image.runs:
-            ctypes.memmove(base + offset, data, len(data))
+        if getattr(inst, "_dispatch_emu_recycled", False):
+            # an instance another context used (see JsRunner): every byte of its memory,
+            # and its one global, are set to the image's, so nothing of that context is left
+            limit = getattr(inst, "_dispatch_emu_memory_limit", None)
+            if current != image.size or len(image.whole) != image.size:
+                raise self._engine_error("a recycled instance's memory is not the image's size")
+            if limit is not None and image.size > limit:
+                raise self._engine_error("the memory limit is below the size of the prelude's image")
+            ctypes.memmove(self._base(), image.whole, image.size)
+            inst._dispatch_emu_recycled = False
+        else:
+            if image.size > current:
+                page = 65536
+                inst.mem.grow(inst.store, (image.size - current + page - 1) // page)
+            base = self._base()
+            for offset, data in image.runs:
+                ctypes.memmove(base + offset, data, len(data))
         inst.sp.set_value(inst.store, image.stack_pointer)
-        arm_stack_check(inst)  # the image's runtime is this instance's now
+        # (QuickJS's stack limit is in the image: bind() armed it before the image was taken)
+        self.held = image
         # the guest dispatches host calls by name; only the Python side needs registering
         context = self.context
         fn_id = context._next_fn_id
@@ -661,9 +797,10 @@ class QuickJsVm:
         context._host_registry[fn_id] = host
         inst.name_to_fn_id[HOST_FUNCTION] = fn_id
         inst.async_names.discard(HOST_FUNCTION)
-        (self._api, self._load, self._start, self._poll, self._text, self._slots, self._scratch, self._scratch_size) = (
-            image.handles
-        )
+        (
+            self._api, self._load, self._start, self._poll, self._text, self._bytes, self._slots, self._scratch,
+            self._scratch_size,
+        ) = image.handles
         self._bound = True
 
     @property
@@ -711,14 +848,20 @@ class QuickJsVm:
         self._check(status)
 
     def poll(self) -> bytes:
-        """Call ``__dispatch_emu.poll()``: its ``Uint8Array``, a tag byte first (see ``vm.js``)."""
+        """Call ``__dispatch_emu.poll()``: its string, UTF-8 encoded (see ``vm.js``)."""
         assert self._bound
-        return self._call_reading(self._poll, "get_typed_array_buffer", 3)
+        return self._call_reading(self._poll, "get_string", 0)
 
-    def text(self) -> str:
-        """Call ``__dispatch_emu.text()``: the string body of the outcome :meth:`poll` tagged 3."""
+    def text(self) -> bytes:
+        """Call ``__dispatch_emu.text()``: the long string body of an outcome :meth:`poll`
+        tagged ``s``, UTF-8 encoded (the prelude made it well-formed)."""
         assert self._bound
-        return self._call_reading(self._text, "get_string", 0).decode("utf-8", "surrogatepass")
+        return self._call_reading(self._text, "get_string", 0)
+
+    def body_bytes(self) -> bytes:
+        """Call ``__dispatch_emu.bytes()``: the body of an outcome :meth:`poll` tagged ``b``."""
+        assert self._bound
+        return self._call_reading(self._bytes, "get_typed_array_buffer", 3)
 
     def _call_reading(self, function: int, reader: str, outs: int) -> bytes:
         """Call a function of no arguments; its result read through the guest's result buffer."""

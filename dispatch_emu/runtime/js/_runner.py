@@ -10,6 +10,7 @@ request's own state (deadlines, logs, subrequests, timers, the outbound handler,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import posixpath
@@ -56,6 +57,12 @@ STARTUP_MS = 1000
 #: A context's own timeout, unused: this module's interrupt handler enforces the limits.
 _CONTEXT_TIMEOUT = 24 * 3600.0
 
+#: Wasm instances of closed contexts a runner keeps for its next contexts (~2 MiB each).
+RECYCLED_INSTANCES = 2
+
+#: What ``vm.js``'s poll() answers while there is no outcome yet: nothing left, a timer fired.
+_WAITING = (b"0", b"1")
+
 #: A context is not reused once less than ``1 / REUSE_HEADROOM`` of its memory limit (and
 #: at least 1 MiB) is left after a request: wasm memory never shrinks, so the next request
 #: would start near the cap and fail where a fresh context would not.
@@ -101,6 +108,8 @@ class JsRunner:
         self._create_lock = threading.Lock()
         self.created = 0  # contexts created (tests, benchmarks)
         self.restored = 0  # of which started from the image of the evaluated prelude
+        self.recycled = 0  # of which on the wasm instance of a closed context (see _recycle)
+        self._instances: list[tuple[Any, Any]] = []  # (instance, its image) of closed contexts, to reuse
         self._closed = False
         self._pending: list[PendingWork] = []  # requests answered with waitUntil() work left
         self._pending_lock = threading.Lock()
@@ -179,7 +188,7 @@ class JsRunner:
         assert limits.memory_bytes is not None
         key = None
         if reuse:
-            env_digest = hashlib.sha256(env_json.encode()).hexdigest()
+            env_digest = _env_digest(env_json)
             key = ContextKey(code.identity, code.version, kind, main, code.digest, limits.memory_bytes, env_digest)
         if self._pending and getattr(self._local, "depth", 0) == 0:
             self.drain_pending()  # earlier requests' waitUntil() work runs before this one
@@ -194,7 +203,9 @@ class JsRunner:
         keep = deferred = False
         self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
+            prepared.recycle = None  # a guest stopped by a limit or a trap: its instance is not reused
             result = self._execute(call, prepared, kind, main, code.wasm, request, env, env_json)
+            prepared.recycle = self._recycle
             response = outcomes.response(call, result)
             prepared.requests += 1
             if result.get("pending"):
@@ -300,6 +311,8 @@ class JsRunner:
             if clean and work.key is not None and not self._closed and not _worn(call, prepared.context):
                 self.contexts.give(work.key, prepared)
             else:
+                if failure is not None:
+                    prepared.recycle = None  # (as in run: only instances that stopped cleanly are reused)
                 prepared.close()
 
     def check(self, name: str, main: str, modules: Mapping[str, tuple[str, bytes]], *, memory_limit: int) -> None:
@@ -321,7 +334,9 @@ class JsRunner:
                 prepared = self._open(call)
                 spare = False
                 try:
+                    prepared.recycle = None  # (as in run: only instances that stopped cleanly are reused)
                     result = self._execute(call, prepared, kind, main, source, None, {}, "{}")
+                    prepared.recycle = self._recycle
                     # a module worker's global scope never sees its bindings: what it left is
                     # what any deployment of these modules would start from
                     spare = kind == "module" and prepared.ready and not self._closed
@@ -354,8 +369,52 @@ class JsRunner:
         if self._closed:
             raise RuntimeError("this JsRunner is closed")
         self.created += 1
-        context = self._runtime().new_context(timeout=_CONTEXT_TIMEOUT)
-        return PreparedContext(context, call.modules, vm=QuickJsVm(context))
+        runtime = self._runtime()
+        with self._create_lock:
+            inst, held = self._instances.pop() if self._instances else (None, None)
+        if inst is not None and prelude_image(_imaged_text(), inst.build_id) is not held:
+            inst.close()  # the image it holds is no longer the one contexts start from
+            inst = None
+        if inst is not None:
+            self.recycled += 1
+            try:
+                with QuickJsInternals.adopting(inst):
+                    context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+            except BaseException:
+                inst.close()
+                raise
+        else:
+            context = runtime.new_context(timeout=_CONTEXT_TIMEOUT)
+        vm = QuickJsVm(context)
+        if inst is not None:
+            vm.held = held  # what _prepare resets it to, even if the images were dropped since
+        return PreparedContext(context, call.modules, vm=vm, recycle=self._recycle)
+
+    def _recycle(self, prepared: PreparedContext) -> bool:
+        """Keep a closing context's wasm instance for a later context (at most
+        ``RECYCLED_INSTANCES``): a new instance and the image written into it cost about
+        three times what resetting a used one does. Only an instance that started from the
+        prelude's image and whose memory never grew past it qualifies; the next context
+        resets its whole memory and its stack pointer to the image's (``QuickJsVm.restore``),
+        the wasm instance's only state (the guest has no other mutable global, and its one
+        table is fixed), so it starts exactly as a new instance restored from the image."""
+        vm = prepared.vm
+        try:
+            if vm is None or vm.held is None or self._closed or len(self._instances) >= RECYCLED_INSTANCES:
+                return False
+            held = vm.held
+            if QuickJsInternals.memory_size(prepared.context) != held.size or len(held.whole) != held.size:
+                return False
+            with self._create_lock:
+                if len(self._instances) >= RECYCLED_INSTANCES or self._closed:
+                    return False
+                inst = QuickJsInternals.detach(prepared.context)
+                if inst is None:
+                    return False
+                self._instances.append((inst, held))
+            return True
+        except Exception:  # whatever went wrong, the context is closed as before
+            return False
 
     def _execute(
         self,
@@ -442,7 +501,9 @@ class JsRunner:
         QuickJsInternals.limit_memory(context, call.limits.memory_bytes)
         call.start_clock()  # the prelude runs under the limits too (it must never hang a request)...
         source_text = prelude()
-        image = prelude_image(source_text + vm_source(), vm.inst.build_id)
+        imaged = _imaged_text()
+        # a recycled instance is reset to the image it held; a new one restores the current image
+        image = vm.held if vm.held is not None else prelude_image(imaged, vm.inst.build_id)
         if image is not None:
             # one host function for the context's whole life: it serves whichever call is active
             vm.restore(image, self._host)
@@ -451,7 +512,7 @@ class JsRunner:
             vm.register_host(self._host, for_image=True)
             context.eval(source_text, filename="dispatch_emu:prelude")
             vm.bind()
-            keep_prelude_image(source_text + vm_source(), vm.image())
+            keep_prelude_image(imaged, vm.image())
         call.start_clock()  # ...but its time is the platform's, not the worker's: the worker's starts now
         if kind == "script":
             # a service-worker script reads its bindings as globals; it runs here, at once
@@ -472,15 +533,13 @@ class JsRunner:
         while True:
             vm.run_jobs()
             self._raise_tripped(call)
-            outcome = vm.poll()
+            polled = vm.poll()
             self._raise_tripped(call)
-            if outcome[0] >= 2:  # the outcome; 3: its body is a string, encoded here
-                result = outcomes.unpack(outcome[1:])
-                if outcome[0] == 3:
-                    result["body"] = vm.text().encode("utf-8", "surrogatepass")
+            if polled not in _WAITING:  # the outcome (see vm.js)
+                result = outcomes.unpack(polled, vm)
                 call.add_guest_logs(result.pop("logs", None), result.pop("levels", None))
                 return result
-            if outcome[0] != 1:  # 1: a timer fired
+            if polled != b"1":  # "1": a timer fired
                 raise WorkerException(
                     "The script will never generate a response.",
                     worker=call.worker,
@@ -534,9 +593,27 @@ class JsRunner:
             work.prepared.close()
         self.contexts.close()
         self.spares.close()
+        with self._create_lock:
+            instances, self._instances = self._instances, []
+        for inst, _ in instances:
+            inst.close()
         runtime, self._runtime_ = self._runtime_, None
         if runtime is not None:
             runtime.close()
+
+
+def _imaged_text() -> str:
+    """The prelude and ``vm.js``, what an image is of: one string object while the parts
+    are the same (both are read once per process), so its digest is looked up, not redone."""
+    global _IMAGED
+    source, vm = prelude(), vm_source()
+    cached = _IMAGED
+    if cached is None or cached[0] is not source or cached[1] is not vm:
+        cached = _IMAGED = (source, vm, source + vm)
+    return cached[2]
+
+
+_IMAGED: tuple[str, str, str] | None = None
 
 
 def _current_call() -> JsCall | None:
@@ -546,13 +623,24 @@ def _current_call() -> JsCall | None:
     return state if isinstance(state, JsCall) else None
 
 
+_ENV_ENCODER = json.JSONEncoder(default=env_default)
+
+
 def _env_json(call: JsCall, env: Mapping[str, object]) -> str:
+    if not env:  # most workers have no bindings
+        return "{}"
     try:
-        return json.dumps(dict(env), default=env_default)
+        return _ENV_ENCODER.encode(dict(env))  # (json.dumps with a default= builds an encoder a call)
     except (TypeError, ValueError) as error:
         raise WorkerException(
             f"Worker failed to run: {type(error).__name__}: {error}", worker=call.worker, cause=str(error)
         ) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _env_digest(env_json: str) -> str:
+    """The sha256 of a worker's bindings' JSON (most requests repeat a handful)."""
+    return hashlib.sha256(env_json.encode()).hexdigest()
 
 
 def _memory_full(call: JsCall, context: Any) -> bool:
@@ -568,4 +656,4 @@ def _worn(call: JsCall, context: Any) -> bool:
     return limit - QuickJsInternals.memory_size(context) < max(MEMORY_MARGIN, limit // REUSE_HEADROOM)
 
 
-__all__ = ["REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]
+__all__ = ["RECYCLED_INSTANCES", "REUSE_HEADROOM", "STARTUP_MS", "JsRunner", "PendingWork"]

@@ -10,17 +10,24 @@
     return { name: "", message: text, stack: "" };
   }
 
-  // an incoming request: redirect "manual" and a signal of its own, as workerd gives
+  // an incoming request: redirect "manual" and a signal of its own (made on first use), as
+  // workerd gives. Built directly, with the fields and checks the constructor would give a
+  // Request of the host's parts: the URL is already absolute and normalized (parsing it
+  // again was most of what building the request cost) and the body is the host's own copy.
   function makeRequest(req, body) {
-    const init = { method: req.method, headers: req.headers, redirect: "manual" };
-    if (body !== null && req.method !== "GET" && req.method !== "HEAD") init.body = body;
-    if (req.cf !== null) init.cf = req.cf;
-    // the host's URL is already absolute and normalized: a Request as the input takes it
-    // as is, where a string would be parsed again (most of what building the request costs)
-    const source = Object.create(Request.prototype);
-    Object.assign(source, { _url: req.url, _redirect: "follow", _signal: null, _used: false, _stream: null, _encoded: null });
-    const request = new Request(source, init);
-    if (body !== null && (req.method === "GET" || req.method === "HEAD")) request._bytes = body;
+    const method = requestMethod(req.method);
+    const request = Object.create(Request.prototype);
+    Object.defineProperties(request, REQUEST_FIELDS);
+    request._url = req.url;
+    request._method = method;
+    request._headers = new Headers(req.headers);
+    request._redirect = "manual";
+    request._signal = null;
+    request._cf = req.cf !== null ? req.cf : undefined;
+    request._used = false;
+    request._stream = null;
+    request._encoded = body;
+    request._text = null;
     request._headers._guard = "immutable";
     return request;
   }
@@ -29,7 +36,11 @@
   // after the outcome is out, and keeps the context out of the pool until it is done.
   let waits = [];
   let waitsDone = true;
-  async function settleWaits(list) {
+  function settleWaits(list) {
+    if (list.length === 0) waitsDone = true; // (what the async loop does at once for none, without its promise)
+    else settleEach(list);
+  }
+  async function settleEach(list) {
     // waitUntil() promises may add more while they run
     for (let i = 0; i < list.length; i++) {
       try {
@@ -42,7 +53,9 @@
     waitsDone = true;
   }
 
-  async function respond(response) {
+  // The outcome of the handler's Response: at once for a string body (the usual case), a
+  // promise of it when the body's bytes must be read first.
+  function respond(response) {
     if (!(response instanceof Response)) {
       const kind = response === null ? "null" : typeof response === "object" && response.constructor ? response.constructor.name : typeof response;
       return { invalid: `the fetch handler returned ${kind}, not a Response` };
@@ -51,8 +64,9 @@
     if (response.bodyUsed) return { invalid: "the fetch handler returned a Response whose body was already used" };
     const text = textBody(response);
     if (text !== null) return { status: response._status, headers: response._headers._list, text: text.toWellFormed() };
-    const body = await finalBytes(response);
-    return { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) };
+    return Promise.resolve(finalBytes(response)).then((body) => (
+      { status: response._status, headers: response._headers._list, body: body || new Uint8Array(0) }
+    ));
   }
 
   // The main module's default export, once imported, and the worker's kind.
@@ -140,22 +154,26 @@
     startClock();
     settle(handle(req, body, makeEnv(env)));
   }
-  // The outcome as one Uint8Array (a single crossing back to the host): 4 bytes of
-  // big-endian length, that many bytes of JSON (status, headers, or the failure, and
-  // whether waitUntil() work is pending), the body.
-  // A string body goes beside it instead ([packed, text]): the host encodes it.
+  // The outcome for the host, as [meta, body]: meta is the JSON of the status and headers,
+  // or the failure, with the logs and whether waitUntil() work is pending (JSON has no raw
+  // line break: the host finds its end at the first one); body is the response's string
+  // (the host encodes it), its bytes, or null. A response's JSON is put together here,
+  // which costs half of stringifying a copy of the outcome.
   function pack(result) {
-    const body = result.body || new Uint8Array(0);
     const pending = !loading && !waitsDone;
-    const meta = utf8Encode(JSON.stringify(Object.assign({}, result,
-      { body: undefined, text: undefined, logs: logLines, levels: logLevels, pending })));
+    const logs = logLines;
+    const levels = logLevels;
     logLines = [];
     logLevels = [];
-    const out = new Uint8Array(4 + meta.length + body.length);
-    new DataView(out.buffer).setUint32(0, meta.length);
-    out.set(meta, 4);
-    out.set(body, 4 + meta.length);
-    return typeof result.text === "string" ? [out, result.text] : out;
+    let meta;
+    if (Number.isInteger(result.status) && result.error === undefined && result.invalid === undefined) {
+      // the common answer, put together directly; levels only when a line is not at "log"
+      const levelsJson = levels.length ? `,"levels":${JSON.stringify(levels)}` : "";
+      meta = `{"status":${result.status},"headers":${JSON.stringify(result.headers)},"logs":${JSON.stringify(logs)}${levelsJson},"pending":${pending}}`;
+    } else {
+      meta = JSON.stringify(Object.assign({}, result, { body: undefined, text: undefined, logs, levels, pending }));
+    }
+    return [meta, typeof result.text === "string" ? result.text : result.body || null];
   }
   // A request is over once its outcome is out: what it left behind must not run during
   // the next one (Cloudflare cancels a finished request's timers too), and the log cap

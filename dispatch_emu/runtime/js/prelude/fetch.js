@@ -8,7 +8,7 @@
     }
     return (async () => {
       const request = new Request(input, init);
-      if (request._signal.aborted) throw request._signal.reason;
+      if (request._signal !== null && request._signal.aborted) throw request._signal.reason;
       const body = await finalBytes(request);
       const headers = request._headers._list.filter(([name]) => name !== "host");
       const started = RealDate.now();
@@ -17,7 +17,7 @@
       if (answer.error !== undefined) {
         throw answer.kind === "Error" ? new Error(answer.error) : new TypeError(answer.error);
       }
-      if (request._signal.aborted) throw request._signal.reason;
+      if (request._signal !== null && request._signal.aborted) throw request._signal.reason;
       const status = answer.status;
       const response = new Response(null, { status: status >= 200 && status <= 599 ? status : 200, statusText: answer.statusText, headers: answer.headers });
       response._status = status;

@@ -2,26 +2,57 @@
 
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+  // Names already checked, lowercased (a request's and a response's usual few, looked up
+  // instead of tested again); bounded, so that a worker making up names cannot grow it.
+  const NAMES = new Map();
   function headerName(name) {
     const n = String(name);
+    const known = NAMES.get(n);
+    if (known !== undefined) return known;
     if (!TOKEN.test(n)) throw new TypeError(`Invalid header name: ${JSON.stringify(n)}`);
-    return n.toLowerCase();
+    if (NAMES.size >= 256) NAMES.clear();
+    const lower = n.toLowerCase();
+    NAMES.set(n, lower);
+    return lower;
   }
 
+  // a value with no surrounding whitespace to trim and no NUL, CR or LF: taken as it is.
+  // Short ones already found plain are looked up (a Set lookup is a third of the regex);
+  // bounded like NAMES.
+  const PLAIN_VALUE = /^(?:[^\0\t\n\r ](?:[^\0\r\n]*[^\0\t\n\r ])?)?$/;
+  const PLAIN_VALUES = new Set();
   function headerValue(value) {
-    const v = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    const s = String(value);
+    if (PLAIN_VALUES.has(s)) return s;
+    if (PLAIN_VALUE.test(s)) {
+      if (s.length <= 128) {
+        if (PLAIN_VALUES.size >= 256) PLAIN_VALUES.clear();
+        PLAIN_VALUES.add(s);
+      }
+      return s;
+    }
+    const v = s.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
     if (/[\0\r\n]/.test(v)) throw new TypeError(`Invalid header value: ${JSON.stringify(v)}`);
     return v;
   }
 
+  const HEADERS_FIELDS = hiddenFields("_list", "_guard");
+
   class Headers {
     constructor(init) {
+      Object.defineProperties(this, HEADERS_FIELDS);
       this._list = [];
       this._guard = "none";
-      conceal(this);
       if (init === undefined || init === null) return;
       if (init instanceof Headers) {
         this._list = init._list.map(([k, v]) => [k, v]);
+      } else if (Array.isArray(init)) {
+        for (let i = 0; i < init.length; i++) {
+          const pair = init[i];
+          const entry = Array.isArray(pair) ? pair : Array.from(pair);
+          if (entry.length !== 2) throw new TypeError("Headers: each header pair must have exactly two items");
+          this.append(entry[0], entry[1]);
+        }
       } else if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
         for (const pair of init) {
           const entry = Array.from(pair);
@@ -29,7 +60,8 @@
           this.append(entry[0], entry[1]);
         }
       } else if (typeof init === "object") {
-        for (const key of Object.keys(init)) this.append(key, init[key]);
+        const keys = Object.keys(init);
+        for (let i = 0; i < keys.length; i++) this.append(keys[i], init[keys[i]]);
       } else {
         throw new TypeError("Headers: init must be an object, an iterable of pairs, or Headers");
       }
@@ -39,8 +71,12 @@
     delete(name) { this._check(); const n = headerName(name); this._list = this._list.filter(([k]) => k !== n); }
     get(name) {
       const n = headerName(name);
-      const values = this._list.filter(([k]) => k === n).map(([, v]) => v);
-      return values.length ? values.join(", ") : null;
+      const list = this._list;
+      let value = null;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i][0] === n) value = value === null ? list[i][1] : `${value}, ${list[i][1]}`;
+      }
+      return value;
     }
     getAll(name) {
       const n = headerName(name);
@@ -48,7 +84,12 @@
       return this.getSetCookie();
     }
     getSetCookie() { return this._list.filter(([k]) => k === "set-cookie").map(([, v]) => v); }
-    has(name) { const n = headerName(name); return this._list.some(([k]) => k === n); }
+    has(name) {
+      const n = headerName(name);
+      const list = this._list;
+      for (let i = 0; i < list.length; i++) if (list[i][0] === n) return true;
+      return false;
+    }
     set(name, value) {
       this._check();
       const n = headerName(name);

@@ -2,9 +2,27 @@
 
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
 
+  // a method as a Request keeps it: a token, the standard ones uppercased
+  function requestMethod(method) {
+    if (METHODS.includes(method)) return method;
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw new TypeError(`Invalid HTTP method: ${method}`);
+    return METHODS.includes(method.toUpperCase()) ? method.toUpperCase() : method;
+  }
+
+  // a request's signal: an incoming request's is made on first use
+  function signalOf(request) {
+    if (request._signal === null) request._signal = newSignal();
+    return request._signal;
+  }
+
+  const REQUEST_FIELDS = hiddenFields(
+    "_url", "_method", "_headers", "_redirect", "_signal", "_cf", "_used", "_stream", "_encoded", "_text",
+  );
+
   class Request {
     constructor(input, init = {}) {
       init = init || {};
+      Object.defineProperties(this, REQUEST_FIELDS);
       let source = null;
       if (input instanceof Request) {
         source = input;
@@ -12,13 +30,11 @@
       } else {
         this._url = new URL(String(input)).href;
       }
-      let method = init.method !== undefined ? String(init.method) : source ? source._method : "GET";
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw new TypeError(`Invalid HTTP method: ${method}`);
-      if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
+      const method = requestMethod(init.method !== undefined ? String(init.method) : source ? source._method : "GET");
       this._method = method;
       this._headers = new Headers(init.headers !== undefined ? init.headers : source ? source._headers : undefined);
       this._redirect = init.redirect || (source ? source._redirect : "follow");
-      this._signal = init.signal || (source ? source._signal : null) || newSignal();
+      this._signal = init.signal || (source ? signalOf(source) : null) || newSignal();
       this._cf = init.cf !== undefined ? init.cf : source ? source._cf : undefined;
       this._used = false;
       this._stream = null;
@@ -33,19 +49,18 @@
         if (source._bytes !== null || source._stream !== null) source._used = true;
       }
       this._text = this._text === undefined ? null : this._text;
-      conceal(this);
     }
     get method() { return this._method; }
     get url() { return this._url; }
     get headers() { return this._headers; }
     get redirect() { return this._redirect; }
-    get signal() { return this._signal; }
+    get signal() { return signalOf(this); }
     get cf() { return this._cf; }
     get fetcher() { return null; }
     get integrity() { return ""; }
     get keepalive() { return false; }
     clone() {
-      const copy = new Request(this._url, { method: this._method, headers: this._headers, redirect: this._redirect, cf: this._cf, signal: this._signal });
+      const copy = new Request(this._url, { method: this._method, headers: this._headers, redirect: this._redirect, cf: this._cf, signal: signalOf(this) });
       cloneBody(this, copy);
       return copy;
     }

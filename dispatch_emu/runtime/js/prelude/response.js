@@ -24,6 +24,11 @@
     507: "Insufficient Storage", 508: "Loop Detected", 510: "Not Extended", 511: "Network Authentication Required",
   };
 
+  const RESPONSE_FIELDS = hiddenFields(
+    "_status", "_statusText", "_headers", "_type", "_url", "_redirected", "_used", "_stream", "_webSocket", "_cf",
+    "_encoded", "_text",
+  );
+
   class Response {
     constructor(body = null, init = {}) {
       init = init || {};
@@ -33,6 +38,7 @@
           throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
         }
       }
+      Object.defineProperties(this, RESPONSE_FIELDS);
       this._status = status;
       // workerd fills in the reason phrase when none is given (new Response("").statusText is "OK")
       this._statusText = init.statusText === undefined ? defaultStatusText(status) : String(init.statusText);
@@ -50,7 +56,6 @@
       }
       if (this._text === undefined) this._text = null;
       if (this._encoded === undefined) this._encoded = null;
-      conceal(this);
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
