@@ -1,11 +1,17 @@
-"""Shared helpers for the benchmarks: interleaved rounds, medians, RSS, raw WSGI calls."""
+"""Shared helpers for the benchmarks: interleaved rounds, medians, RSS, raw WSGI calls, old trees."""
 
 from __future__ import annotations
 
 import gc
 import statistics
+import subprocess
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def per_op(fn: Callable[[], object], n: int) -> float:
@@ -54,3 +60,14 @@ def environ(host: str, path: str = "/hello") -> dict:
 def call_wsgi(app, env: dict) -> bytes:
     """One raw WSGI call, as a server makes it (minus the socket); the body."""
     return b"".join(app(dict(env), lambda status, headers, exc_info=None: None))
+
+
+def export_revision(rev: str, into: Path | str) -> None:
+    """A git revision of this repository, as files in ``into`` (``git archive``): the
+    baseline tree the ``--baseline`` options and ``compare.py`` run beside this one."""
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as tmp:
+        tmp.write(archive)
+        tmp.seek(0)
+        with tarfile.open(fileobj=tmp) as tar:
+            tar.extractall(into, filter="data")

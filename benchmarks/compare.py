@@ -18,9 +18,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
+
+from _timing import export_revision
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -79,13 +80,6 @@ LABELS = {
 }
 
 
-def export(rev: str, into: str) -> None:
-    archive = subprocess.run(["git", "archive", rev], cwd=HERE, check=True, capture_output=True).stdout
-    with tempfile.TemporaryFile() as tmp:
-        tmp.write(archive)
-        tmp.seek(0)
-        with tarfile.open(fileobj=tmp) as tar:
-            tar.extractall(into, filter="data")
 
 
 def main() -> None:
@@ -95,7 +89,7 @@ def main() -> None:
     rounds = int(args[1]) if len(args) > 1 else 60
     chunks = JS_CHUNKS if js else CHUNKS
     with tempfile.TemporaryDirectory(prefix="dispatch-emu-compare-") as other:
-        export(rev, other)
+        export_revision(rev, other)
         trees = {"this tree": str(HERE), rev: other}
         procs = {}
         for name, tree in trees.items():

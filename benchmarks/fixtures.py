@@ -29,11 +29,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from _timing import export_revision
 
 HERE = Path(__file__).resolve().parent
 
@@ -125,14 +126,6 @@ def run_case(workdir: Path, name: str, tests: int, tree: str | None = None) -> l
     return json.loads(out.read_text())
 
 
-def export(rev: str, into: Path) -> None:
-    """A git revision of this repository, as files (``git archive``)."""
-    archive = subprocess.run(["git", "archive", rev], cwd=HERE.parent, check=True, capture_output=True).stdout
-    with tempfile.TemporaryFile() as tmp:
-        tmp.write(archive)
-        tmp.seek(0)
-        with tarfile.open(fileobj=tmp) as tar:
-            tar.extractall(into, filter="data")
 
 
 def reset_cost(rounds: int = 2000) -> float:
@@ -178,7 +171,7 @@ def main() -> None:
         workdir = Path(tmp)
         trees: dict[str, str | None] = {name: None for name in cases}
         if args.baseline:
-            export(args.baseline, workdir / "baseline")
+            export_revision(args.baseline, workdir / "baseline")
             for name in [n for n in cases if n.startswith("dispatch_emu")]:
                 trees[f"{name} @ {args.baseline}"] = str(workdir / "baseline")
         per_test: dict[str, list[float]] = {name: [] for name in trees}

@@ -47,7 +47,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -55,7 +54,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import call_wsgi, environ, interleaved, per_op, us  # noqa: E402
+from _timing import call_wsgi, environ, export_revision, interleaved, per_op, us  # noqa: E402
 from _workerd import WorkerdServer, available  # noqa: E402
 
 from dispatch_emu import Emulator, RuntimeSettings  # noqa: E402
@@ -442,13 +441,6 @@ def latencies(port: int, n: int) -> tuple[list[float], int]:
     return out, closed
 
 
-def export_revision(rev: str, into: Path) -> None:
-    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
-    with tempfile.TemporaryFile() as tmp:
-        tmp.write(archive)
-        tmp.seek(0)
-        with tarfile.open(fileobj=tmp) as tar:
-            tar.extractall(into, filter="data")
 
 
 def against_workerd(js_hello: bytes, rounds: int = 7, n: int = 200, baseline: str | None = None) -> None:
