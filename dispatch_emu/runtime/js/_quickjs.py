@@ -32,6 +32,7 @@ from typing import Any
 
 from dispatch_emu.errors import WorkerException
 from dispatch_emu.runtime import _native_stack as native_stack
+from dispatch_emu.runtime.js._hostwire import wired
 
 #: The package a JavaScript worker needs.
 QUICKJS_PACKAGE = "quickjs-rs"
@@ -440,6 +441,7 @@ def _offered_instance(engine_rt: Any) -> Any:
     _OFFERED.inst = None
     transformer = inst.source_transformer  # (stateless between sources: kept)
     _fresh_state(inst, engine_rt)
+    inst.__dict__.pop("_host_call", None)  # the previous context's (QuickJsVm installs its own)
     inst.source_transformer = transformer
     inst._dispatch_emu_recycled = True
     return inst
@@ -554,6 +556,7 @@ _VM_SOURCE: str | None = None
 #: Status codes of the guest's exports (quickjs-rs's engine).
 _STATUS_OK = 0
 _STATUS_JS_ERROR = 1
+_HOST_CALL_ERROR = -1  # a host import's answer that makes the guest throw its HostError
 _I32 = struct.Struct("<i")
 _ARGV_SLOTS = 4
 _SCRATCH_MIN = 4096
@@ -657,6 +660,7 @@ class QuickJsVm:
         self._scratch_size = 0
         self._baseline: bytes | None = None
         self.held: VmImage | None = None  # the image this instance started from (taken or restored)
+        self._host_fn: Callable[..., Any] | None = None  # the prelude's host function, wired (_hostwire)
 
     # -- raw memory
 
@@ -695,7 +699,9 @@ class QuickJsVm:
         ``for_image``, first keep the new instance's memory, which :meth:`image` diffs against."""
         if for_image:
             self._baseline = self.memory()
-        self.context.register(HOST_FUNCTION, fn, is_async=False)
+        self._host_fn = wired(fn)
+        self.context.register(HOST_FUNCTION, self._host_fn, is_async=False)
+        self._install_host_call()
 
     def memory(self) -> bytes:
         """A copy of the instance's linear memory."""
@@ -794,7 +800,8 @@ class QuickJsVm:
         context = self.context
         fn_id = context._next_fn_id
         context._next_fn_id += 1
-        context._host_registry[fn_id] = host
+        self._host_fn = wired(host)
+        context._host_registry[fn_id] = self._host_fn
         inst.name_to_fn_id[HOST_FUNCTION] = fn_id
         inst.async_names.discard(HOST_FUNCTION)
         (
@@ -802,6 +809,7 @@ class QuickJsVm:
             self._scratch_size,
         ) = image.handles
         self._bound = True
+        self._install_host_call()
 
     @property
     def bound(self) -> bool:
@@ -881,6 +889,97 @@ class QuickJsVm:
             return data
         finally:
             c("free_value", result)
+
+    # -- the prelude's host calls (see _hostwire)
+
+    def _install_host_call(self) -> None:
+        """Serve the guest's calls of :data:`HOST_FUNCTION` here instead of through
+        quickjs-rs's ``_Instance._host_call`` (which marshals value by value): the packed
+        string and byte arrays read in 4 crossings each, the answer made in 1 (a string or
+        bytes) or 3 + 3 per byte array (a list). The instance's other host functions, and
+        this one before :meth:`bind`, take quickjs-rs's path."""
+        inst = self.inst
+        generic = type(inst)._host_call
+        name = HOST_FUNCTION.encode()
+        fn_id = inst.name_to_fn_id.get(HOST_FUNCTION)
+
+        def host_call(name_ptr: int, name_len: int, this: int, argc: int, argv_ptr: int) -> int:
+            if (
+                not self._bound
+                or self.inst is not inst
+                or name_len != len(name)
+                or inst.name_to_fn_id.get(HOST_FUNCTION) != fn_id
+                or self._read(name_ptr, name_len) != name
+                or argc < 1
+            ):
+                return generic(inst, name_ptr, name_len, this, argc, argv_ptr)
+            try:
+                handles = struct.unpack(f"<{argc}i", self._read(argv_ptr, 4 * argc))
+                head = self._take_string(handles[0]).decode()
+                buffers = [self._take_bytes(handle) for handle in handles[1:]]
+                return self._answer(self._host_fn(head, *buffers))
+            except BaseException as error:  # as quickjs-rs does: the guest sees a HostError
+                self.context._last_host_exception = error
+                return _HOST_CALL_ERROR
+
+        inst._host_call = host_call
+
+    def _take_string(self, handle: int) -> bytes:
+        c = self.c
+        status = c("get_string", handle)
+        if status != _STATUS_OK:
+            raise self._engine_error(f"get_string status={status}")
+        return self._take_result()
+
+    def _take_bytes(self, handle: int) -> bytes:
+        c = self.c
+        slots = self._slots + 4 * _ARGV_SLOTS  # the out slot, and the three a host call's reader may use
+        status = c("get_typed_array_buffer", handle, slots, slots, slots)
+        if status != _STATUS_OK:
+            raise self._engine_error(f"a host call's byte array did not read (status {status})")
+        return self._take_result()
+
+    def _take_result(self) -> bytes:
+        c = self.c
+        length = int(c("qjs_last_len"))
+        data = self._read(int(c("qjs_last_ptr")), length) if length else b""
+        c("qjs_result_free")
+        return data
+
+    def _answer(self, value: Any) -> int:
+        """A guest handle of a packed answer (a string, bytes, or a list of a string and bytes)."""
+        c = self.c
+        if type(value) is str:
+            return self._new_text(value)
+        if type(value) is bytes:
+            return self._new_bytes(value)
+        array = int(c("new_array"))
+        try:
+            for index, item in enumerate(value):
+                handle = self._new_text(item) if type(item) is str else self._new_bytes(item)
+                status = c("set_index", array, index, handle)
+                c("free_value", handle)
+                if status != _STATUS_OK:
+                    raise self._engine_error(f"set_index status={status}")
+        except BaseException:
+            c("free_value", array)
+            raise
+        return array
+
+    def _new_text(self, text: str) -> int:
+        data = text.encode()
+        self._ensure_scratch(len(data))
+        self._write(self._scratch, data)
+        return int(self.c("new_string", self._scratch, len(data)))
+
+    def _new_bytes(self, data: bytes) -> int:
+        out = self._slots + 4 * _ARGV_SLOTS
+        self._ensure_scratch(len(data))
+        self._write(self._scratch, data)
+        status = self.c("new_uint8array", self._scratch, len(data), out)
+        if status != _STATUS_OK:
+            raise self._engine_error(f"new_uint8array status={status}")
+        return _I32.unpack(self._read(out, 4))[0]
 
     def run_jobs(self) -> None:
         self.c("execute_pending_jobs")

@@ -4,8 +4,9 @@ The prelude reaches the host through one function, ``host(op, ...args)``. The op
 need a request's state (``fetch``, the subrequest counter, deadlines) are served by
 :class:`~dispatch_emu.runtime.js._call.JsCall`; the stateless ones — crypto, compression,
 text codecs, IDNA — are here, one module per concept, so that a new op is one entry in
-:data:`HOST_OPS` and no change to the call path. Values cross as quickjs-rs marshals
-them: ``bytes`` ↔ ``Uint8Array``, ``dict`` ↔ object, ``list`` ↔ array.
+:data:`HOST_OPS` and no change to the call path. Values cross packed (see
+:mod:`dispatch_emu.runtime.js._hostwire`): ``bytes`` ↔ ``Uint8Array`` (any byte array or
+view, from the guest), ``dict`` ↔ object, ``list`` ↔ array, ``undefined`` → ``None``.
 
 A host function that fails for a reason the guest should see returns ``{"error":
 {"name": ..., "message": ...}}`` (see :class:`HostError`); the prelude throws it as a

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -641,18 +640,13 @@ OPS: dict[str, Callable[..., Any]] = {
 }
 
 
-def crypto_op(op: str, packed: str, *buffers: bytes) -> Any:
-    """``host("crypto", op, json, ...buffers)``: one SubtleCrypto operation on normalized
-    arguments, which cross as a JSON array whose ``{"$b": i}`` objects stand for ``buffers[i]``."""
+def crypto_op(op: str, *args: Any) -> Any:
+    """``host("crypto", op, ...args)``: one SubtleCrypto operation on normalized arguments
+    (byte arrays arrive as ``bytes``, objects as dicts: see ``_hostwire``)."""
     function = OPS.get(op)
     if function is None:
         raise HostError("NotSupportedError", f"crypto.subtle.{op} is not available in dispatch_emu")
-
-    def revive(value: dict[str, Any]) -> Any:
-        return bytes(buffers[value["$b"]]) if len(value) == 1 and "$b" in value else value
-
     try:
-        args = json.loads(packed, object_hook=revive)
         return function(*args)
     except HostError:
         raise

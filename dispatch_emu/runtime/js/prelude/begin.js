@@ -14,8 +14,43 @@
   "use strict";
   // Host calls dispatch by this name, so a context restored from a snapshot of this
   // prelude reaches its own host function once it registers one under the same name.
-  const host = globalThis.__dispatch_emu_host;
+  const wire = globalThis.__dispatch_emu_host;
   delete globalThis.__dispatch_emu_host;
+
+  // host(op, ...args): a call crosses as one string, the op and the arguments' JSON (a
+  // byte array in it is {"$b": i}, standing for the i-th Uint8Array passed after the
+  // string), and comes back as a Uint8Array, a string tagged "s" (a string) or "j" (JSON),
+  // or [JSON, ...Uint8Arrays] (see dispatch_emu/runtime/js/_hostwire.py). The engine's
+  // generic marshalling costs several crossings per value; this, a few per call.
+  const WIRE_BYTES = (buffers) => (key, value) => {
+    if (value === undefined) return null;
+    if (typeof value !== "object" || value === null) return value;
+    if (value instanceof Uint8Array) { buffers.push(value); return { $b: buffers.length - 1 }; }
+    if (ArrayBuffer.isView(value)) {
+      buffers.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      return { $b: buffers.length - 1 };
+    }
+    if (value instanceof ArrayBuffer) { buffers.push(new Uint8Array(value)); return { $b: buffers.length - 1 }; }
+    return value;
+  };
+  function host(op, ...args) {
+    let plain = true;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if ((typeof arg === "object" && arg !== null) || arg === undefined) { plain = false; break; }
+    }
+    let answer;
+    if (plain) {
+      answer = wire(op + "\n" + JSON.stringify(args));
+    } else {
+      const buffers = [];
+      answer = wire(op + "\n" + JSON.stringify(args, WIRE_BYTES(buffers)), ...buffers);
+    }
+    if (typeof answer === "string") return answer.charCodeAt(0) === 115 ? answer.slice(1) : JSON.parse(answer.slice(1));
+    if (answer instanceof Uint8Array) return answer;
+    return JSON.parse(answer[0], (key, value) =>
+      value !== null && typeof value === "object" && typeof value.$b === "number" ? answer[1 + value.$b] : value);
+  }
 
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });

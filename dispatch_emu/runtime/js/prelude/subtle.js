@@ -43,15 +43,9 @@
   const EMPTY_USAGES = "Secret/private CryptoKeys must have at least one usage.";
   const UNKNOWN_DIGEST = "Unrecognized or unimplemented digest algorithm requested.";
 
-  // The arguments cross as one JSON string plus the buffers it refers to ({"$b": index}):
-  // a string and a few Uint8Arrays cross to the host far faster than nested objects do.
+  // The arguments cross as host() packs them: one JSON string plus the byte arrays it refers to.
   function hostCrypto(op, ...args) {
-    const buffers = [];
-    const json = JSON.stringify(args, (key, value) => {
-      if (value instanceof Uint8Array) { buffers.push(value); return { $b: buffers.length - 1 }; }
-      return value === undefined ? null : value;
-    });
-    const answer = host("crypto", op, json, ...buffers);
+    const answer = host("crypto", op, ...args);
     if (answer !== null && typeof answer === "object" && answer.error && typeof answer.error.name === "string") {
       const { name, message } = answer.error;
       if (name === "TypeError" || name === "RangeError") throw new globalThis[name](message);
