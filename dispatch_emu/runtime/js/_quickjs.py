@@ -176,9 +176,54 @@ def compiled_engine(cache_dir: str | None) -> bool:
             if "quickjs" in _wasmtime._SHARED_ARTIFACTS:
                 return False
             _wasmtime._SHARED_ARTIFACTS["quickjs"] = _wasmtime.SharedWasmArtifact(
-                module=module, linker=_engine._build_shared_linker(engine), build_id=bytes.fromhex(digest)
+                module=module, linker=_shared_linker(engine), build_id=bytes.fromhex(digest)
             )
         return True
+
+
+#: The raw import callbacks of :func:`_shared_linker` (ctypes callbacks live while referenced).
+_RAW_IMPORTS: list[Any] = []
+
+
+def _shared_linker(engine: Any) -> Any:
+    """quickjs-rs's linker, with its ``env.host_call`` import served by a raw callback.
+
+    wasmtime-py's import trampoline wraps every parameter and the result in ``Val``
+    objects and checks their types (about 10 µs a call here); the raw callback
+    (``wasmtime_linker_define_func_unchecked``) reads the five ``i32`` and writes the result
+    in place, then calls what quickjs-rs's own trampoline calls (the instance of the thread's
+    current guest call, ``_Instance._host_call``). Like quickjs-rs's ``_host_call``, a
+    failure is answered with the error handle (the guest throws its ``HostError``), never a trap.
+    """
+    import wasmtime
+    from quickjs_rs import _engine
+    from wasmtime import _ffi as ffi
+
+    linker = _engine._build_shared_linker(engine)
+    current = _engine._CUR
+
+    def host_call(env: Any, caller: Any, values: Any, count: int) -> int:
+        try:
+            values[0].i32 = current.inst._host_call(
+                values[0].i32, values[1].i32, values[2].i32, values[3].i32, values[4].i32
+            )
+        except BaseException:
+            values[0].i32 = _HOST_CALL_ERROR
+        return 0
+
+    callback = ffi.wasmtime_func_unchecked_callback_t(host_call)
+    finalizer = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda env: None)
+    i32 = wasmtime.ValType.i32()
+    ty = wasmtime.FuncType([i32] * 5, [i32])
+    linker.allow_shadowing = True
+    error = ffi.wasmtime_linker_define_func_unchecked(
+        linker.ptr(), b"env", 3, b"host_call", len(b"host_call"), ty.ptr(), callback, None, finalizer
+    )
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
+    linker.allow_shadowing = False
+    _RAW_IMPORTS.extend((callback, finalizer, ty))
+    return linker
 
 
 #: ``max_wasm_stack`` of quickjs-rs's shared engine, by ``id`` of the engine.
@@ -319,7 +364,34 @@ def install_fast_calls(inst: Any) -> None:
             return None
         return getattr(values[0], result)
 
+    def leaf(name: str) -> Callable[..., Any]:
+        """A caller of one export that runs no JavaScript and calls no import back (the
+        guest's accessors and constructors), for use inside a host call of this instance
+        (the thread's current instance already): its parameter array is made once."""
+        func_ref, (arity, result, kinds, array) = funcs.get(name) or lookup(name)
+        values = array()
+        width = len(values)
+
+        def call(*args: Any) -> Any:
+            for i, value in enumerate(args):
+                setattr(values[i], kinds[i], value)
+            trap = trap_ptr()
+            error = call_unchecked(context, func_ref, values, width, byref(trap))
+            if error:
+                maybe_raise_last_exn()
+                raise WasmtimeError._from_ptr(error)
+            if trap:
+                trapped = Trap._from_ptr(trap)
+                maybe_raise_last_exn()
+                raise trapped
+            return getattr(values[0], result) if result else None
+
+        if arity > len(kinds):
+            raise TypeError(name)
+        return call
+
     inst.c = c
+    inst._dispatch_emu_leaf = leaf
     inst._dispatch_emu_fast = True
 
 
@@ -895,68 +967,89 @@ class QuickJsVm:
     def _install_host_call(self) -> None:
         """Serve the guest's calls of :data:`HOST_FUNCTION` here instead of through
         quickjs-rs's ``_Instance._host_call`` (which marshals value by value): the packed
-        string and byte arrays read in 4 crossings each, the answer made in 1 (a string or
+        string and each byte array read in 4 crossings, the answer made in 1 (a string or
         bytes) or 3 + 3 per byte array (a list). The instance's other host functions, and
         this one before :meth:`bind`, take quickjs-rs's path."""
         inst = self.inst
         generic = type(inst)._host_call
         name = HOST_FUNCTION.encode()
+        size = len(name)
         fn_id = inst.name_to_fn_id.get(HOST_FUNCTION)
+        leaf = inst._dispatch_emu_leaf
+        get_string, get_bytes = leaf("get_string"), leaf("get_typed_array_buffer")
+        last_len, last_ptr, result_free = leaf("qjs_last_len"), leaf("qjs_last_ptr"), leaf("qjs_result_free")
+        new_string, new_uint8array = leaf("new_string"), leaf("new_uint8array")
+        store_context, memory = inst.store._context(), ctypes.byref(inst.mem._memory)
+        memory_data, memory_size, string_at = _memory_data, _memory_size, ctypes.string_at
+        unpack_handles = struct.Struct("<i").unpack_from
+
+        def read(address: int, length: int) -> bytes:
+            if address < 0 or length < 0 or address + length > memory_size(store_context, memory):
+                raise self._engine_error(f"out-of-range guest read at {address} ({length} bytes)")
+            return string_at(memory_data(store_context, memory) + address, length)
+
+        def take_result() -> bytes:
+            length = last_len()
+            data = read(last_ptr(), length) if length else b""
+            result_free()
+            return data
+
+        def new_value(value: str | bytes) -> int:
+            data = value.encode() if type(value) is str else value
+            if len(data) > self._scratch_size:
+                self._ensure_scratch(len(data))
+            scratch = self._scratch
+            if scratch + len(data) > memory_size(store_context, memory):
+                raise self._engine_error("the scratch buffer is out of range")
+            ctypes.memmove(memory_data(store_context, memory) + scratch, data, len(data))
+            if type(value) is str:
+                return int(new_string(scratch, len(data)))
+            out = self._slots + 4 * _ARGV_SLOTS
+            status = new_uint8array(scratch, len(data), out)
+            if status != _STATUS_OK:
+                raise self._engine_error(f"new_uint8array status={status}")
+            return unpack_handles(read(out, 4))[0]
 
         def host_call(name_ptr: int, name_len: int, this: int, argc: int, argv_ptr: int) -> int:
             if (
-                not self._bound
-                or self.inst is not inst
-                or name_len != len(name)
-                or inst.name_to_fn_id.get(HOST_FUNCTION) != fn_id
-                or self._read(name_ptr, name_len) != name
+                name_len != size
                 or argc < 1
+                or not self._bound
+                or self.inst is not inst
+                or inst.name_to_fn_id.get(HOST_FUNCTION) != fn_id
+                or read(name_ptr, size) != name
             ):
                 return generic(inst, name_ptr, name_len, this, argc, argv_ptr)
             try:
-                handles = struct.unpack(f"<{argc}i", self._read(argv_ptr, 4 * argc))
-                head = self._take_string(handles[0]).decode()
-                buffers = [self._take_bytes(handle) for handle in handles[1:]]
-                return self._answer(self._host_fn(head, *buffers))
+                handles = struct.unpack(f"<{argc}i", read(argv_ptr, 4 * argc))
+                status = get_string(handles[0])
+                if status != _STATUS_OK:
+                    raise self._engine_error(f"get_string status={status}")
+                head = take_result().decode()
+                buffers = []
+                out = self._slots + 4 * _ARGV_SLOTS  # (the three out-parameters share one slot)
+                for handle in handles[1:]:
+                    status = get_bytes(handle, out, out, out)
+                    if status != _STATUS_OK:
+                        raise self._engine_error(f"a host call's byte array did not read (status {status})")
+                    buffers.append(take_result())
+                answer = self._host_fn(head, *buffers)
+                if type(answer) is str or type(answer) is bytes:
+                    return new_value(answer)
+                return self._answer_list(answer, new_value)
             except BaseException as error:  # as quickjs-rs does: the guest sees a HostError
                 self.context._last_host_exception = error
                 return _HOST_CALL_ERROR
 
         inst._host_call = host_call
 
-    def _take_string(self, handle: int) -> bytes:
+    def _answer_list(self, values: list[Any], new_value: Callable[[Any], int]) -> int:
+        """A guest array of the packed answer's string and byte arrays."""
         c = self.c
-        status = c("get_string", handle)
-        if status != _STATUS_OK:
-            raise self._engine_error(f"get_string status={status}")
-        return self._take_result()
-
-    def _take_bytes(self, handle: int) -> bytes:
-        c = self.c
-        slots = self._slots + 4 * _ARGV_SLOTS  # the out slot, and the three a host call's reader may use
-        status = c("get_typed_array_buffer", handle, slots, slots, slots)
-        if status != _STATUS_OK:
-            raise self._engine_error(f"a host call's byte array did not read (status {status})")
-        return self._take_result()
-
-    def _take_result(self) -> bytes:
-        c = self.c
-        length = int(c("qjs_last_len"))
-        data = self._read(int(c("qjs_last_ptr")), length) if length else b""
-        c("qjs_result_free")
-        return data
-
-    def _answer(self, value: Any) -> int:
-        """A guest handle of a packed answer (a string, bytes, or a list of a string and bytes)."""
-        c = self.c
-        if type(value) is str:
-            return self._new_text(value)
-        if type(value) is bytes:
-            return self._new_bytes(value)
         array = int(c("new_array"))
         try:
-            for index, item in enumerate(value):
-                handle = self._new_text(item) if type(item) is str else self._new_bytes(item)
+            for index, item in enumerate(values):
+                handle = new_value(item)
                 status = c("set_index", array, index, handle)
                 c("free_value", handle)
                 if status != _STATUS_OK:
@@ -965,21 +1058,6 @@ class QuickJsVm:
             c("free_value", array)
             raise
         return array
-
-    def _new_text(self, text: str) -> int:
-        data = text.encode()
-        self._ensure_scratch(len(data))
-        self._write(self._scratch, data)
-        return int(self.c("new_string", self._scratch, len(data)))
-
-    def _new_bytes(self, data: bytes) -> int:
-        out = self._slots + 4 * _ARGV_SLOTS
-        self._ensure_scratch(len(data))
-        self._write(self._scratch, data)
-        status = self.c("new_uint8array", self._scratch, len(data), out)
-        if status != _STATUS_OK:
-            raise self._engine_error(f"new_uint8array status={status}")
-        return _I32.unpack(self._read(out, 4))[0]
 
     def run_jobs(self) -> None:
         self.c("execute_pending_jobs")
