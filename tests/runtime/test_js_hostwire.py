@@ -174,3 +174,30 @@ def test_the_packed_calls_take_the_fast_path_not_quickjs_rs_marshalling(runtime,
     """)
     assert out == [8, "a9993e364706816aba3e25717850c26c9cd0d89d"]
     assert calls == []
+
+
+def test_the_guest_result_buffer_is_found_for_this_build(runtime) -> None:
+    # (found by reading strings of known lengths; a host call then reads results without
+    # three guest calls each; were it not found, the calls would take the slower way)
+    import quickjs_rs
+
+    from dispatch_emu.runtime.js import _quickjs
+
+    _quickjs.compiled_engine(None)
+    rt = quickjs_rs.Runtime()
+    _quickjs.lean_instances(rt)
+    context = rt.new_context()
+    try:
+        context.eval("1")
+        inst = _quickjs.QuickJsVm(context).inst
+        field = _quickjs.result_field(inst)
+        assert field >= 0
+        handle = inst._new_string("h\u00e9llo")
+        assert inst.c("get_string", handle) == 0
+        address, length = _quickjs._PAIR.unpack(bytes(inst.mem.read(inst.store, field, field + 8)))
+        assert bytes(inst.mem.read(inst.store, address, address + length)) == "h\u00e9llo".encode()
+        inst.c("qjs_result_free")
+        inst.c("free_value", handle)
+    finally:
+        context.close()
+        rt.close()
