@@ -23,6 +23,7 @@ In JSON, ``undefined`` becomes ``null`` (``None``), as NaN and infinities do.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,17 +37,28 @@ def unpack(head: str, buffers: tuple[bytes, ...] | list[bytes]) -> tuple[str, li
     if not buffers:
         args = _DECODE(packed) if packed else []
     else:
-
-        def revive(value: dict[str, Any]) -> Any:
-            index = value.get("$b")
-            if len(value) == 1 and type(index) is int and 0 <= index < len(buffers):
-                return bytes(buffers[index])
-            return value
-
-        args = json.loads(packed, object_hook=revive)
+        previous = getattr(_REVIVING, "buffers", None)  # (an op may run a nested worker: keep its caller's)
+        _REVIVING.buffers = buffers
+        try:
+            args = _DECODE_REVIVING(packed)
+        finally:
+            _REVIVING.buffers = previous
     if type(args) is not list:
         raise TypeError("a host call's arguments must be a JSON array")
     return op, args
+
+
+def _revive(value: dict[str, Any]) -> Any:
+    index = value.get("$b")
+    if type(index) is int and len(value) == 1:
+        buffers = _REVIVING.buffers
+        if 0 <= index < len(buffers):
+            return bytes(buffers[index])
+    return value
+
+
+_REVIVING = threading.local()
+_DECODE_REVIVING = json.JSONDecoder(object_hook=_revive).decode
 
 
 def pack(result: Any) -> str | bytes | list[Any]:

@@ -1036,11 +1036,15 @@ class QuickJsVm:
             return string_at(memory_data(store_context, memory) + address, length)
 
         field = result_field(inst)
+        pair = _PAIR.unpack_from
 
         def take_result() -> bytes:
             if field >= 0:  # (the buffer stays until the next accessor replaces it)
-                address, length = _PAIR.unpack(read(field, 8))
-                return read(address, length) if length else b""
+                size, base = memory_size(store_context, memory), memory_data(store_context, memory)
+                address, length = pair(string_at(base + field, 8)) if field + 8 <= size else (-1, 0)
+                if address < 0 or address + length > size:
+                    raise self._engine_error(f"out-of-range guest read at {address} ({length} bytes)")
+                return string_at(base + address, length) if length else b""
             length = last_len()
             data = read(last_ptr(), length) if length else b""
             result_free()
@@ -1051,16 +1055,20 @@ class QuickJsVm:
             if len(data) > self._scratch_size:
                 self._ensure_scratch(len(data))
             scratch = self._scratch
-            if scratch + len(data) > memory_size(store_context, memory):
+            limit = memory_size(store_context, memory)
+            if scratch + len(data) > limit:
                 raise self._engine_error("the scratch buffer is out of range")
-            ctypes.memmove(memory_data(store_context, memory) + scratch, data, len(data))
+            base = memory_data(store_context, memory)
+            ctypes.memmove(base + scratch, data, len(data))
             if type(value) is str:
                 return int(new_string(scratch, len(data)))
             out = self._slots + 4 * _ARGV_SLOTS
             status = new_uint8array(scratch, len(data), out)
             if status != _STATUS_OK:
                 raise self._engine_error(f"new_uint8array status={status}")
-            return unpack_handles(read(out, 4))[0]
+            if memory_size(store_context, memory) != limit:  # (linear memory moves only when it grows)
+                base = memory_data(store_context, memory)
+            return unpack_handles(string_at(base + out, 4))[0]
 
         def host_call(name_ptr: int, name_len: int, this: int, argc: int, argv_ptr: int) -> int:
             if (
@@ -1069,11 +1077,15 @@ class QuickJsVm:
                 or not self._bound
                 or self.inst is not inst
                 or inst.name_to_fn_id.get(HOST_FUNCTION) != fn_id
-                or read(name_ptr, size) != name
             ):
                 return generic(inst, name_ptr, name_len, this, argc, argv_ptr)
+            limit, base = memory_size(store_context, memory), memory_data(store_context, memory)
+            if name_ptr < 0 or name_ptr + size > limit or string_at(base + name_ptr, size) != name:
+                return generic(inst, name_ptr, name_len, this, argc, argv_ptr)
             try:
-                handles = struct.unpack(f"<{argc}i", read(argv_ptr, 4 * argc))
+                if argv_ptr < 0 or argv_ptr + 4 * argc > limit:
+                    raise self._engine_error(f"out-of-range guest read at {argv_ptr} ({4 * argc} bytes)")
+                handles = struct.unpack(f"<{argc}i", string_at(base + argv_ptr, 4 * argc))
                 status = get_string(handles[0])
                 if status != _STATUS_OK:
                     raise self._engine_error(f"get_string status={status}")

@@ -39,13 +39,15 @@
       const arg = args[i];
       if ((typeof arg === "object" && arg !== null) || arg === undefined) { plain = false; break; }
     }
-    let answer;
-    if (plain) {
-      answer = wire(op + "\n" + JSON.stringify(args));
-    } else {
-      const buffers = [];
-      answer = wire(op + "\n" + JSON.stringify(args, WIRE_BYTES(buffers)), ...buffers);
-    }
+    if (plain) return unwire(wire(op + "\n" + JSON.stringify(args)));
+    const buffers = [];
+    return unwire(wire(op + "\n" + JSON.stringify(args, WIRE_BYTES(buffers)), ...buffers));
+  }
+  // host() of arguments a caller packed itself: `json` the array of them, {"$b": i} buffers[i]
+  function hostPacked(op, json, buffers) {
+    return unwire(wire(op + "\n" + json, ...buffers));
+  }
+  function unwire(answer) {
     if (typeof answer === "string") return answer.charCodeAt(0) === 115 ? answer.slice(1) : JSON.parse(answer.slice(1));
     if (answer instanceof Uint8Array) return answer;
     return JSON.parse(answer[0], (key, value) =>

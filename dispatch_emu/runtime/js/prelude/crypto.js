@@ -24,7 +24,7 @@
   let cryptoLib = null;
   // crypto.subtle and CryptoKey: the lazy section subtle.js
   function cryptoSection() {
-    if (cryptoLib === null) cryptoLib = section("subtle.js", { host, toBytes, utf8Encode, utf8Decode, DOMException, SLOT });
+    if (cryptoLib === null) cryptoLib = section("subtle.js", { host, hostPacked, liftBytes: WIRE_BYTES, toBytes, utf8Encode, utf8Decode, DOMException, SLOT });
     return cryptoLib;
   }
   lazyGlobal("CryptoKey", () => cryptoSection().CryptoKey);

@@ -7,7 +7,7 @@
   // A lazy section (LAZY_FILES in _modules.py): compiled the first time a worker touches
   // crypto.subtle, CryptoKey or a DigestStream, with the internals below as $.
   "use strict";
-  const { host, toBytes, utf8Encode, utf8Decode, DOMException, SLOT } = $;
+  const { hostPacked, liftBytes, toBytes, utf8Encode, utf8Decode, DOMException, SLOT } = $;
 
   const ALGORITHMS = [
     "SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5", "HMAC", "AES-GCM", "AES-CBC", "AES-CTR", "AES-KW",
@@ -43,9 +43,26 @@
   const EMPTY_USAGES = "Secret/private CryptoKeys must have at least one usage.";
   const UNKNOWN_DIGEST = "Unrecognized or unimplemented digest algorithm requested.";
 
-  // The arguments cross as host() packs them: one JSON string plus the byte arrays it refers to.
+  // The arguments cross as host() packs them, one JSON string plus the byte arrays it
+  // refers to, put together here: QuickJS's JSON.stringify costs microseconds per object,
+  // so a key's material (made by keyOf, below) and a byte array are written directly.
+  const MATERIALS = new WeakSet();
   function hostCrypto(op, ...args) {
-    const answer = host("crypto", op, ...args);
+    const buffers = [];
+    let json = '["' + op + '"';
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (arg instanceof Uint8Array) {
+        json += ',{"$b":' + buffers.length + "}";
+        buffers.push(arg);
+      } else if (MATERIALS.has(arg) && arg.data instanceof Uint8Array) {
+        json += ',{"type":' + JSON.stringify(arg.type) + ',"data":{"$b":' + buffers.length + "}}";
+        buffers.push(arg.data);
+      } else {
+        json += "," + (arg === undefined ? "null" : JSON.stringify(arg, liftBytes(buffers)));
+      }
+    }
+    const answer = hostPacked("crypto", json + "]", buffers);
     if (answer !== null && typeof answer === "object" && answer.error && typeof answer.error.name === "string") {
       const { name, message } = answer.error;
       if (name === "TypeError" || name === "RangeError") throw new globalThis[name](message);
@@ -140,6 +157,7 @@
       algorithm.publicExponent = toBytes(record.publicExponent, "publicExponent").slice();
     }
     const material = { type: record.type, data: record.data };
+    MATERIALS.add(material);
     return new CryptoKey(SLOT, record.type, Boolean(extractable), algorithm, usages, material);
   }
 
