@@ -201,3 +201,23 @@ def test_the_guest_result_buffer_is_found_for_this_build(runtime) -> None:
     finally:
         context.close()
         rt.close()
+
+
+def test_sign_and_verify_by_name_keep_each_keys_parameters(runtime) -> None:
+    # (the JSON of "HMAC" with a key's hash is kept per key: two keys, two hashes, in turns)
+    out = run(runtime, """
+      const k256 = await crypto.subtle.importKey("raw", utf8("k"), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+      const k1 = await crypto.subtle.importKey("raw", utf8("k"), { name: "HMAC", hash: "SHA-1" }, false, ["sign", "verify"]);
+      const r = [];
+      for (let i = 0; i < 2; i++) {
+        r.push(hex(await crypto.subtle.sign("HMAC", k256, utf8("m"))), hex(await crypto.subtle.sign("hmac", k1, utf8("m"))));
+      }
+      const sig = await crypto.subtle.sign("HMAC", k1, utf8("m"));
+      r.push(await crypto.subtle.verify("HMAC", k1, sig, utf8("m")), await crypto.subtle.verify("HMAC", k256, sig, utf8("m")));
+      r.push(await caught(() => crypto.subtle.sign("AES-GCM", k1, utf8("m"))));
+      return r;
+    """)
+    s256, s1 = hmac.new(b"k", b"m", hashlib.sha256).hexdigest(), hmac.new(b"k", b"m", hashlib.sha1).hexdigest()
+    assert out[:4] == [s256, s1, s256, s1]
+    assert out[4:6] == [True, False]
+    assert out[6][0] == "DOMException"

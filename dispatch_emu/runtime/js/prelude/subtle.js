@@ -47,6 +47,22 @@
   // refers to, put together here: QuickJS's JSON.stringify costs microseconds per object,
   // so a key's material (made by keyOf, below) and a byte array are written directly.
   const MATERIALS = new WeakSet();
+  // The JSON of a sign or verify call's parameters given as a name: they depend only on the
+  // name and the key's (frozen) algorithm, so they are kept per key, as {[PACKED]: json}.
+  const PACKED = Symbol("packed");
+  const KEY_PARAMS = new WeakMap();
+  function keyParams(algorithm, key) {
+    if (typeof algorithm !== "string" || !(key instanceof CryptoKey)) return withKeyParams(normalize(algorithm), key);
+    let known = KEY_PARAMS.get(key);
+    const hit = known && known.get(algorithm);
+    if (hit) return hit;
+    const params = withKeyParams(normalize(algorithm), key);
+    for (const value of Object.values(params)) if (typeof value === "object" && value !== null) return params;
+    if (!known) KEY_PARAMS.set(key, (known = new Map()));
+    const packed = { [PACKED]: JSON.stringify(params) };
+    known.set(algorithm, packed);
+    return packed;
+  }
   function hostCrypto(op, ...args) {
     const buffers = [];
     let json = '["' + op + '"';
@@ -58,6 +74,8 @@
       } else if (MATERIALS.has(arg) && arg.data instanceof Uint8Array) {
         json += ',{"type":' + JSON.stringify(arg.type) + ',"data":{"$b":' + buffers.length + "}}";
         buffers.push(arg.data);
+      } else if (arg !== null && typeof arg === "object" && typeof arg[PACKED] === "string") {
+        json += "," + arg[PACKED];
       } else {
         json += "," + (arg === undefined ? "null" : JSON.stringify(arg, liftBytes(buffers)));
       }
@@ -278,12 +296,12 @@
       };
     },
     async sign(algorithm, key, data) {
-      const params = withKeyParams(normalize(algorithm), key);
+      const params = keyParams(algorithm, key);
       const material = useKey(key, algorithmName(algorithm), "sign");
       return arrayBufferOf(hostCrypto("sign", params, material, bufferCopy(data, "data")));
     },
     async verify(algorithm, key, signature, data) {
-      const params = withKeyParams(normalize(algorithm), key);
+      const params = keyParams(algorithm, key);
       const material = useKey(key, algorithmName(algorithm), "verify");
       return hostCrypto("verify", params, material, bufferCopy(signature, "signature"), bufferCopy(data, "data"));
     },
