@@ -19,10 +19,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import export_revision  # noqa: E402
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -97,17 +99,6 @@ def measure(rounds: int) -> dict[str, float]:
     return results
 
 
-def export(rev: str, into: str) -> str:
-    archive = subprocess.run(["git", "-C", str(HERE), "archive", "--format=tar", rev], check=True, capture_output=True)
-    path = os.path.join(into, "tree")
-    os.makedirs(path)
-    import io
-
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(path)
-    return path
-
-
 def child(tree: Path | str, rounds: int) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(tree))
     out = subprocess.run(
@@ -137,7 +128,8 @@ def main() -> None:
             print(f"   {name:34} {value:9.1f} µs")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        tree = export(args.baseline, tmp)
+        tree = os.path.join(tmp, "tree")
+        export_revision(args.baseline, tree)
         ours: dict[str, list[float]] = {}
         theirs: dict[str, list[float]] = {}
         for _ in range(args.processes):
