@@ -182,6 +182,7 @@ def test_the_guest_result_buffer_is_found_for_this_build(runtime) -> None:
     import quickjs_rs
 
     from dispatch_emu.runtime.js import _quickjs
+    from dispatch_emu.runtime.js._vm import QuickJsVm
 
     _quickjs.compiled_engine(None)
     rt = quickjs_rs.Runtime()
@@ -189,7 +190,7 @@ def test_the_guest_result_buffer_is_found_for_this_build(runtime) -> None:
     context = rt.new_context()
     try:
         context.eval("1")
-        inst = _quickjs.QuickJsVm(context).inst
+        inst = QuickJsVm(context).inst
         field = _quickjs.result_field(inst)
         assert field >= 0
         handle = inst._new_string("h\u00e9llo")

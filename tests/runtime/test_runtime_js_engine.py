@@ -24,9 +24,9 @@ from dispatch_emu.runtime.js import JsRunner
 from dispatch_emu.runtime.js import _images as images
 from dispatch_emu.runtime.js._quickjs import (
     ENGINE_CACHE_ENV,
-    QuickJsVm,
     engine_cache_dir,
 )
+from dispatch_emu.runtime.js._vm import QuickJsVm
 
 JS = Path(__file__).resolve().parent.parent / "workers" / "js"
 MODULE = "application/javascript+module"

@@ -13,7 +13,7 @@ instead as
 and the answer comes back as one value: ``bytes`` (a ``Uint8Array``), a string tagged
 ``"s"`` (the op returned a string) or ``"j"`` (JSON of anything else without bytes), or a
 list ``[JSON, *bytes]`` whose ``{"$b": i}`` objects stand for the bytes. Only strings and
-byte arrays cross, which :class:`~dispatch_emu.runtime.js._quickjs.QuickJsVm` reads and
+byte arrays cross, which :class:`~dispatch_emu.runtime.js._vm.QuickJsVm` reads and
 makes in one or a few guest calls each (quickjs-rs's own marshalling still carries the same
 values for a context without that fast path).
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from dispatch_emu.runtime.js._quickjs import VmImage
+from dispatch_emu.runtime.js._vm import VmImage
 
 _LOCK = threading.Lock()
 _IMAGES: dict[tuple[str, bytes], VmImage] = {}

@@ -16,7 +16,7 @@ from dispatch_emu.runtime._messages import GuestResponse
 from dispatch_emu.runtime.js._call import JsCall
 
 if TYPE_CHECKING:
-    from dispatch_emu.runtime.js._quickjs import QuickJsVm
+    from dispatch_emu.runtime.js._vm import QuickJsVm
 
 #: Lines of a JS stack kept in an error's ``cause``.
 STACK_TAIL = 10

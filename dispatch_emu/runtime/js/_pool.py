@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch_emu.runtime._pool import POOL_BYTES, IdlePool
-from dispatch_emu.runtime.js._quickjs import QuickJsInternals, QuickJsVm
+from dispatch_emu.runtime.js._quickjs import QuickJsInternals
+from dispatch_emu.runtime.js._vm import QuickJsVm
 
 #: Idle prepared contexts a runner keeps (each a QuickJS wasm instance: ~0.7 MiB resident
 #: for a hello worker, more for a bigger one).

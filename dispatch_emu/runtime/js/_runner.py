@@ -43,13 +43,12 @@ from dispatch_emu.runtime.js._pool import (
 )
 from dispatch_emu.runtime.js._quickjs import (
     QuickJsInternals,
-    QuickJsVm,
     compiled_engine,
     engine_stack,
     import_quickjs,
     lean_instances,
-    vm_source,
 )
+from dispatch_emu.runtime.js._vm import QuickJsVm, vm_source
 
 #: Startup budget of an upload's check (Cloudflare: 1 s of CPU to evaluate the global scope).
 STARTUP_MS = 1000
