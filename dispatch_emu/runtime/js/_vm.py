@@ -387,7 +387,7 @@ class QuickJsVm:
             return data
 
         def new_value(value: str | bytes) -> int:
-            data = value.encode() if type(value) is str else value
+            data = value.encode() if isinstance(value, str) else value
             if len(data) > self._scratch_size:
                 self._ensure_scratch(len(data))
             scratch = self._scratch
@@ -433,7 +433,9 @@ class QuickJsVm:
                     if status != _STATUS_OK:
                         raise self._engine_error(f"a host call's byte array did not read (status {status})")
                     buffers.append(take_result())
-                answer = self._host_fn(head, *buffers)
+                host_fn = self._host_fn
+                assert host_fn is not None  # wired before the first host call can happen
+                answer = host_fn(head, *buffers)
                 if type(answer) is str or type(answer) is bytes:
                     return new_value(answer)
                 return self._answer_list(answer, new_value)
