@@ -142,9 +142,9 @@ def main() -> None:
     for name in servers:
         print(f"   {name:<15} " + "".join(f"{alone[(name, c)]:11.0f}" for c in counts))
 
-    # Part 1's servers stop before part 2: left running (idle) in this process, they
-    # halved the figure at 8 clients (about 1,200 req/s against about 2,500), and a
-    # served emulator does not share its process with them.
+    # Part 1's servers stop before part 2: a served emulator does not share its process
+    # with them (whether their idle threads lower the 8-client figure is not settled:
+    # see docs/performance.md).
     for stop in stops:
         stop()
     stops = []
