@@ -119,10 +119,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
+    import dispatch_emu
     from dispatch_emu import Emulator
     from dispatch_emu.server import CombinedApp, EmulatorServer, _ErrorTrap
-
-    import dispatch_emu
 
     print(f"dispatch_emu HTTP benchmark ({Path(dispatch_emu.__file__).parent.parent}) — Python {sys.version.split()[0]}, werkzeug {version('werkzeug')},"
           f" cheroot {version('cheroot')}", end="")
