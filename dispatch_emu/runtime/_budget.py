@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import wasmtime
 
+from dispatch_emu.runtime import _fastcalls as fast
+
 WASM_PAGE = 65536
 
 #: Part of the memory limit set aside for tables, in a module that has any.
@@ -94,7 +96,7 @@ class MemoryBudget:
     def memory_near_cap(self, memory: wasmtime.Memory, store: wasmtime.Store) -> bool:
         """Whether ``memory`` (one of the module's) is near its share: the quick check of
         a request that succeeded, before its instance goes back to a pool."""
-        return self.memory_cap - memory.data_len(store) < max(MEMORY_MARGIN, self.memory_cap // 8)
+        return self.memory_cap - fast.memory_len(store, memory) < max(MEMORY_MARGIN, self.memory_cap // 8)
 
     def near_cap(self, instance: wasmtime.Instance | None, store: wasmtime.Store) -> str | None:
         """``"memory"`` or ``"table"`` when one ``instance`` exports is near its share (a
@@ -106,7 +108,7 @@ class MemoryBudget:
             for name in exports:
                 item = exports[name]
                 if isinstance(item, wasmtime.Memory):
-                    if self.memory_cap - item.data_len(store) < max(MEMORY_MARGIN, self.memory_cap // 8):
+                    if self.memory_cap - fast.memory_len(store, item) < max(MEMORY_MARGIN, self.memory_cap // 8):
                         return "memory"
                 elif isinstance(item, wasmtime.Table):
                     if self.table_cap - item.size(store) < max(1, self.table_cap // 8):

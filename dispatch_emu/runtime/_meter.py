@@ -36,6 +36,7 @@ from wasmtime import _bindings
 from wasmtime import _ffi as ffi
 
 from dispatch_emu.errors import CpuLimitExceeded, WallTimeExceeded
+from dispatch_emu.runtime import _fastcalls as fast
 from dispatch_emu.runtime._cpu import thread_cpu_ns
 from dispatch_emu.runtime._settings import FUEL_PER_MS, ExecutionLimits
 
@@ -89,8 +90,9 @@ class Meter:
 
     def arm(self, store: wasmtime.Store) -> None:
         """Give ``store`` this request's fuel and the per-tick check (replacing a previous one)."""
-        store.set_fuel(self.limits.fuel())
-        store.set_epoch_deadline(1)
+        # both keep the GIL (_fastcalls): a request's set-up is no hand-off point
+        fast.set_fuel(store, self.limits.fuel())
+        fast.set_epoch_deadline(store, 1)
         key = getattr(store, _KEY_ATTRIBUTE, None)
         if key is not None and key in _METERS:
             _METERS[key] = self  # a reused store: its callback is registered already
@@ -105,15 +107,15 @@ class Meter:
         if self._pending_fuel < CHARGE_BATCH:
             return False
         amount, self._pending_fuel = self._pending_fuel, 0
-        context = ffi.wasmtime_caller_context(caller)
+        context = fast.caller_context(caller)
         left = ctypes.c_uint64(0)
-        if ffi.wasmtime_context_get_fuel(context, ctypes.byref(left)):
+        if fast.context_get_fuel(context, ctypes.byref(left)):
             return False  # fuel is not on (cannot happen: every engine has it)
         if left.value <= amount:
-            ffi.wasmtime_context_set_fuel(context, 0)
+            fast.context_set_fuel(context, 0)
             self.fail(CpuLimitExceeded(cause="fuel exhausted (host calls)", trap_code=str(wasmtime.TrapCode.OUT_OF_FUEL)))
             return True
-        ffi.wasmtime_context_set_fuel(context, left.value - amount)
+        fast.context_set_fuel(context, left.value - amount)
         return False
 
     def overdue(self) -> BaseException | None:

@@ -33,6 +33,7 @@ from typing import Any
 import wasmtime
 
 from dispatch_emu.errors import OutputLimitExceeded, WorkerError, WorkerException
+from dispatch_emu.runtime import _fastcalls as fast
 from dispatch_emu.runtime import _hostcall as hostcall
 from dispatch_emu.runtime._abi import Invocation
 from dispatch_emu.runtime._budget import MemoryBudget
@@ -91,12 +92,13 @@ class _Call:
                 f"Worker called dispatch_emu.{what} before it was instantiated.", cause="host call in start function"
             )
         ptr &= 0xFFFFFFFF
-        if size < 0 or ptr + size > self.memory.data_len(self.store):
+        base, length = fast.memory_address(self.store, self.memory)  # keeps the GIL
+        if size < 0 or ptr + size > length:
             raise WorkerException(
                 f"Worker passed an out-of-bounds buffer to dispatch_emu.{what}.",
                 cause=f"ptr={ptr} len={size}",
             )
-        return ctypes.addressof(self.memory.data_ptr(self.store).contents) + ptr
+        return base + ptr
 
     def load(self, ptr: int, size: int, what: str) -> bytes:
         return ctypes.string_at(self._address(ptr, size, what), size) if size else b""
@@ -294,11 +296,12 @@ class ReactorAbi:
                 instances.created += 1
         else:
             execution.refuel(item.store)
-        fetch, memory, budget = item.state
+        fetch, results, memory, budget = item.state
         call = execution.state = _Call(execution, item.store, memory)
         ok = keep = False
         try:
-            result = fetch(item.store)
+            # one C call, which releases the GIL while the guest runs (no type look-ups)
+            result = fast.call_i32(item.store, fetch, results) if results >= 0 else fetch(item.store)
             if result:  # an i32 result: non-zero is the guest's own failure
                 raise WorkerException(
                     f"Worker returned error code {result} from fetch.",
@@ -310,7 +313,7 @@ class ReactorAbi:
                 keep = not budget.memory_near_cap(memory, item.store)
                 if keep and (budget.memories > 1 or budget.tables):
                     keep = budget.near_cap(item.instance, item.store) is None
-                item.bytes = memory.data_len(item.store)
+                item.bytes = fast.memory_len(item.store, memory)
         except (wasmtime.Trap, wasmtime.WasmtimeError, WorkerError) as error:
             failure = execution.stopped_by(error)
             if not isinstance(failure, Exception):
@@ -352,7 +355,21 @@ class ReactorAbi:
                 raise failure from None
             raise instantiation_failure(failure, budget, worker=inv.code.name, logs=execution.logs) from error
         exports = instance.exports(store)
-        return PooledInstance(store=store, instance=instance, state=(exports["fetch"], exports["memory"], budget))
+        results = host.memo(("reactor-results", inv.code.digest), lambda: self._fetch_results(inv.module))
+        return PooledInstance(
+            store=store, instance=instance, state=(exports["fetch"], results, exports["memory"], budget)
+        )
+
+    @staticmethod
+    def _fetch_results(module: wasmtime.Module) -> int:
+        """How many results ``fetch`` returns, 0 or 1 (an i32), or -1 for another result type
+        (which wasmtime-py's own call converts)."""
+        fetch = next(e.type for e in module.exports if e.name == "fetch")
+        assert isinstance(fetch, wasmtime.FuncType)
+        results = list(fetch.results)
+        if not results:
+            return 0
+        return 1 if str(results[0]) == "i32" else -1
 
 
 __all__ = ["HOST_FUNCTIONS", "HOST_MODULE", "REUSE_EXPORT", "ReactorAbi"]
