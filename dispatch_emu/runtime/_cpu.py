@@ -30,11 +30,6 @@ def _count_collection(phase: str, info: dict[str, Any]) -> None:
         _local.started = 0
 
 
-def gc_cpu_ns() -> int:
-    """CPU time this thread has spent in Python's garbage collector so far."""
-    return getattr(_local, "collected", 0)
-
-
 def thread_cpu_ns() -> int:
     """This thread's CPU time in nanoseconds, garbage collection excluded."""
     return time.thread_time_ns() - getattr(_local, "collected", 0)
@@ -42,7 +37,7 @@ def thread_cpu_ns() -> int:
 
 def thread_cpu() -> float:
     """:func:`thread_cpu_ns` in seconds."""
-    return (time.thread_time_ns() - getattr(_local, "collected", 0)) / 1e9
+    return thread_cpu_ns() / 1e9
 
 
 # first in the list: other callbacks' work at a collection's start counts as collection
