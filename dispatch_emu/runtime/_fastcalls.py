@@ -19,7 +19,7 @@ releases the GIL, so a running guest never holds up another thread.
 from __future__ import annotations
 
 import ctypes
-from typing import Any
+from typing import Any, NoReturn
 
 import wasmtime
 from wasmtime import _bindings
@@ -42,11 +42,18 @@ def _declare(name: str) -> Any:
 caller_context = _declare("wasmtime_caller_context")
 memory_data = _declare("wasmtime_memory_data")
 memory_data_size = _declare("wasmtime_memory_data_size")
+#: ``wasmtime_memory_data`` typed to give the base address as an ``int`` (wasmtime-py's
+#: gives a pointer, to cast again at every use); a function object of its own, so
+#: :data:`memory_data` keeps wasmtime-py's typing.
+memory_base = LIBRARY["wasmtime_memory_data"]
+memory_base.argtypes, memory_base.restype = memory_data.argtypes, ctypes.c_size_t
 context_get_fuel = _declare("wasmtime_context_get_fuel")
 context_set_fuel = _declare("wasmtime_context_set_fuel")
 context_set_epoch_deadline = _declare("wasmtime_context_set_epoch_deadline")
 
-#: The functions of this module that keep the GIL (tests check each is a PyDLL function).
+#: The functions of this module that keep the GIL, typed as wasmtime-py types them (tests
+#: check each is a PyDLL function with wasmtime-py's signature; :data:`memory_base` too,
+#: with its own result type).
 GIL_KEEPING = (caller_context, memory_data, memory_data_size, context_get_fuel, context_set_fuel, context_set_epoch_deadline)
 
 
@@ -54,8 +61,7 @@ def memory_address(store: wasmtime.Store, memory: wasmtime.Memory) -> tuple[int,
     """``memory``'s base address and length in bytes now (the base moves when it grows)."""
     context = store._context()
     raw = ctypes.byref(memory._memory)
-    base = ctypes.cast(memory_data(context, raw), ctypes.c_void_p).value or 0
-    return base, memory_data_size(context, raw)
+    return memory_base(context, raw) or 0, memory_data_size(context, raw)
 
 
 def memory_len(store: wasmtime.Store, memory: wasmtime.Memory) -> int:
@@ -84,21 +90,23 @@ def call_i32(store: wasmtime.Store, func: wasmtime.Func, results: int) -> int | 
     """
     values = (ffi.wasmtime_val_t * results)()
     trap = ctypes.POINTER(ffi.wasm_trap_t)()
-    try:
-        error = ffi.wasmtime_func_call(store._context(), ctypes.byref(func._func), None, 0, values, results,
-                                       ctypes.byref(trap))
-        if error:
-            raise wasmtime.WasmtimeError._from_ptr(error)
-        if trap:
-            trap_object = wasmtime.Trap._from_ptr(trap)
-            wasmtime_func.maybe_raise_last_exn()
-            raise trap_object
-    except wasmtime.WasmtimeError:
-        wasmtime_func.maybe_raise_last_exn()
-        raise
+    error = ffi.wasmtime_func_call(store._context(), ctypes.byref(func._func), None, 0, values, results,
+                                   ctypes.byref(trap))
+    if error or trap:
+        raise_failure(error, trap)
     return int(values[0].of.i32) if results else None
 
 
+def raise_failure(error: Any, trap: Any) -> NoReturn:
+    """Raise what a failed wasmtime call gave back, as wasmtime-py's ``Func.__call__`` does:
+    the Python exception a host function left in wasmtime-py's slot if there is one, else
+    the ``WasmtimeError`` (``error`` set) or the ``Trap``."""
+    failure = wasmtime.WasmtimeError._from_ptr(error) if error else wasmtime.Trap._from_ptr(trap)
+    wasmtime_func.maybe_raise_last_exn()
+    raise failure
+
+
 __all__ = [
-    "GIL_KEEPING", "LIBRARY", "call_i32", "memory_address", "memory_len", "set_epoch_deadline", "set_fuel",
+    "GIL_KEEPING", "LIBRARY", "call_i32", "memory_address", "memory_len", "raise_failure", "set_epoch_deadline",
+    "set_fuel",
 ]

@@ -33,6 +33,7 @@ from wasmtime import _ffi as ffi
 from dispatch_emu.errors import WorkerError
 from dispatch_emu.runtime._cpu import thread_cpu_ns
 from dispatch_emu.runtime._execution import current_or_none
+from dispatch_emu.runtime._fastcalls import caller_context, memory_base, memory_data_size
 from dispatch_emu.runtime._meter import TRAP_INTERRUPT, TRAP_OUT_OF_FUEL
 
 #: Fuel charged per host call on top of its measured time: the Python↔wasm crossing
@@ -164,15 +165,14 @@ class GuestMemory:
 
     def __init__(self, caller: Any, name: bytes = b"memory") -> None:
         item = ffi.wasmtime_extern_t()
-        context = ffi.wasmtime_caller_context(caller)
+        context = caller_context(caller)
         self.base = 0
         self.size = 0
         if ffi.wasmtime_caller_export_get(caller, name, len(name), ctypes.byref(item)):
             if item.kind == ffi.WASMTIME_EXTERN_MEMORY.value:
-                memory = item.of.memory
-                self.size = ffi.wasmtime_memory_data_size(context, ctypes.byref(memory))
-                pointer = ffi.wasmtime_memory_data(context, ctypes.byref(memory))
-                self.base = ctypes.cast(pointer, ctypes.c_void_p).value or 0
+                memory = ctypes.byref(item.of.memory)
+                self.size = memory_data_size(context, memory)
+                self.base = memory_base(context, memory) or 0
 
     def ok(self, ptr: int, size: int) -> bool:
         return self.base != 0 and 0 <= ptr and 0 <= size and ptr + size <= self.size

@@ -33,6 +33,20 @@ def test_the_trivial_calls_keep_the_gil_with_wasmtime_pys_signatures() -> None:
     assert not _bindings._wasmtime_func_call._flags_ & ctypes._FUNCFLAG_PYTHONAPI
 
 
+def test_the_base_address_keeps_the_gil_and_gives_an_int() -> None:
+    base = fast.memory_base
+    assert base._flags_ & ctypes._FUNCFLAG_PYTHONAPI
+    assert base is not fast.memory_data  # its own function object: memory_data keeps wasmtime-py's typing
+    assert (base.argtypes, base.restype) == (_bindings._wasmtime_memory_data.argtypes, ctypes.c_size_t)
+    assert fast.memory_data.restype == _bindings._wasmtime_memory_data.restype
+    store = wasmtime.Store()
+    memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(1, None)))
+    memory.write(store, b"probe", 8)
+    address, size = fast.memory_address(store, memory)
+    assert size == memory.data_len(store) == 65536
+    assert ctypes.string_at(address + 8, 5) == b"probe"
+
+
 def test_a_reused_reactor_request_releases_the_gil_only_to_run_the_guest(runtime, monkeypatch) -> None:
     hello = code("reactor/hello")
     expected = GuestResponse(200, [("content-type", "text/plain")], b"Hello from the reactor ABI!\n", [])

@@ -150,9 +150,10 @@ def install_fast_calls(inst: Any) -> None:
     exception first.
     """
     from quickjs_rs import _engine
-    from wasmtime import Trap, WasmtimeError
+    from wasmtime import WasmtimeError
     from wasmtime import _ffi as ffi
-    from wasmtime._func import maybe_raise_last_exn
+
+    from dispatch_emu.runtime._fastcalls import raise_failure
 
     if getattr(inst, "_dispatch_emu_fast", False):
         return
@@ -196,13 +197,8 @@ def install_fast_calls(inst: Any) -> None:
                 error = call_unchecked(context, func_ref, values, len(values), byref(trap))
             finally:
                 current.inst = previous
-        if error:
-            maybe_raise_last_exn()
-            raise WasmtimeError._from_ptr(error)
-        if trap:
-            trapped = Trap._from_ptr(trap)
-            maybe_raise_last_exn()
-            raise trapped
+        if error or trap:
+            raise_failure(error, trap)
         if not result:
             return None
         return getattr(values[0], result)
@@ -220,13 +216,8 @@ def install_fast_calls(inst: Any) -> None:
                 setattr(values[i], kinds[i], value)
             trap = trap_ptr()
             error = call_unchecked(context, func_ref, values, width, byref(trap))
-            if error:
-                maybe_raise_last_exn()
-                raise WasmtimeError._from_ptr(error)
-            if trap:
-                trapped = Trap._from_ptr(trap)
-                maybe_raise_last_exn()
-                raise trapped
+            if error or trap:
+                raise_failure(error, trap)
             return getattr(values[0], result) if result else None
 
         if arity > len(kinds):
@@ -510,20 +501,17 @@ _SCRATCH_MIN = 4096
 
 
 def _raw_functions() -> tuple[Any, Any, Any]:
-    """wasmtime's C functions for the request path, as ctypes functions of our own: the
-    memory's address as an ``int`` (wasmtime-py's returns a pointer, cast again at every
-    use), its size, and ``wasmtime_func_call_unchecked`` without wasmtime-py's Python wrapper."""
+    """wasmtime's C functions for the request path without wasmtime-py's Python wrappers:
+    the memory's address as an ``int`` and its size (the GIL-keeping ones of
+    :mod:`~dispatch_emu.runtime._fastcalls`: they never block), and
+    ``wasmtime_func_call_unchecked`` (it releases the GIL while the guest runs)."""
     from wasmtime import _bindings
     from wasmtime import _ffi as ffi
 
-    def own(name: str, restype: Any) -> Any:
-        original = getattr(_bindings, f"_{name}")
-        function = type(original)((name, ffi.dll))  # a new function object: wasmtime-py's is left as it is
-        function.argtypes, function.restype = original.argtypes, restype
-        return function
+    from dispatch_emu.runtime import _fastcalls
 
     call = getattr(_bindings, "_wasmtime_func_call_unchecked", None) or ffi.wasmtime_func_call_unchecked
-    return own("wasmtime_memory_data", ctypes.c_size_t), own("wasmtime_memory_data_size", ctypes.c_size_t), call
+    return _fastcalls.memory_base, _fastcalls.memory_data_size, call
 
 
 _memory_data: Any = None
