@@ -14,8 +14,10 @@ in turn at every client count, so load from elsewhere on the machine hits all al
    threads, at 1 and 8 keep-alive clients.
 2. **Before/after**: the reactor hello worker through the emulator's full stack (error
    trap, API/dispatcher split, seed dispatcher, wasm), served by werkzeug's development
-   server as ``EmulatorServer`` did before ("before") and by today's ``EmulatorServer``
-   ("after"), at 1, 2 and 8 keep-alive clients, with the after/before ratio.
+   server as ``EmulatorServer`` did before ("before"), by today's ``EmulatorServer`` with
+   its requests' turns off (``ServerLimits(turn_wait=0)``, "no turns") and as shipped
+   ("after"), at 1, 2 and 8 keep-alive clients, with the after/before and after/no-turns
+   ratios.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def main() -> None:
 
     import dispatch_emu
     from dispatch_emu import Emulator
-    from dispatch_emu.server import CombinedApp, EmulatorServer, _ErrorTrap
+    from dispatch_emu.server import CombinedApp, EmulatorServer, ServerLimits, _ErrorTrap
 
     print(f"dispatch_emu HTTP benchmark ({Path(dispatch_emu.__file__).parent.parent}) — Python {sys.version.split()[0]}, werkzeug {version('werkzeug')},"
           f" cheroot {version('cheroot')}", end="")
@@ -153,15 +155,16 @@ def main() -> None:
     emulator.namespace("bench").put_script("hello", wasm=(WORKERS / "reactor" / "hello.wasm").read_bytes())
     dispatcher = emulator.dispatcher("bench")
     before_port, before_stop = serve_werkzeug(_ErrorTrap(CombinedApp(emulator.api, dispatcher)))
+    unturned = EmulatorServer(emulator, port=0, dispatcher=dispatcher, limits=ServerLimits(turn_wait=0)).start()
     after = EmulatorServer(emulator, port=0, dispatcher=dispatcher).start()
-    stops += [before_stop, after.stop]
+    stops += [before_stop, unturned.stop, after.stop]
     counts = (1, 2, 8)
-    stack = measure({"before": before_port, "after": after.bound_port}, counts, args.seconds, args.rounds,
-                    "hello.example.com")
-    print("   clients   before (werkzeug dev)   after (EmulatorServer)   after/before")
+    ports = {"before": before_port, "no turns": unturned.bound_port, "after": after.bound_port}
+    stack = measure(ports, counts, args.seconds, args.rounds, "hello.example.com")
+    print("   clients   before (werkzeug dev)   no turns   after (EmulatorServer)   after/before   after/no turns")
     for c in counts:
-        b, a = stack[("before", c)], stack[("after", c)]
-        print(f"   {c:>7} {b:23.0f} {a:24.0f} {a / b:14.2f}x")
+        b, u, a = stack[("before", c)], stack[("no turns", c)], stack[("after", c)]
+        print(f"   {c:>7} {b:23.0f} {u:10.0f} {a:24.0f} {a / b:14.2f}x {a / u:16.2f}x")
     for stop in stops:
         stop()
     emulator.close()

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="close keep-alive connections idle this long; also bounds each body read (default 10)")
     serve.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
                        help="time a client has to send the request line and headers (default 10)")
+    serve.add_argument("--turn-wait", type=float, default=0.02, metavar="SECONDS",
+                       help="longest a request waits for its turn at the interpreter before it runs"
+                            " beside the one holding it; 0: no turns (default 0.02)")
     serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                        help="a Host name the control endpoints answer to besides loopback ones and --host;"
                             " repeatable; '*' allows any")
@@ -202,7 +205,7 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     from dispatch_emu.server import EmulatorServer
 
     limits = ServerLimits(threads=args.threads, idle_timeout=args.idle_timeout,
-                          header_timeout=args.header_timeout)
+                          header_timeout=args.header_timeout, turn_wait=args.turn_wait)
     emulator = make_emulator(args)
     seed_demo(emulator, args.account, args.namespace, demo=not args.no_demo)
     dispatcher: Any

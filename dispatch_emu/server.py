@@ -187,4 +187,4 @@ class EmulatorServer:
         return f"<EmulatorServer {where}>"
 
 
-__all__ = ["CombinedApp", "EmulatorServer"]
+__all__ = ["CombinedApp", "EmulatorServer", "ServerLimits"]

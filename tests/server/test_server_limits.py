@@ -101,7 +101,8 @@ def test_worker_threads_are_bounded(emulator) -> None:
 
 
 def test_server_limits_refuse_nonsense() -> None:
-    for bad in ({"threads": 0}, {"idle_timeout": 0}, {"header_timeout": -1}, {"max_header_bytes": 10}):
+    for bad in ({"threads": 0}, {"idle_timeout": 0}, {"header_timeout": -1}, {"max_header_bytes": 10},
+                {"turn_wait": -1}):
         with pytest.raises(ValueError):
             ServerLimits(**bad)
 
@@ -117,9 +118,13 @@ def test_serve_takes_the_limits_and_host_options() -> None:
     bad = subprocess.run([sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", "--threads", "0"],
                          cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "threads must be at least 1" in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", "--turn-wait", "-1"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "turn_wait must be between 0 and idle_timeout" in bad.stderr
     proc = subprocess.Popen(
         [sys.executable, "-m", "dispatch_emu", "serve", "--port", "0", "--quiet", "--threads", "2",
-         "--idle-timeout", "1", "--header-timeout", "1", "--allow-host", "emu.internal"],
+         "--idle-timeout", "1", "--header-timeout", "1", "--turn-wait", "0.5",
+         "--allow-host", "emu.internal"],
         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

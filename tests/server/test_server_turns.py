@@ -1,0 +1,120 @@
+"""Requests take turns at the interpreter (``ServerLimits.turn_wait``), and never wait long for one."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from dispatch_emu.emulator import Emulator
+from dispatch_emu.server import EmulatorServer, ServerLimits
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with Emulator(load_entrypoints=False) as emu:
+        yield emu
+
+
+class _Recorder:
+    """A WSGI app that counts the requests inside it at once; ``/hold`` waits for ``release``."""
+
+    def __init__(self, pause: float = 0.05) -> None:
+        self.pause = pause
+        self.running = self.peak = 0
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.holding = threading.Event()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            if environ["PATH_INFO"] == "/hold":
+                self.holding.set()
+                self.release.wait(20)
+            else:
+                time.sleep(self.pause)  # sleeping releases the interpreter: others could run
+        finally:
+            with self.lock:
+                self.running -= 1
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+
+def _concurrent_gets(url: str, clients: int) -> list[int]:
+    answers: list[int] = []
+
+    def get() -> None:
+        answers.append(httpx.get(url, timeout=30).status_code)
+
+    threads = [threading.Thread(target=get) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return answers
+
+
+def test_requests_whose_heads_are_in_run_one_at_a_time(emulator) -> None:
+    app = _Recorder()
+    limits = ServerLimits(threads=8, turn_wait=5)
+    with EmulatorServer(emulator, port=0, dispatcher=app, limits=limits) as server:
+        assert _concurrent_gets(f"{server.url}/", 6) == [200] * 6
+    assert app.peak == 1
+
+
+def test_without_turns_the_same_requests_overlap(emulator) -> None:
+    # the near miss of the test above: the recorder does see requests that overlap
+    app = _Recorder()
+    limits = ServerLimits(threads=8, turn_wait=0)
+    with EmulatorServer(emulator, port=0, dispatcher=app, limits=limits) as server:
+        assert _concurrent_gets(f"{server.url}/", 6) == [200] * 6
+    assert app.peak > 1
+
+
+def test_a_request_that_holds_its_turn_delays_others_by_turn_wait_at_most(emulator) -> None:
+    app = _Recorder(pause=0)
+    limits = ServerLimits(threads=4, turn_wait=0.3)
+    with EmulatorServer(emulator, port=0, dispatcher=app, limits=limits) as server:
+        holder = threading.Thread(target=httpx.get, args=(f"{server.url}/hold",), kwargs={"timeout": 30})
+        holder.start()
+        try:
+            assert app.holding.wait(10)
+            started = time.monotonic()
+            assert httpx.get(f"{server.url}/", timeout=30).status_code == 200
+            waited = time.monotonic() - started
+            assert not app.release.is_set() and holder.is_alive()  # answered beside the holder
+            assert 0.3 <= waited < 5  # it waited for its turn, then ran anyway
+        finally:
+            app.release.set()
+            holder.join(30)
+
+
+def test_a_client_dripping_its_headers_holds_no_turn(emulator) -> None:
+    app = _Recorder(pause=0)
+    limits = ServerLimits(threads=4, turn_wait=5, header_timeout=30, idle_timeout=30)
+    with EmulatorServer(emulator, port=0, dispatcher=app, limits=limits) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        dripper = socket.create_connection((host, int(port)), timeout=10)
+        try:
+            dripper.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # no blank line: the head is not in
+            time.sleep(0.3)  # a worker thread is now reading it
+            started = time.monotonic()
+            assert httpx.get(f"{server.url}/", timeout=30).status_code == 200
+            assert time.monotonic() - started < 4  # had the dripper held the turn: 5 s
+            dripper.sendall(b"\r\n")  # the head completes: it is answered in its turn
+            assert dripper.recv(65536).startswith(b"HTTP/1.1 200")
+        finally:
+            dripper.close()
+
+
+def test_turn_wait_is_checked() -> None:
+    for bad in (-0.1, 11.0):
+        with pytest.raises(ValueError, match="turn_wait"):
+            ServerLimits(turn_wait=bad, idle_timeout=10)
+    assert ServerLimits(turn_wait=0).turn_wait == 0
