@@ -54,6 +54,8 @@ from node_tools import WRANGLER_VERSION, node_env, wrangler_bin  # noqa: E402
 NAMESPACE = "fidelity"
 ACCOUNT = "acc-fidelity"
 ARTEFACTS = (b"Miniflare", b"internal error; reference =", b"node_modules/")
+# wrangler dev's own 503 (templates/startDevWorker/ProxyWorker.ts) when the worker restarts under a request
+RESTARTED = b"Your worker restarted mid-request. Please try sending the request again."
 
 
 def free_port() -> int:
@@ -190,16 +192,24 @@ class WranglerDev:
         raise SystemExit(f"wrangler dev not ready after {timeout}s:\n{self.log.read_text()}")
 
     def send(self, request: CorpusRequest) -> tuple[int, list[tuple[str, str]], bytes]:
-        """One request; sent once more when wrangler dev's proxy never answers it.
+        """One request; sent once more when wrangler dev's proxy never answers it, or answers
+        that the worker restarted mid-request.
 
         Under load wrangler dev sometimes leaves a request unanswered (it never reaches
-        workerd: its log shows nothing) until the read times out. A second try cannot make a
+        workerd: its log shows nothing) until the read times out, or restarts the worker (its
+        ``Request.cf`` fallback, with no network) under a POST. A second try cannot make a
         wrong answer pass: whatever comes back is compared with the recording as before."""
         try:
-            return self._send_once(request, timeout=30)
+            answer = self._send_once(request, timeout=30)
         except (TimeoutError, ConnectionError, http.client.RemoteDisconnected):
             time.sleep(1)
             return self._send_once(request, timeout=60)
+        if answer[0] == 503 and RESTARTED in answer[2]:
+            # wrangler dev's proxy restarted the worker under this request (it retries GET
+            # and HEAD itself, answers this for others): the worker never saw it
+            time.sleep(1)
+            return self._send_once(request, timeout=60)
+        return answer
 
     def _send_once(self, request: CorpusRequest, timeout: float) -> tuple[int, list[tuple[str, str]], bytes]:
         context = ssl._create_unverified_context()  # wrangler dev's self-signed certificate
