@@ -37,11 +37,17 @@ What :class:`HttpServer` adds to cheroot:
     takes its turn only once its line and headers are in: a client dripping its headers
     never holds one.
 
+Smaller savings on every request: an answer's head goes out in one send with the first
+chunk of its body (cheroot sent them apart: two system calls, and two wake-ups of the
+client), the ``Date`` header is formatted once a second, and the client's address, which
+the watchdog keeps, is asked of the socket once a connection.
+
 Request lines are logged by :mod:`dispatch_emu._requestlog`, above this module.
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import select
 import socket
@@ -50,6 +56,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cheroot import makefile as cheroot_makefile
 from cheroot import server as cheroot_server
 from cheroot import wsgi as cheroot_wsgi
 
@@ -155,18 +162,44 @@ def _head_in_hand(conn: cheroot_server.HTTPConnection) -> bool:
     return not waiting or b"\r\n\r\n" in waiting  # end of stream reads at once, too
 
 
+class _Writer(cheroot_makefile.StreamWriter):
+    """cheroot's socket writer, able to keep one write back to send it with the next."""
+
+    _holding = False
+
+    def hold_next(self) -> None:
+        """Buffer the next write instead of sending it: the one after (or ``flush()``) sends both."""
+        self._holding = True
+
+    def write(self, val: bytes) -> int:  # type: ignore[override]
+        if not self._holding:
+            return int(super().write(val))
+        self._holding = False
+        with self._write_lock:  # type: ignore[attr-defined]  # _pyio's BufferedWriter
+            self._write_buf.extend(val)  # type: ignore[attr-defined]
+        self.bytes_written += len(val)
+        return len(val)
+
+
+_date: tuple[int, bytes] = (0, b"")
+
+
+def _http_date() -> bytes:
+    """The ``Date`` header's value, formatted once a second rather than once a request."""
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, email.utils.formatdate(now, usegmt=True).encode("ascii"))
+    return _date[1]
+
+
 class _Request(cheroot_server.HTTPRequest):
     """A request whose line and headers must arrive within the watchdog's timeout, answered in its turn."""
 
     def parse_request(self) -> None:
         watchdog: _Watchdog = self.server.dispatch_emu_watchdog
         key = id(self)
-        sock = self.conn.socket
-        try:
-            peer = sock.getpeername()
-        except OSError:  # already gone
-            peer = None
-        watchdog.begin(key, sock, peer)
+        watchdog.begin(key, self.conn.socket, self.conn.peer())
         try:
             super().parse_request()
         finally:
@@ -175,14 +208,26 @@ class _Request(cheroot_server.HTTPRequest):
     def respond(self) -> None:
         # a request whose head came slowly takes its turn now, to run the app and answer
         if self.conn.dispatch_emu_turn_decided:
-            super().respond()
+            self._respond()
             return
         turns: _Turns = self.server.dispatch_emu_turns
         taken = turns.take()
         try:
-            super().respond()
+            self._respond()
         finally:
             turns.give_back(taken)
+
+    def _respond(self) -> None:
+        super().respond()
+        self.conn.wfile.flush()  # headers kept back for a body that never came (an empty one)
+
+    def send_headers(self) -> None:
+        # cheroot writes the head, then at once the body's first chunk: one send for both
+        # (one wake-up of the client, too). And a Date header made once a second.
+        if not any(name.lower() == b"date" for name, _ in self.outheaders):
+            self.outheaders.append((b"Date", _http_date()))
+        self.conn.wfile.hold_next()
+        super().send_headers()
 
 
 class _Connection(cheroot_server.HTTPConnection):
@@ -190,6 +235,22 @@ class _Connection(cheroot_server.HTTPConnection):
 
     RequestHandlerClass = _Request
     dispatch_emu_turn_decided = False  # this exchange has taken its turn, or waited for it in vain
+    wfile: _Writer
+    _peer: object = None
+
+    def __init__(self, server: cheroot_server.HTTPServer, sock: socket.socket,
+                 makefile: object = cheroot_makefile.MakeFile) -> None:
+        super().__init__(server, sock, makefile)
+        self.wfile = _Writer(sock, "wb", self.wbufsize)
+
+    def peer(self) -> object:
+        """The client's address, asked of the socket once (a system call every request, else)."""
+        if self._peer is None:
+            try:
+                self._peer = self.socket.getpeername()
+            except OSError:  # already gone
+                return None
+        return self._peer
 
     def _exchange(self) -> bool:
         """One request and its answer, in the request's turn (see ``turn_wait``)."""

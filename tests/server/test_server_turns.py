@@ -118,3 +118,88 @@ def test_turn_wait_is_checked() -> None:
         with pytest.raises(ValueError, match="turn_wait"):
             ServerLimits(turn_wait=bad, idle_timeout=10)
     assert ServerLimits(turn_wait=0).turn_wait == 0
+
+
+class _CountingSocket:
+    """What ``socket.SocketIO`` needs of a socket, recording each send."""
+
+    def __init__(self) -> None:
+        self.sends: list[bytes] = []
+
+    def send(self, data) -> int:
+        self.sends.append(bytes(data))
+        return len(data)
+
+    def _decref_socketios(self) -> None:
+        pass
+
+
+def test_a_held_write_goes_out_with_the_next_in_one_send() -> None:
+    from dispatch_emu._serving import _Writer
+
+    sock = _CountingSocket()
+    writer = _Writer(sock, "wb")
+    writer.write(b"first")
+    assert sock.sends == [b"first"]  # an ordinary write is sent at once
+    writer.hold_next()
+    writer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert sock.sends == [b"first"]  # kept back
+    writer.write(b"body")
+    assert sock.sends == [b"first", b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    writer.hold_next()
+    writer.write(b"head only")
+    writer.flush()
+    assert sock.sends[-1] == b"head only" and writer.bytes_written == len(b"firstHTTP/1.1 200 OK\r\n\r\nbodyhead only")
+
+
+def _streaming(environ, start_response):
+    path = environ["PATH_INFO"]
+    if path == "/empty":
+        start_response("204 No Content", [])
+        return []
+    if path == "/dated":
+        start_response("200 OK", [("Content-Length", "2"), ("Date", "Tue, 01 Dec 2026 00:00:00 GMT")])
+        return [b"ok"]
+    start_response("200 OK", [("Content-Type", "text/plain")])  # no length: chunked
+
+    def chunks():
+        yield b"first"
+        time.sleep(1.0)
+        yield b"second"
+
+    return chunks()
+
+
+def _read_until(sock: socket.socket, marker: bytes, seconds: float) -> bytes:
+    sock.settimeout(seconds)
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_answers_are_whole_and_streams_are_not_held_back() -> None:
+    # the HTTP layer itself: EmulatorServer's error trap gathers a body before it is sent
+    from dispatch_emu._serving import HttpServer
+
+    server = HttpServer(_streaming, "127.0.0.1", 0)
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /empty HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            head = _read_until(sock, b"\r\n\r\n", 5)  # a head with no body after it is sent too
+            assert head.startswith(b"HTTP/1.1 204") and b"\r\nDate: " in head
+            sock.sendall(b"GET /dated HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            dated = _read_until(sock, b"ok", 5)
+            assert dated.count(b"Date: ") == 1 and b"Date: Tue, 01 Dec 2026 00:00:00 GMT" in dated
+            sock.sendall(b"GET /stream HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            started = time.monotonic()
+            first = _read_until(sock, b"first", 5)
+            assert b"Transfer-Encoding: chunked" in first and time.monotonic() - started < 0.9
+            rest = _read_until(sock, b"0\r\n\r\n", 5)
+            assert b"second" in rest
+    finally:
+        server.stop()
