@@ -203,3 +203,34 @@ def test_answers_are_whole_and_streams_are_not_held_back() -> None:
             assert b"second" in rest
     finally:
         server.stop()
+
+
+def test_a_healthy_worker_is_answered_over_http_while_spinning_guests_hold_threads(worker_wasm) -> None:
+    # issue 11's isolation, through the server: eight guests spinning until their 3 s wall
+    # limit hold eight threads, and the first of them the turn; five hellos are answered
+    # one after another before any of the spinners ends
+    from dispatch_emu.runtime import RuntimeSettings
+
+    settings = RuntimeSettings(cpu_ms=10_000, wall_ms=3000)
+    with Emulator(runtime_settings=settings, load_entrypoints=False) as emu:
+        ns = emu.namespace("demo")
+        ns.put_script("spin", wasm=worker_wasm("reactor/spin"))
+        ns.put_script("hello", wasm=worker_wasm("reactor/hello"))
+        with EmulatorServer(emu, port=0, dispatcher=emu.dispatcher("demo")) as server:
+            ended: list[float] = []
+
+            def spin() -> None:
+                httpx.get(server.url, headers={"Host": "spin.example.com"}, timeout=30)
+                ended.append(time.monotonic())
+
+            spinners = [threading.Thread(target=spin) for _ in range(8)]
+            for t in spinners:
+                t.start()
+            time.sleep(0.5)  # all eight are in their guests by now
+            with httpx.Client(base_url=server.url, headers={"Host": "hello.example.com"}, timeout=30) as client:
+                answers = [client.get("/").text for _ in range(5)]
+            done = time.monotonic()
+            for t in spinners:
+                t.join(30)
+    assert answers == ["Hello from the reactor ABI!\n"] * 5
+    assert len(ended) == 8 and min(ended) > done  # not one spinner had ended
