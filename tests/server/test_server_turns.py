@@ -234,3 +234,20 @@ def test_a_healthy_worker_is_answered_over_http_while_spinning_guests_hold_threa
                 t.join(30)
     assert answers == ["Hello from the reactor ABI!\n"] * 5
     assert len(ended) == 8 and min(ended) > done  # not one spinner had ended
+
+
+def test_pipelined_requests_are_answered_in_order(emulator) -> None:
+    # the second request is already in cheroot's buffer when the first is answered: it is
+    # taken in its turn without peeking at the socket
+    def path_echo(environ, start_response):
+        body = environ["PATH_INFO"].encode()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+    with EmulatorServer(emulator, port=0, dispatcher=path_echo) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"".join(f"GET /{n} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() for n in range(3)))
+            answers = _read_until(sock, b"\r\n\r\n/2", 5)
+    bodies = [part.split(b"\r\n\r\n", 1)[1][:2] for part in answers.split(b"HTTP/1.1 200 OK")[1:]]
+    assert bodies == [b"/0", b"/1", b"/2"]
