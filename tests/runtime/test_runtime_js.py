@@ -134,6 +134,55 @@ def test_a_promise_that_never_settles(runtime) -> None:
         runtime.run(inline("export default { fetch() { return new Promise(() => {}); } };"), req())
 
 
+AWAITS_PAST_ONE_BATCH = """
+export default {
+  async fetch(request, env, ctx) {
+    const n = Number(new URL(request.url).searchParams.get("n"));
+    ctx.waitUntil((async () => {
+      let later = 0;
+      for (let i = 0; i < n; i++) later += await 1;
+      console.log("waitUntil done", later);
+    })());
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += await i;
+    return new Response(String(sum));
+  },
+};
+"""
+
+
+def test_more_promise_jobs_than_the_engine_runs_in_one_batch() -> None:
+    # QuickJS runs at most JOB_BATCH jobs a call; a worker awaiting in a loop of 100k
+    # iterations (workerd answers it: recorded with wrangler dev, 45 ms) used to be taken
+    # for a promise that never settles, in fetch() and in waitUntil() work
+    from dispatch_emu.runtime.js._vm import JOB_BATCH
+
+    n = JOB_BATCH + 20_000
+    with Runtime(RuntimeSettings(cpu_ms=20_000, wall_ms=60_000)) as rt:
+        response = rt.run(inline(AWAITS_PAST_ONE_BATCH), req(f"https://x.example.com/?n={n}"))
+        assert response.status == 200 and response.body == str(n * (n - 1) // 2).encode()
+        rt.wait_for_pending()
+    assert response.logs == [f"waitUntil done {n}"]
+
+
+def test_an_endless_chain_of_promise_jobs_meets_the_cpu_limit() -> None:
+    # the near miss of the test above: jobs that never stop queueing jobs are a runaway,
+    # not a promise that never settles (a budget well past one batch's ~0.2 s of CPU)
+    source = """
+    export default {
+      fetch() {
+        const again = () => Promise.resolve().then(again);
+        again();
+        return new Promise(() => {});
+      },
+    };
+    """
+    with Runtime(RuntimeSettings(cpu_ms=600, wall_ms=60_000)) as rt:
+        with pytest.raises(CpuLimitExceeded):
+            rt.run(inline(source), req())
+        assert rt.run(js_code("hello"), req()).status == 200
+
+
 def test_timers_and_wait_until(runtime) -> None:
     source = """
     export default {

@@ -48,7 +48,7 @@ from dispatch_emu.runtime.js._quickjs import (
     import_quickjs,
     lean_instances,
 )
-from dispatch_emu.runtime.js._vm import QuickJsVm, vm_source
+from dispatch_emu.runtime.js._vm import JOB_BATCH, QuickJsVm, vm_source
 
 #: Startup budget of an upload's check (Cloudflare: 1 s of CPU to evaluate the global scope).
 STARTUP_MS = 1000
@@ -276,8 +276,7 @@ class JsRunner:
         api = vm.api_handle()  # drain() is a rarely used entry point: through a quickjs-rs Handle
         try:
             while True:
-                vm.run_jobs()
-                self._raise_tripped(call)
+                self._run_jobs(call, vm)
                 with api.call_method("drain") as drained:
                     state = drained.to_python()
                 self._raise_tripped(call)
@@ -525,13 +524,22 @@ class JsRunner:
         prepared.ready = "loaded" in loaded
         return loaded
 
+    def _run_jobs(self, call: JsCall, vm: QuickJsVm) -> None:
+        """Run every queued promise job, the ones those queue too included.
+
+        The engine runs at most ``JOB_BATCH`` jobs a call and returns; a worker awaiting in a
+        loop of 100k iterations queues more than that, and stopping after one batch took it
+        for a promise that would never settle."""
+        while vm.run_jobs() >= JOB_BATCH:
+            self._raise_tripped(call)
+        self._raise_tripped(call)
+
     def _drive(self, call: JsCall, prepared: PreparedContext) -> dict[str, Any]:
         """Run promise jobs and timers until the prelude has an outcome."""
         vm = prepared.vm
         assert vm is not None
         while True:
-            vm.run_jobs()
-            self._raise_tripped(call)
+            self._run_jobs(call, vm)
             polled = vm.poll()
             self._raise_tripped(call)
             if polled not in _WAITING:  # the outcome (see vm.js)

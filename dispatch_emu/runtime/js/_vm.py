@@ -48,6 +48,8 @@ _VM_SOURCE: str | None = None
 
 #: Granularity of an image's difference from a new instance's memory.
 _PAGE = 4096
+#: The most promise jobs the engine's ``execute_pending_jobs`` runs before it returns.
+JOB_BATCH = 100_000
 
 
 @dataclass(frozen=True)
@@ -461,8 +463,9 @@ class QuickJsVm:
             raise
         return array
 
-    def run_jobs(self) -> None:
-        self.c("execute_pending_jobs")
+    def run_jobs(self) -> int:
+        """Run queued promise jobs, at most :data:`JOB_BATCH` of them: how many ran."""
+        return int(self.c("execute_pending_jobs"))
 
     def _ensure_scratch(self, size: int) -> None:
         if size <= self._scratch_size:
@@ -487,4 +490,4 @@ class QuickJsVm:
         raise JSError("Error", f"call status={status}", None)
 
 
-__all__ = ["QuickJsVm", "VmImage", "vm_source"]
+__all__ = ["JOB_BATCH", "QuickJsVm", "VmImage", "vm_source"]
