@@ -179,7 +179,7 @@
   // the next one (Cloudflare cancels a finished request's timers too), and the log cap
   // is per request.
   function finish() {
-    timerQueue.clear();
+    clearTimers();
     logSize = 0;
     outcome = null;
   }
