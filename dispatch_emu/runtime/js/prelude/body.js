@@ -106,7 +106,8 @@
 
   // a copy of the body for clone(): buffered bytes are shared (never written), a stream is teed
   function cloneBody(owner, copy) {
-    if (bodyUsed(owner)) throw new TypeError(`Cannot clone a ${owner[Symbol.toStringTag]} whose body has already been used.`);
+    // workerd's words, its trailing comma included (recorded with wrangler dev)
+    if (bodyUsed(owner)) throw new TypeError("This ReadableStream is currently locked to a reader,");
     copy._bytes = owner._bytes;
     copy._stream = null;
     if (owner._stream !== null && untouchedBytes(owner._stream) === null) {

@@ -1,8 +1,11 @@
   // ------------------------------------------------------------------ crypto
 
   function getRandomValues(array) {
-    if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
-      throw new TypeError("getRandomValues: the argument must be an integer typed array");
+    if (!ArrayBuffer.isView(array)) {
+      throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not of type 'JsArrayBufferView'.");
+    }
+    if (array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
+      throw new DOMException("ArrayBufferView argument to getRandomValues() must be an integer-typed view.", "TypeMismatchError");
     }
     if (array.byteLength > 65536) {
       throw new DOMException(`getRandomValues() only accepts buffers of size <= 64K but provided ${array.byteLength} bytes.`, "QuotaExceededError");

@@ -55,7 +55,7 @@
     let chunk = [];
     const flush = () => { out += String.fromCharCode.apply(null, chunk); chunk = []; };
     const bad = () => {
-      if (fatal) throw new TypeError("The encoded data was not valid UTF-8.");
+      if (fatal) throw new TypeError("Failed to decode input.");
       chunk.push(0xfffd);
     };
     for (let i = 0; i < bytes.length;) {

@@ -15,7 +15,7 @@
   // Request of the host's parts: the URL is already absolute and normalized (parsing it
   // again was most of what building the request cost) and the body is the host's own copy.
   function makeRequest(req, body) {
-    const method = requestMethod(req.method);
+    const method = incomingMethod(req.method);
     const request = Object.create(Request.prototype);
     Object.defineProperties(request, REQUEST_FIELDS);
     request._url = req.url;

@@ -1,9 +1,24 @@
   // ------------------------------------------------------------------ Request
 
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  // the methods workerd's Request accepts, in any case, uppercased (recorded with wrangler
+  // dev: CONNECT, TRACK, M-SEARCH, LINK and any other name throw)
+  const KNOWN_METHODS = new Set([
+    ...METHODS, "PURGE", "TRACE", "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH",
+    "UNLOCK", "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "MSEARCH", "NOTIFY", "SUBSCRIBE",
+    "UNSUBSCRIBE", "QUERY", "BAN",
+  ]);
 
-  // a method as a Request keeps it: a token, the standard ones uppercased
+  // a method as new Request() keeps it
   function requestMethod(method) {
+    if (METHODS.includes(method)) return method;
+    const upper = method.toUpperCase();
+    if (!KNOWN_METHODS.has(upper)) throw new TypeError(`Invalid HTTP method string: ${method}`);
+    return upper;
+  }
+
+  // an incoming request's method, as the host gives it: a token, the standard ones uppercased
+  function incomingMethod(method) {
     if (METHODS.includes(method)) return method;
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw new TypeError(`Invalid HTTP method: ${method}`);
     return METHODS.includes(method.toUpperCase()) ? method.toUpperCase() : method;
@@ -28,7 +43,9 @@
         source = input;
         this._url = input._url;
       } else {
-        this._url = new URL(String(input)).href;
+        const url = URL.parse(String(input));  // workerd names the input, as new URL() does not
+        if (url === null) throw new TypeError(`Invalid URL: ${String(input)}`);
+        this._url = url.href;
       }
       const method = requestMethod(init.method !== undefined ? String(init.method) : source ? source._method : "GET");
       this._method = method;

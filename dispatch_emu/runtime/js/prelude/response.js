@@ -35,7 +35,7 @@
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
         if (!(status === 101 && init._internal)) {
-          throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
+          throw new RangeError("Responses may only be constructed with status codes in the range 200 to 599, inclusive.");
         }
       }
       Object.defineProperties(this, RESPONSE_FIELDS);
@@ -52,7 +52,7 @@
       this._cf = init.cf;
       initBody(this, body);
       if ((this._encoded != null || this._text != null || this._stream !== null) && NULL_BODY.includes(status)) {
-        throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+        throw new TypeError("Response with null body status (101, 204, 205, or 304) cannot have a body.");
       }
       if (this._text === undefined) this._text = null;
       if (this._encoded === undefined) this._encoded = null;

@@ -268,9 +268,12 @@
       if (key.algorithm.hash) params.hash = key.algorithm.hash.name;
       const out = hostCrypto("exportKey", format, key[SLOT].material, params);
       if (format === "jwk") {
-        out.key_ops = key.usages.slice();
-        out.ext = true;
-        return out;
+        // workerd's member order: kty, key_ops, alg, ext, then the key's own members
+        const { kty, alg, ...material } = out;
+        const jwk = { kty, key_ops: key.usages.slice() };
+        if (alg !== undefined) jwk.alg = alg;
+        jwk.ext = true;
+        return Object.assign(jwk, material);
       }
       return arrayBufferOf(out);
     },

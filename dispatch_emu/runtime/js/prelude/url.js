@@ -116,6 +116,16 @@
     return r;
   }
 
+  // workerd gives one message for every URL it cannot parse (recorded with wrangler dev)
+  function parsed(input, base) {
+    try {
+      return parseURL(input, base);
+    } catch (e) {
+      if (e instanceof TypeError) throw new TypeError("Invalid URL string.");
+      throw e;
+    }
+  }
+
   function finishQuery(r) {
     if (r.query !== null) r.query = encodeSet(r.query, QUERY_SET, r.special ? "'" : "");
     if (r.fragment !== null) r.fragment = encodeSet(r.fragment, /[\x00-\x20"<>`\x7f]/);
@@ -166,7 +176,7 @@
     constructor(url, base) {
       let baseURL;
       if (base !== undefined) baseURL = base instanceof URL ? base : new URL(base);
-      this._set(parseURL(url instanceof URL ? url.href : url, baseURL));
+      this._set(parsed(url instanceof URL ? url.href : url, baseURL));
     }
     static canParse(url, base) {
       try { new URL(url, base); return true; } catch (e) { return false; }
@@ -214,7 +224,7 @@
       if (this._fragment !== null) out += "#" + this._fragment;
       return out;
     }
-    set href(value) { this._set(parseURL(value)); }
+    set href(value) { this._set(parsed(value)); }
     get origin() {
       if (this._special && this._protocol !== "file:") return `${this._protocol}//${this.host}`;
       return "null";
