@@ -103,3 +103,16 @@
     timers.delete(label);
   };
   console.table = console.log;
+  console.dirxml = console.log;
+  console.countReset = (label = "default") => { counts.delete(label); };
+  console.timeLog = (label = "default", ...data) => {
+    if (timers.has(label)) writeLog(`${label}: ${Date.now() - timers.get(label)}ms${data.length ? " " + format(data) : ""}`);
+  };
+  // a group logs its label (workerd gives no record for it) and indents nothing: the lines
+  // inside keep the text workerd gives them
+  console.group = (...label) => { if (label.length) writeLog(format(label)); };
+  console.groupCollapsed = (...label) => { if (label.length) writeLog(format(label)); };
+  console.groupEnd = () => {};
+  // what only an inspector shows
+  for (const name of ["clear", "profile", "profileEnd", "timeStamp"]) console[name] = () => {};
+  console.context = () => console;
