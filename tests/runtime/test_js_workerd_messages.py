@@ -5,6 +5,9 @@ date 2025-01-01) and its answer is ``WORKERD`` verbatim: which HTTP methods ``ne
 Request()`` takes, the message of every URL that does not parse, ``Response``'s status
 checks, ``getRandomValues``' errors, a fatal ``TextDecoder``, cloning a used body, and the
 member order of exported JSON Web Keys. dispatch_emu must answer the same, word for word.
+``EVENTS`` and ``WORKERD_EVENTS`` do the same for the events workerd has besides ``Event``
+and ``CustomEvent``: ``ErrorEvent``, ``MessageEvent``, ``CloseEvent`` and the two it does not
+let a worker construct.
 """
 
 from __future__ import annotations
@@ -156,4 +159,93 @@ def runtime():
 def test_the_web_apis_fail_in_workerds_words(runtime) -> None:
     answer = json.loads(worker(runtime, SOURCE).body)
     different = {key: (answer.get(key), expected) for key, expected in WORKERD.items() if answer.get(key) != expected}
+    assert different == {}
+
+
+EVENTS = """
+export default {
+  async fetch() {
+    const out = {};
+    const props = (e, keys) => Object.fromEntries(keys.map((k) => [k, e[k] === undefined ? "undefined" : e[k]]));
+    const err = new Error("boom");
+    out.errorDefault = props(new ErrorEvent("error"), ["type", "message", "filename", "lineno", "colno", "error"]);
+    const ee = new ErrorEvent("error", { message: "m", filename: "f.js", lineno: 3, colno: 4, error: err, cancelable: true });
+    out.error = props(ee, ["type", "message", "filename", "lineno", "colno", "cancelable"]);
+    out.errorIsErr = ee.error === err;
+    out.errorIsEvent = ee instanceof Event;
+    const attempt = (f) => { try { return f(); } catch (e) { return e.name + ": " + e.message; } };
+    out.messageNoInit = attempt(() => new MessageEvent("message").type);
+    out.messageEmptyInit = attempt(() => props(new MessageEvent("message", {}), ["type", "data", "origin", "lastEventId", "source", "ports"]));
+    out.messageNullData = attempt(() => props(new MessageEvent("message", {data: null}), ["type", "data", "origin", "lastEventId", "source", "ports"]));
+    out.message = props(new MessageEvent("message", { data: { a: 1 } }), ["data"]).data.a;
+    out.closeDefault = attempt(() => props(new CloseEvent("close"), ["type", "code", "reason", "wasClean"]));
+    out.close = attempt(() => props(new CloseEvent("close", { code: 1001, reason: "bye", wasClean: true }), ["code", "reason", "wasClean"]));
+    const p = Promise.reject(1); p.catch(() => {});
+    out.rejection = attempt(() => { const pre = new PromiseRejectionEvent("unhandledrejection", { promise: p, reason: 7 }); return [pre.promise === p, pre.reason, pre.type]; });
+    out.rejectionNoInit = await (async () => { try { new PromiseRejectionEvent("x"); return "ok"; } catch (e) { return e.name + ": " + e.message; } })();
+    out.extendable = attempt(() => [typeof new ExtendableEvent("x").waitUntil, new ExtendableEvent("x") instanceof Event]);
+    out.extendableWait = attempt(() => new ExtendableEvent("x").waitUntil(Promise.resolve()));
+    out.names = [ErrorEvent.name, MessageEvent.name, CloseEvent.name, PromiseRejectionEvent.name];
+    out.toStringTags = attempt(() => [Object.prototype.toString.call(ee), Object.prototype.toString.call(new CloseEvent("c"))]);
+    out.errBubbles = attempt(() => { const e = new ErrorEvent("error", { bubbles: true, cancelable: true, lineno: "5", colno: -1, message: 7 }); return [e.bubbles, e.cancelable, e.lineno, e.colno, e.message]; });
+    out.errNoType = attempt(() => new ErrorEvent().type);
+    out.msgOrigin = attempt(() => { const e = new MessageEvent("m", { data: 1, origin: "https://o", lastEventId: "9", bubbles: true }); return [e.origin, e.lastEventId, e.bubbles]; });
+    out.msgNull = attempt(() => new MessageEvent("m", null).type);
+    out.closeCoerce = attempt(() => { const e = new CloseEvent("c", { code: "1001", reason: 5, wasClean: 1, cancelable: true }); return [e.code, e.reason, e.wasClean, e.cancelable]; });
+    out.closeNull = attempt(() => new CloseEvent("c", null).code);
+    out.tags = [Object.prototype.toString.call(new Event("x")), Object.prototype.toString.call(new CustomEvent("x")), String(Symbol.toStringTag in Event.prototype)];
+    out.proto = [Object.getPrototypeOf(ErrorEvent.prototype) === Event.prototype, Object.getPrototypeOf(CloseEvent.prototype) === Event.prototype, Object.getPrototypeOf(MessageEvent.prototype) === Event.prototype];
+    out.ownKeys = Object.keys(new ErrorEvent("e"));
+    return Response.json(out);
+  },
+};
+"""
+
+WORKERD_EVENTS = {'errorDefault': {'type': 'error',
+                  'message': '',
+                  'filename': '',
+                  'lineno': 0,
+                  'colno': 0,
+                  'error': 'undefined'},
+ 'error': {'type': 'error', 'message': 'm', 'filename': 'f.js', 'lineno': 3, 'colno': 4, 'cancelable': False},
+ 'errorIsErr': True,
+ 'errorIsEvent': True,
+ 'messageNoInit': "TypeError: Failed to construct 'MessageEvent': constructor parameter 2 is not of type "
+                  "'Initializer'.",
+ 'messageEmptyInit': {'type': 'message',
+                      'data': 'undefined',
+                      'origin': None,
+                      'lastEventId': '',
+                      'source': None,
+                      'ports': []},
+ 'messageNullData': {'type': 'message',
+                     'data': None,
+                     'origin': None,
+                     'lastEventId': '',
+                     'source': None,
+                     'ports': []},
+ 'message': 1,
+ 'closeDefault': {'type': 'close', 'code': 0, 'reason': '', 'wasClean': False},
+ 'close': {'code': 1001, 'reason': 'bye', 'wasClean': True},
+ 'rejection': 'TypeError: Illegal constructor',
+ 'rejectionNoInit': 'TypeError: Illegal constructor',
+ 'extendable': 'TypeError: Illegal constructor',
+ 'extendableWait': 'TypeError: Illegal constructor',
+ 'names': ['ErrorEvent', 'MessageEvent', 'CloseEvent', 'PromiseRejectionEvent'],
+ 'toStringTags': ['[object ErrorEvent]', '[object CloseEvent]'],
+ 'errBubbles': [False, False, 5, -1, '7'],
+ 'errNoType': "TypeError: Failed to construct 'ErrorEvent': constructor parameter 1 is not of type 'string'.",
+ 'msgOrigin': [None, '', False],
+ 'msgNull': 'TypeError: Cannot initialize N7workerd3api12MessageEvent11InitializerE with required members '
+            'from an undefined or null value.',
+ 'closeCoerce': [1001, '5', True, False],
+ 'closeNull': 0,
+ 'tags': ['[object Event]', '[object CustomEvent]', 'true'],
+ 'proto': [True, True, True],
+ 'ownKeys': []}
+
+
+def test_the_events_construct_as_on_workerd(runtime) -> None:
+    answer = json.loads(worker(runtime, EVENTS).body)
+    different = {key: (answer.get(key), expected) for key, expected in WORKERD_EVENTS.items() if answer.get(key) != expected}
     assert different == {}

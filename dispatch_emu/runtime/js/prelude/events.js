@@ -21,10 +21,17 @@
     Object.defineProperty(DOMException, constant, { value: code, enumerable: true });
   }
 
+  // an event's own state, hidden: Object.keys(event) is [] on workerd
+  const EVENT_FIELDS = hiddenFields(
+    "_type", "_bubbles", "_cancelable", "_composed", "_defaultPrevented", "_stop", "_stopNow", "_target", "_current",
+    "_phase", "_timeStamp",
+  );
+
   class Event {
     constructor(type, init = {}) {
       if (arguments.length === 0) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
       init = init || {};
+      Object.defineProperties(this, EVENT_FIELDS);
       this._type = String(type);
       this._bubbles = Boolean(init.bubbles);
       this._cancelable = Boolean(init.cancelable);
@@ -58,13 +65,94 @@
   }
   Object.assign(Event, { NONE: 0, CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 });
 
+  const CUSTOM_EVENT_FIELDS = hiddenFields("_detail");
   class CustomEvent extends Event {
     constructor(type, init = {}) {
       super(type, init);
+      Object.defineProperties(this, CUSTOM_EVENT_FIELDS);
       this._detail = init && init.detail !== undefined ? init.detail : null;
     }
     get detail() { return this._detail; }
     get [Symbol.toStringTag]() { return "CustomEvent"; }
+  }
+
+  // The events workerd's WebSocket and error reporting give, constructible as on workerd
+  // (recorded with wrangler dev): they keep none of EventInit's members (bubbles and
+  // cancelable stay false), and MessageEvent needs its init dictionary.
+  function eventType(constructor, args) {
+    if (args.length === 0 || args[0] === undefined) {
+      throw new TypeError(`Failed to construct '${constructor}': constructor parameter 1 is not of type 'string'.`);
+    }
+    return String(args[0]);
+  }
+  const toInt32 = (value, fallback) => (value === undefined ? fallback : Number(value) | 0);
+
+  const ERROR_EVENT_FIELDS = hiddenFields("_message", "_filename", "_lineno", "_colno", "_error");
+  class ErrorEvent extends Event {
+    constructor(...args) {
+      super(eventType("ErrorEvent", args));
+      Object.defineProperties(this, ERROR_EVENT_FIELDS);
+      const init = args[1] || {};
+      this._message = init.message === undefined ? "" : String(init.message);
+      this._filename = init.filename === undefined ? "" : String(init.filename);
+      this._lineno = toInt32(init.lineno, 0);
+      this._colno = toInt32(init.colno, 0);
+      this._error = init.error;
+    }
+    get message() { return this._message; }
+    get filename() { return this._filename; }
+    get lineno() { return this._lineno; }
+    get colno() { return this._colno; }
+    get error() { return this._error; }
+    get [Symbol.toStringTag]() { return "ErrorEvent"; }
+  }
+
+  const MESSAGE_EVENT_FIELDS = hiddenFields("_data");
+  class MessageEvent extends Event {
+    constructor(...args) {
+      const type = eventType("MessageEvent", args);
+      if (args.length < 2 || args[1] === undefined) {
+        throw new TypeError("Failed to construct 'MessageEvent': constructor parameter 2 is not of type 'Initializer'.");
+      }
+      if (args[1] === null) {
+        throw new TypeError(
+          "Cannot initialize N7workerd3api12MessageEvent11InitializerE with required members from an undefined or null value.",
+        );
+      }
+      super(type);
+      Object.defineProperties(this, MESSAGE_EVENT_FIELDS);
+      this._data = args[1].data;
+    }
+    get data() { return this._data; }
+    get origin() { return null; }
+    get lastEventId() { return ""; }
+    get source() { return null; }
+    get ports() { return []; }
+    get [Symbol.toStringTag]() { return "MessageEvent"; }
+  }
+
+  const CLOSE_EVENT_FIELDS = hiddenFields("_code", "_reason", "_wasClean");
+  class CloseEvent extends Event {
+    constructor(...args) {
+      super(eventType("CloseEvent", args));
+      Object.defineProperties(this, CLOSE_EVENT_FIELDS);
+      const init = args[1] || {};
+      this._code = toInt32(init.code, 0);
+      this._reason = init.reason === undefined ? "" : String(init.reason);
+      this._wasClean = Boolean(init.wasClean);
+    }
+    get code() { return this._code; }
+    get reason() { return this._reason; }
+    get wasClean() { return this._wasClean; }
+    get [Symbol.toStringTag]() { return "CloseEvent"; }
+  }
+
+  // there for instanceof; workerd makes them itself only ("Illegal constructor")
+  class ExtendableEvent extends Event {
+    constructor() { throw new TypeError("Illegal constructor"); }
+  }
+  class PromiseRejectionEvent extends Event {
+    constructor() { throw new TypeError("Illegal constructor"); }
   }
 
   const LISTENERS = Symbol("listeners");
@@ -177,6 +265,9 @@
 
   const newSignal = () => new AbortSignal(ABORT);
 
-  for (const [name, value] of Object.entries({ DOMException, Event, CustomEvent, EventTarget, AbortSignal, AbortController })) {
+  for (const [name, value] of Object.entries({
+    DOMException, Event, CustomEvent, ErrorEvent, MessageEvent, CloseEvent, ExtendableEvent, PromiseRejectionEvent,
+    EventTarget, AbortSignal, AbortController,
+  })) {
     define(name, value);
   }
