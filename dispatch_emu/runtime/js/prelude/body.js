@@ -83,9 +83,10 @@
 
   // the whole body, once: bytes at once when buffered, else read from the stream
   function consumeBody(owner) {
-    if (bodyUsed(owner) || (owner._stream !== null && owner._stream.locked)) {
+    if (bodyUsed(owner)) {
       throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
     }
+    if (owner._stream !== null && owner._stream.locked) throw new TypeError("This ReadableStream is currently locked to a reader.");
     owner._used = true;
     const stream = owner._stream;
     if (stream === null) return owner._bytes || new Uint8Array(0);
@@ -107,7 +108,9 @@
   // a copy of the body for clone(): buffered bytes are shared (never written), a stream is teed
   function cloneBody(owner, copy) {
     // workerd's words, its trailing comma included (recorded with wrangler dev)
-    if (bodyUsed(owner)) throw new TypeError("This ReadableStream is currently locked to a reader,");
+    if (bodyUsed(owner) || (owner._stream !== null && owner._stream.locked)) {
+      throw new TypeError("This ReadableStream is currently locked to a reader,");
+    }
     copy._bytes = owner._bytes;
     copy._stream = null;
     if (owner._stream !== null && untouchedBytes(owner._stream) === null) {

@@ -32,7 +32,7 @@
       return s;
     }
     const v = s.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (/[\0\r\n]/.test(v)) throw new TypeError(`Invalid header value: ${JSON.stringify(v)}`);
+    if (/[\0\r\n]/.test(v)) throw new TypeError("Invalid header value.");
     return v;
   }
 

@@ -17,6 +17,20 @@
     return upper;
   }
 
+  // workerd's redirect modes (any case) and cache modes (recorded with wrangler dev)
+  function redirectMode(value) {
+    const mode = String(value).toLowerCase();
+    if (mode === "follow" || mode === "manual") return mode;
+    throw new TypeError(
+      'Invalid redirect value, must be one of "follow" or "manual" ("error" won\'t be implemented since it does not ' +
+      'make sense at the edge; use "manual" and check the response status code).',
+    );
+  }
+  function cacheMode(value) {
+    if (String(value) === "no-store") return "no-store";
+    throw new TypeError(`Unsupported cache mode: ${String(value)}`);
+  }
+
   // an incoming request's method, as the host gives it: a token, the standard ones uppercased
   function incomingMethod(method) {
     if (METHODS.includes(method)) return method;
@@ -31,7 +45,7 @@
   }
 
   const REQUEST_FIELDS = hiddenFields(
-    "_url", "_method", "_headers", "_redirect", "_signal", "_cf", "_used", "_stream", "_encoded", "_text",
+    "_url", "_method", "_headers", "_redirect", "_cache", "_signal", "_cf", "_used", "_stream", "_encoded", "_text",
   );
 
   class Request {
@@ -50,7 +64,8 @@
       const method = requestMethod(init.method !== undefined ? String(init.method) : source ? source._method : "GET");
       this._method = method;
       this._headers = new Headers(init.headers !== undefined ? init.headers : source ? source._headers : undefined);
-      this._redirect = init.redirect || (source ? source._redirect : "follow");
+      this._redirect = init.redirect !== undefined ? redirectMode(init.redirect) : source ? source._redirect : "follow";
+      this._cache = init.cache !== undefined ? cacheMode(init.cache) : source ? source._cache : undefined;
       this._signal = init.signal || (source ? signalOf(source) : null) || newSignal();
       this._cf = init.cf !== undefined ? init.cf : source ? source._cf : undefined;
       this._used = false;
@@ -71,13 +86,17 @@
     get url() { return this._url; }
     get headers() { return this._headers; }
     get redirect() { return this._redirect; }
+    get cache() { return this._cache; }
     get signal() { return signalOf(this); }
     get cf() { return this._cf; }
     get fetcher() { return null; }
     get integrity() { return ""; }
     get keepalive() { return false; }
     clone() {
-      const copy = new Request(this._url, { method: this._method, headers: this._headers, redirect: this._redirect, cf: this._cf, signal: signalOf(this) });
+      const copy = new Request(this._url, {
+        method: this._method, headers: this._headers, redirect: this._redirect, cache: this._cache, cf: this._cf,
+        signal: signalOf(this),
+      });
       cloneBody(this, copy);
       return copy;
     }

@@ -17,7 +17,7 @@
     409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed", 413: "Payload Too Large",
     414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable", 417: "Expectation Failed",
     418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
-    424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required",
+    424: "Failed Dependency", 426: "Upgrade Required", 428: "Precondition Required",
     429: "Too Many Requests", 431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
     500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout", 505: "HTTP Version Not Supported", 506: "Variant Also Negotiates",
@@ -65,14 +65,19 @@
       return new Response(text, Object.assign({}, init, { headers }));
     }
     static redirect(url, status = 302) {
-      if (!REDIRECTS.includes(status)) throw new RangeError(`Invalid redirect status: ${status}`);
-      const r = new Response(null, { status, headers: { location: new URL(String(url)).href } });
+      if (!REDIRECTS.includes(status)) {
+        throw new RangeError(`${status} is not a redirect status code. It must be one of: 301, 302, 303, 307, or 308.`);
+      }
+      const location = URL.parse(String(url));
+      if (location === null) throw new TypeError(`Unable to parse URL: ${String(url)}`);
+      const r = new Response(null, { status, headers: { location: location.href } });
       r._headers._guard = "immutable";
       return r;
     }
     static error() {
       const r = new Response(null, { status: 200 });
       r._status = 0;
+      r._statusText = "";
       r._type = "error";
       return r;
     }
