@@ -14,7 +14,11 @@ verbatim. dispatch_emu must answer the same:
 ``bodies``
     ``Request``, ``Response``, ``Headers``, bodies, ``Blob`` and ``URLSearchParams``:
     redirect and cache modes, every status code's reason phrase, locked and used bodies,
-    redirects, content types.
+    redirects, content types;
+``streams``
+    ``ReadableStream.from``, async iteration, tee, pipes, BYOB readers, non-byte chunks, a
+    second reader, Cloudflare's ``IdentityTransformStream`` and ``FixedLengthStream``,
+    compression errors, queuing strategies.
 
 To record one again: serve ``NAME.js`` with ``wrangler dev`` and save what ``GET /``
 answers as ``NAME.json``.
@@ -39,7 +43,7 @@ def runtime():
         yield rt
 
 
-@pytest.mark.parametrize("name", ["messages", "events", "bodies"])
+@pytest.mark.parametrize("name", ["messages", "events", "bodies", "streams"])
 def test_the_web_apis_answer_as_workerd(runtime, name: str) -> None:
     expected = json.loads((ANSWERS / f"{name}.json").read_text())
     answer = json.loads(worker(runtime, (ANSWERS / f"{name}.js").read_text()).body)

@@ -11,6 +11,17 @@
   function streams() {
     if (WS === null) {
       const lib = vendored("web-streams-polyfill");
+      // a second reader: workerd's words, not the polyfill's
+      const polyfillGetReader = lib.ReadableStream.prototype.getReader;
+      Object.defineProperty(lib.ReadableStream.prototype, "getReader", {
+        value: function getReader(options) {
+          if (this instanceof lib.ReadableStream && this.locked) {
+            throw new TypeError("This ReadableStream is currently locked to a reader.");
+          }
+          return polyfillGetReader.call(this, options);
+        },
+        writable: true, enumerable: true, configurable: true,
+      });
       WS = Object.assign({}, lib);
       Object.assign(WS, extraStreams(lib));
     }
