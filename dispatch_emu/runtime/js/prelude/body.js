@@ -77,6 +77,9 @@
     if (type && !target._headers.has("content-type")) target._headers.set("content-type", type);
   }
 
+  // workerd's words for a stream that already has a reader (body.js and streams.js)
+  const STREAM_LOCKED = "This ReadableStream is currently locked to a reader.";
+
   function bodyUsed(owner) {
     return owner._used || (owner._stream !== null && owner._stream._disturbed === true);
   }
@@ -86,7 +89,7 @@
     if (bodyUsed(owner)) {
       throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
     }
-    if (owner._stream !== null && owner._stream.locked) throw new TypeError("This ReadableStream is currently locked to a reader.");
+    if (owner._stream !== null && owner._stream.locked) throw new TypeError(STREAM_LOCKED);
     owner._used = true;
     const stream = owner._stream;
     if (stream === null) return owner._bytes || new Uint8Array(0);

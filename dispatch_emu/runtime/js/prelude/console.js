@@ -97,16 +97,17 @@
     counts.set(label, n);
     writeLog(`${label}: ${n}`);
   };
+  const elapsed = (label) => `${label}: ${Date.now() - timers.get(label)}ms`;
   console.time = (label = "default") => { timers.set(label, Date.now()); };
   console.timeEnd = (label = "default") => {
-    if (timers.has(label)) writeLog(`${label}: ${Date.now() - timers.get(label)}ms`);
+    if (timers.has(label)) writeLog(elapsed(label));
     timers.delete(label);
   };
   console.table = console.log;
   console.dirxml = console.log;
   console.countReset = (label = "default") => { counts.delete(label); };
   console.timeLog = (label = "default", ...data) => {
-    if (timers.has(label)) writeLog(`${label}: ${Date.now() - timers.get(label)}ms${data.length ? " " + format(data) : ""}`);
+    if (timers.has(label)) writeLog(data.length ? `${elapsed(label)} ${format(data)}` : elapsed(label));
   };
   // a group logs its label (workerd gives no record for it) and indents nothing: the lines
   // inside keep the text workerd gives them

@@ -16,7 +16,7 @@
       Object.defineProperty(lib.ReadableStream.prototype, "getReader", {
         value: function getReader(options) {
           if (this instanceof lib.ReadableStream && this.locked) {
-            throw new TypeError("This ReadableStream is currently locked to a reader.");
+            throw new TypeError(STREAM_LOCKED);
           }
           return polyfillGetReader.call(this, options);
         },
