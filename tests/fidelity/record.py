@@ -202,11 +202,10 @@ class WranglerDev:
         try:
             answer = self._send_once(request, timeout=30)
         except (TimeoutError, ConnectionError, http.client.RemoteDisconnected):
-            time.sleep(1)
-            return self._send_once(request, timeout=60)
-        if answer[0] == 503 and RESTARTED in answer[2]:
-            # wrangler dev's proxy restarted the worker under this request (it retries GET
-            # and HEAD itself, answers this for others): the worker never saw it
+            answer = None
+        # wrangler dev's proxy restarted the worker under this request (it retries GET and
+        # HEAD itself, answers this for others): the worker never saw it
+        if answer is None or (answer[0] == 503 and RESTARTED in answer[2]):
             time.sleep(1)
             return self._send_once(request, timeout=60)
         return answer
