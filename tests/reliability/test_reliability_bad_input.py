@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from dispatch_emu import ApiConfig, Emulator, EmulatorServer
+from tests.server.sockets import connect
 
 ACCOUNT = "demo-account"
 API = f"/client/v4/accounts/{ACCOUNT}/workers/dispatch/namespaces"
@@ -56,8 +57,7 @@ def test_oversized_upload_is_413_and_nothing_changes(live) -> None:
 def test_broken_connections_do_not_hurt_the_server(live, raw: bytes) -> None:
     emu, server = live
     before = emu.store.snapshot()
-    host, port = server.url.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=5) as conn:
+    with connect(server.url, timeout=5) as conn:
         conn.sendall(raw)
         conn.shutdown(socket.SHUT_WR)
         try:

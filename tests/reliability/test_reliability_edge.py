@@ -22,6 +22,7 @@ from dispatch_emu.errors import WorkerException
 from dispatch_emu.server import EmulatorServer
 from dispatch_emu.store import ModuleSource
 from dispatch_emu.strategies import worker_program
+from tests.server.sockets import connect
 
 JS = "application/javascript+module"
 
@@ -157,8 +158,7 @@ def test_sanitise_refuses_non_int_and_non_latin1() -> None:
 
 
 def _raw(url: str, data: bytes, *, shut: bool = False) -> bytes:
-    host, port = url.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=20) as sock:
+    with connect(url, timeout=20) as sock:
         sock.sendall(data)
         if shut:
             sock.shutdown(socket.SHUT_WR)

@@ -12,17 +12,13 @@ import pytest
 from dispatch_emu._serving import ServerLimits
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer
+from tests.server.sockets import connect
 
 
 @pytest.fixture(scope="module")
 def emulator():
     with Emulator(load_entrypoints=False) as emu:
         yield emu
-
-
-def _connect(url: str) -> socket.socket:
-    host, port = url.removeprefix("http://").rsplit(":", 1)
-    return socket.create_connection((host, int(port)), timeout=10)
 
 
 def _closed_within(sock: socket.socket, seconds: float) -> float:
@@ -41,7 +37,7 @@ def _closed_within(sock: socket.socket, seconds: float) -> float:
 
 def test_idle_keep_alive_connections_are_closed(emulator) -> None:
     with EmulatorServer(emulator, port=0, limits=ServerLimits(idle_timeout=1)) as server:
-        sock = _connect(server.url)
+        sock = connect(server.url)
         sock.sendall(b"GET /__dispatch_emu/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         first = sock.recv(65536)
         assert first.startswith(b"HTTP/1.1 200")
@@ -52,7 +48,7 @@ def test_idle_keep_alive_connections_are_closed(emulator) -> None:
 def test_a_client_dripping_its_headers_is_cut_off(emulator) -> None:
     limits = ServerLimits(header_timeout=1, idle_timeout=5)
     with EmulatorServer(emulator, port=0, limits=limits) as server:
-        sock = _connect(server.url)
+        sock = connect(server.url)
         sock.sendall(b"GET /__dispatch_emu/health HTTP/1.1\r\nHost: localhost\r\n")
         started = time.monotonic()
         closed = False
@@ -134,7 +130,7 @@ def test_serve_takes_the_limits_and_host_options() -> None:
         assert httpx.get(health, headers={"Host": "emu.internal"}).status_code == 200
         assert httpx.get(health, headers={"Host": "rebind.example"}).status_code == 403
         assert httpx.get(f"{url}/", headers={"Host": "hello.example.com"}).status_code == 200
-        sock = _connect(url)
+        sock = connect(url)
         sock.sendall(b"GET /__dispatch_emu/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
         assert _closed_within(sock, 5) < 4  # --idle-timeout 1

@@ -11,6 +11,7 @@ import pytest
 
 from dispatch_emu.emulator import Emulator
 from dispatch_emu.server import EmulatorServer, ServerLimits
+from tests.server.sockets import connect
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +100,7 @@ def test_a_client_dripping_its_headers_holds_no_turn(emulator) -> None:
     app = _Recorder(pause=0)
     limits = ServerLimits(threads=4, turn_wait=5, header_timeout=30, idle_timeout=30)
     with EmulatorServer(emulator, port=0, dispatcher=app, limits=limits) as server:
-        host, port = server.url.removeprefix("http://").rsplit(":", 1)
-        dripper = socket.create_connection((host, int(port)), timeout=10)
+        dripper = connect(server.url)
         try:
             dripper.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # no blank line: the head is not in
             time.sleep(0.3)  # a worker thread is now reading it
@@ -245,8 +245,7 @@ def test_pipelined_requests_are_answered_in_order(emulator) -> None:
         return [body]
 
     with EmulatorServer(emulator, port=0, dispatcher=path_echo) as server:
-        host, port = server.url.removeprefix("http://").rsplit(":", 1)
-        with socket.create_connection((host, int(port)), timeout=10) as sock:
+        with connect(server.url) as sock:
             sock.sendall(b"".join(f"GET /{n} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() for n in range(3)))
             answers = _read_until(sock, b"\r\n\r\n/2", 5)
     bodies = [part.split(b"\r\n\r\n", 1)[1][:2] for part in answers.split(b"HTTP/1.1 200 OK")[1:]]
